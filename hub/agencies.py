@@ -1,0 +1,100 @@
+"""Agencies and their API keys: create, issue, look up by key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import asyncpg
+
+from hub.db.database import Database
+from hub.db.queries import QUERIES
+from hub.errors import InvalidInput
+from hub.policy import Principal
+from hub.sources import core
+
+Q = QUERIES.agencies
+
+KINDS = (
+    "court", "land", "market", "police", "tourism", "housing",
+    "finance", "civil_affairs", "township", "platform",
+)
+MODES = ("api", "console")
+KEY_PREFIX = "hub_"
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+
+
+def new_key() -> str:
+    """A fresh API key: 256 random bits, URL-safe."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+@dataclass(frozen=True)
+class NewAgency:
+    id: int
+    code: str
+    key: str
+
+
+def validate_agency(code: str, name: str, kind: str, region: str, mode: str) -> None:
+    if not _CODE.match(code):
+        raise InvalidInput(
+            "agency code must be 2 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            argument="code",
+        )
+    if not name.strip():
+        raise InvalidInput("agency name must not be empty", argument="name")
+    if kind not in KINDS:
+        raise InvalidInput(f"agency kind must be one of {', '.join(KINDS)}; got {kind!r}", argument="kind")
+    if not (len(region) == 6 and region.isdigit() and region[0] != "0"):
+        raise InvalidInput("region must be a six-digit division code, e.g. 350100", argument="region")
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be 'api' or 'console'; got {mode!r}", argument="mode")
+
+
+async def create_agency(
+    db: Database, *, code: str, name: str, kind: str, region: str = "350000", mode: str = "api"
+) -> NewAgency:
+    """Create an agency with one API key; the key is returned once and stored only hashed."""
+    validate_agency(code, name, kind, region, mode)
+    async with db.transaction() as conn:
+        try:
+            agency_id = await conn.fetchval(Q.insert_agency, code, name.strip(), kind, region, mode)
+        except asyncpg.UniqueViolationError:
+            raise InvalidInput(f"an agency with code {code!r} exists already", argument="code") from None
+        key = await _issue(conn, agency_id, "default")
+    return NewAgency(agency_id, code, key)
+
+
+async def issue_key(db: Database, agency_id: int, label: str) -> str:
+    async with db.transaction() as conn:
+        return await _issue(conn, agency_id, label)
+
+
+async def _issue(conn: asyncpg.Connection, agency_id: int, label: str) -> str:
+    key = new_key()
+    await conn.execute(Q.insert_key, agency_id, label, key[: len(KEY_PREFIX) + 6], hash_key(key))
+    return key
+
+
+async def principal_for_key(db: Database, key: str) -> Principal | None:
+    """The agency a key belongs to, or None for an unknown or revoked key."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    row = await core.agency_by_key_hash(db, hash_key(key))
+    if row is None:
+        return None
+    return Principal(
+        agency_id=row["id"],
+        agency_code=row["code"],
+        agency_name=row["name"],
+        kind=row["kind"],
+        region=row["region"],
+        key_id=row["key_id"],
+    )

@@ -1,0 +1,98 @@
+"""The hub's error hierarchy.
+
+Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL error's
+``extensions``; anything that is not a ``HubError`` is masked before it leaves the hub.
+
+    HubError                      base; code, message, extra extensions
+    ├── BadRequest                the HTTP request itself is unusable (400)
+    │   ├── MalformedRequest      body is not JSON, or not a JSON object
+    │   └── MissingQuery          no ``query`` string in the request
+    ├── Unauthenticated           no key, unknown key or revoked key (401)
+    ├── InvalidInput              an argument's value is unusable
+    │   ├── InvalidIdentifier     resident ID or USCC fails its format or checksum
+    │   ├── InvalidCursor         a cursor the hub did not issue, or for another list
+    │   └── PageSizeExceeded      ``first`` over the maximum page size
+    ├── ConfigurationError        settings or environment unusable (CLI only)
+    └── MigrationError            a migration file and the database disagree (CLI only)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HubError(Exception):
+    """An expected failure whose message is safe to show to an agency."""
+
+    code = "HUB_ERROR"
+    http_status = 200
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+    def as_extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extensions}
+
+
+class BadRequest(HubError):
+    code = "BAD_REQUEST"
+    http_status = 400
+
+
+class MalformedRequest(BadRequest):
+    code = "MALFORMED_REQUEST"
+
+
+class MissingQuery(BadRequest):
+    code = "MISSING_QUERY"
+
+
+class Unauthenticated(HubError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class InvalidInput(HubError):
+    code = "BAD_USER_INPUT"
+
+
+class InvalidIdentifier(InvalidInput):
+    """An identifier failed validation.
+
+    ``position`` is the 1-based character position in the normalised value where the
+    problem is (``None`` when the whole value is at fault, e.g. its length); ``reason``
+    says what is wrong. The value itself is never echoed in full.
+    """
+
+    code = "INVALID_IDENTIFIER"
+
+    def __init__(self, kind: str, reason: str, position: int | None = None, **extra: Any) -> None:
+        where = f" at character {position}" if position is not None else ""
+        super().__init__(
+            f"Invalid {kind}{where}: {reason}",
+            identifierKind=kind,
+            position=position,
+            reason=reason,
+            **extra,
+        )
+        self.kind = kind
+        self.reason = reason
+        self.position = position
+
+
+class InvalidCursor(InvalidInput):
+    code = "INVALID_CURSOR"
+
+
+class PageSizeExceeded(InvalidInput):
+    code = "PAGE_SIZE_EXCEEDED"
+
+
+class ConfigurationError(HubError):
+    code = "CONFIGURATION_ERROR"
+
+
+class MigrationError(HubError):
+    code = "MIGRATION_ERROR"

@@ -1,0 +1,34 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from hub.db import migrate
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """The process is up and serving."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and every migration on disk is applied, unedited."""
+    state = request.state.hub
+    try:
+        async with state.db.acquire() as conn:
+            waiting = await migrate.pending(conn)
+    except Exception as exc:  # any failure means not ready; the reason stays in the log
+        log.warning("readiness check failed: %s", type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "reason": "database check failed"}, status_code=503)
+    if waiting:
+        return JSONResponse(
+            {"status": "unavailable", "reason": "migrations pending", "pending": waiting},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,55 @@
+"""DataLoaders, one per relationship, built fresh for every request."""
+
+from __future__ import annotations
+
+from hub.db.database import Database
+from hub.loaders.core import SubjectByIdentifierLoader, SubjectByIdLoader
+from hub.loaders.court import (
+    CaseByIdLoader,
+    CaseByNumberLoader,
+    CasesBySubjectLoader,
+    CourtByCodeLoader,
+    ListingsByCaseLoader,
+    ListingsBySubjectLoader,
+    SubjectIdsByCaseLoader,
+)
+from hub.loaders.land import (
+    EncumbrancesByEstateLoader,
+    HoldingsBySubjectLoader,
+    OwnersByEstateLoader,
+)
+from hub.loaders.market import (
+    CompanyBySubjectLoader,
+    DirectorshipsByCompanyLoader,
+    DirectorshipsByPersonLoader,
+    ShareholdingsByCompanyLoader,
+    ShareholdingsByHolderLoader,
+)
+from hub.loaders.police import SeizuresByVehicleLoader, VehiclesByOwnerLoader
+from hub.loaders.tourism import HotelByCodeLoader
+
+
+class Loaders:
+    """The loaders of one request."""
+
+    def __init__(self, db: Database) -> None:
+        self.subject_by_id = SubjectByIdLoader(db)
+        self.subject_by_identifier = SubjectByIdentifierLoader(db)
+        self.court_by_code = CourtByCodeLoader(db)
+        self.case_by_id = CaseByIdLoader(db)
+        self.case_by_number = CaseByNumberLoader(db)
+        self.cases_by_subject = CasesBySubjectLoader(db)
+        self.subject_ids_by_case = SubjectIdsByCaseLoader(db)
+        self.listings_by_subject = ListingsBySubjectLoader(db)
+        self.listings_by_case = ListingsByCaseLoader(db)
+        self.holdings_by_subject = HoldingsBySubjectLoader(db)
+        self.owners_by_estate = OwnersByEstateLoader(db)
+        self.encumbrances_by_estate = EncumbrancesByEstateLoader(db)
+        self.vehicles_by_owner = VehiclesByOwnerLoader(db)
+        self.seizures_by_vehicle = SeizuresByVehicleLoader(db)
+        self.company_by_subject = CompanyBySubjectLoader(db)
+        self.shareholdings_by_holder = ShareholdingsByHolderLoader(db)
+        self.shareholdings_by_company = ShareholdingsByCompanyLoader(db)
+        self.directorships_by_person = DirectorshipsByPersonLoader(db)
+        self.directorships_by_company = DirectorshipsByCompanyLoader(db)
+        self.hotel_by_code = HotelByCodeLoader(db)

@@ -1,0 +1,24 @@
+"""The GraphQL schema: code-first with strawberry, free of HTTP."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from hub.schema.core import Organisation, Person
+from hub.schema.query import Query
+
+
+@cache
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Person, Organisation],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def schema_sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,234 @@
+"""Subjects: persons and organisations, and the lists that hang off them."""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from hub.identity.regions import region_name
+from hub.loaders.base import PageKey
+from hub.schema.context import Info
+from hub.schema.pagination import Connection, page_args, page_connection
+from hub.sources.base import Row
+
+if TYPE_CHECKING:
+    from hub.schema.court import EnforcementCase, Listing
+    from hub.schema.land import RealEstateHolding
+    from hub.schema.market import CompanyRegistration, Directorship, Shareholding
+    from hub.schema.police import Vehicle
+
+CaseT = Annotated["EnforcementCase", strawberry.lazy("hub.schema.court")]
+ListingT = Annotated["Listing", strawberry.lazy("hub.schema.court")]
+HoldingT = Annotated["RealEstateHolding", strawberry.lazy("hub.schema.land")]
+VehicleT = Annotated["Vehicle", strawberry.lazy("hub.schema.police")]
+ShareholdingT = Annotated["Shareholding", strawberry.lazy("hub.schema.market")]
+DirectorshipT = Annotated["Directorship", strawberry.lazy("hub.schema.market")]
+RegistrationT = Annotated["CompanyRegistration", strawberry.lazy("hub.schema.market")]
+
+
+@strawberry.enum(description="Whether a subject is a natural person or an organisation.")
+class SubjectKind(Enum):
+    PERSON = strawberry.enum_value("person", description="A natural person, keyed by resident ID.")
+    ORGANISATION = strawberry.enum_value(
+        "organisation", description="An organisation, keyed by unified social credit code."
+    )
+
+
+@strawberry.enum(description="Sex as encoded in the 17th digit of the resident ID.")
+class Sex(Enum):
+    MALE = strawberry.enum_value("male", description="Odd 17th digit.")
+    FEMALE = strawberry.enum_value("female", description="Even 17th digit.")
+
+
+@strawberry.type(description="An administrative division (GB/T 2260 six-digit code).")
+class Region:
+    code: str = strawberry.field(description="Six-digit division code, e.g. 350102.")
+
+    @strawberry.field(
+        description="Full name of the division, e.g. 福建省福州市鼓楼区; null if the code is unknown."
+    )
+    def name(self) -> str | None:
+        return region_name(self.code)
+
+
+@strawberry.interface(
+    description=(
+        "A person or organisation known to the hub: a debtor on a list, an owner of assets, an "
+        "officer of a company. Query `... on Person` or `... on Organisation` for the fields "
+        "of each kind."
+    )
+)
+class Subject:
+    db_id: strawberry.Private[int]
+    id: strawberry.ID = strawberry.field(
+        description="The hub's internal id of the subject; stable, use it with `subject(id:)`."
+    )
+    kind: SubjectKind = strawberry.field(description="Person or organisation.")
+    name: str = strawberry.field(description="Name as registered (Chinese characters).")
+    region: Region = strawberry.field(
+        description="Persons: the region encoded in the resident ID; organisations: in the USCC."
+    )
+
+    @strawberry.field(
+        description=(
+            "Entries of this subject on the dishonest list and the consumption-restriction list, "
+            "oldest first. Removed entries are left out unless `includeRemoved` is true."
+        )
+    )
+    async def listings(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        include_removed: bool = False,
+    ) -> Connection[ListingT]:
+        from hub.schema.court import listing_from_row
+
+        scope = f"Subject.listings:{int(include_removed)}"
+        args = page_args(info.context, scope, first, after, include_removed)
+        page = await info.context.loaders.listings_by_subject.load(PageKey(self.db_id, args))
+        return page_connection(info.context, scope, page, listing_from_row)
+
+    @strawberry.field(description="Enforcement cases in which this subject is a debtor, oldest first.")
+    async def cases(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CaseT]:
+        from hub.schema.court import case_from_row
+
+        args = page_args(info.context, "Subject.cases", first, after)
+        page = await info.context.loaders.cases_by_subject.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Subject.cases", page, case_from_row)
+
+    @strawberry.field(
+        description="Real estate this subject owns in the land registry, with its share of each."
+    )
+    async def real_estate(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[HoldingT]:
+        from hub.schema.land import holding_from_row
+
+        args = page_args(info.context, "Subject.realEstate", first, after)
+        page = await info.context.loaders.holdings_by_subject.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Subject.realEstate", page, holding_from_row)
+
+    @strawberry.field(description="Motor vehicles registered to this subject with the police.")
+    async def vehicles(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[VehicleT]:
+        from hub.schema.police import vehicle_from_row
+
+        args = page_args(info.context, "Subject.vehicles", first, after)
+        page = await info.context.loaders.vehicles_by_owner.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Subject.vehicles", page, vehicle_from_row)
+
+    @strawberry.field(
+        description="Equity this subject holds in companies registered with market supervision."
+    )
+    async def shareholdings(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ShareholdingT]:
+        from hub.schema.market import shareholding_from_row
+
+        args = page_args(info.context, "Subject.shareholdings", first, after)
+        page = await info.context.loaders.shareholdings_by_holder.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Subject.shareholdings", page, shareholding_from_row)
+
+
+@strawberry.type(description="A natural person identified by an 18-character resident ID.")
+class Person(Subject):
+    resident_id: str = strawberry.field(
+        description="Resident ID number (GB 11643), 18 characters, normalised (upper-case X)."
+    )
+    sex: Sex = strawberry.field(description="Sex derived from the resident ID.")
+    birth_date: datetime.date = strawberry.field(description="Birth date derived from the resident ID.")
+
+    @strawberry.field(
+        description=(
+            "Roles this person holds in companies: legal representative, executive, director, "
+            "supervisor, actual controller. This is how to reach a person's companies."
+        )
+    )
+    async def directorships(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[DirectorshipT]:
+        from hub.schema.market import directorship_from_row
+
+        args = page_args(info.context, "Person.directorships", first, after)
+        page = await info.context.loaders.directorships_by_person.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Person.directorships", page, directorship_from_row)
+
+
+@strawberry.type(description="An organisation identified by its unified social credit code.")
+class Organisation(Subject):
+    uscc: str = strawberry.field(description="Unified social credit code (GB 32100), 18 characters.")
+
+    @strawberry.field(
+        description="Registration with market supervision; null if the organisation is not a registered company."
+    )
+    async def registration(self, info: Info) -> RegistrationT | None:
+        from hub.schema.market import registration_from_row
+
+        row = await info.context.loaders.company_by_subject.load(self.db_id)
+        return None if row is None else registration_from_row(row)
+
+    @strawberry.field(description="The company's legal representative (法定代表人), if registered.")
+    async def legal_representative(self, info: Info) -> Person | None:
+        officers = await info.context.loaders.directorships_by_company.load(self.db_id)
+        for row in officers:
+            if row["role"] == "legal_representative":
+                subject = await load_subject(info, row["person_id"])
+                return subject if isinstance(subject, Person) else None
+        return None
+
+    @strawberry.field(description="Persons registered as the company's actual controllers (实际控制人).")
+    async def actual_controllers(self, info: Info) -> list[Person]:
+        officers = await info.context.loaders.directorships_by_company.load(self.db_id)
+        ids = [r["person_id"] for r in officers if r["role"] == "actual_controller"]
+        subjects = await info.context.loaders.subject_by_id.load_many(ids)
+        return [to_subject(r) for r in subjects if r is not None]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="Every registered role in the company: legal representative, executives, directors, supervisors, controllers."
+    )
+    async def officers(self, info: Info) -> list[DirectorshipT]:
+        from hub.schema.market import directorship_from_row
+
+        rows = await info.context.loaders.directorships_by_company.load(self.db_id)
+        return [directorship_from_row(r) for r in rows]
+
+    @strawberry.field(description="The company's shareholders and their shares, largest holder id order.")
+    async def shareholders(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ShareholdingT]:
+        from hub.schema.market import shareholding_from_row
+
+        args = page_args(info.context, "Organisation.shareholders", first, after)
+        page = await info.context.loaders.shareholdings_by_company.load(PageKey(self.db_id, args))
+        return page_connection(info.context, "Organisation.shareholders", page, shareholding_from_row)
+
+
+
+def to_subject(row: Row) -> Subject:
+    common = {
+        "db_id": row["id"],
+        "id": strawberry.ID(str(row["id"])),
+        "name": row["name"],
+        "region": Region(code=row["region"]),
+    }
+    if row["kind"] == "person":
+        return Person(
+            kind=SubjectKind.PERSON,
+            resident_id=row["identifier"],
+            sex=Sex(row["sex"]),
+            birth_date=row["birth_date"],
+            **common,
+        )
+    return Organisation(kind=SubjectKind.ORGANISATION, uscc=row["identifier"], **common)
+
+
+async def load_subject(info: Info, subject_id: int) -> Subject | None:
+    row = await info.context.loaders.subject_by_id.load(subject_id)
+    return None if row is None else to_subject(row)

@@ -1,0 +1,74 @@
+"""Settings, read once from the environment (``HUB_`` prefix)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.errors import ConfigurationError
+
+
+class Secret:
+    """A string that never prints itself."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None: start the embedded PostgreSQL in ``data_dir``.
+    database_url: Secret | None = None
+    data_dir: Path = Path(".hub")
+    env: str = "development"
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    max_page_size: int = 100
+    default_page_size: int = 20
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        hub_env = env.get("HUB_ENV", "development")
+        if hub_env not in ("development", "production"):
+            raise ConfigurationError(
+                f"HUB_ENV must be 'development' or 'production', not {hub_env!r}"
+            )
+        url = env.get("HUB_DATABASE_URL") or None
+        return cls(
+            database_url=Secret(url) if url else None,
+            data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
+            env=hub_env,
+            pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),
+            pool_max_size=_int(env, "HUB_POOL_MAX_SIZE", 10),
+            max_page_size=_int(env, "HUB_MAX_PAGE_SIZE", 100),
+            default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1, not {value}")
+    return value

@@ -1,0 +1,21 @@
+"""Star-rated hotels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.db.database import Database
+from hub.db.queries import QUERIES
+from hub.sources.base import Row, index_by
+
+Q = QUERIES.tourism
+
+
+async def hotels_by_codes(db: Database, codes: Sequence[str]) -> dict[str, Row]:
+    return index_by(await db.fetch(Q.hotels_by_codes, list(codes)), "code")
+
+
+async def hotels_page(
+    db: Database, min_stars: int, region_prefix: str | None, after: int | None, limit: int
+) -> list[Row]:
+    return await db.fetch(Q.hotels_page, min_stars, region_prefix, after or 0, limit)
