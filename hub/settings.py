@@ -50,6 +50,10 @@ class Settings:
                 f"HUB_ENV must be 'development' or 'production', not {hub_env!r}"
             )
         url = env.get("HUB_DATABASE_URL") or None
+        if url is None and hub_env == "production":
+            raise ConfigurationError(
+                "HUB_DATABASE_URL must be set in production; the embedded server is for development"
+            )
         return cls(
             database_url=Secret(url) if url else None,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),

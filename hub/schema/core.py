@@ -11,7 +11,7 @@ import strawberry
 from hub.identity.regions import region_name
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
-from hub.schema.pagination import Connection, page_args, page_connection
+from hub.schema.pagination import After, First, Connection, page_args, page_connection
 from hub.sources.base import Row
 
 if TYPE_CHECKING:
@@ -81,9 +81,11 @@ class Subject:
     async def listings(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        include_removed: bool = False,
+        first: First = None,
+        after: After = None,
+        include_removed: Annotated[
+            bool, strawberry.argument(description="Also return entries already removed from the list.")
+        ] = False,
     ) -> Connection[ListingT]:
         from hub.schema.court import listing_from_row
 
@@ -94,7 +96,7 @@ class Subject:
 
     @strawberry.field(description="Enforcement cases in which this subject is a debtor, oldest first.")
     async def cases(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[CaseT]:
         from hub.schema.court import case_from_row
 
@@ -106,7 +108,7 @@ class Subject:
         description="Real estate this subject owns in the land registry, with its share of each."
     )
     async def real_estate(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[HoldingT]:
         from hub.schema.land import holding_from_row
 
@@ -116,7 +118,7 @@ class Subject:
 
     @strawberry.field(description="Motor vehicles registered to this subject with the police.")
     async def vehicles(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[VehicleT]:
         from hub.schema.police import vehicle_from_row
 
@@ -128,7 +130,7 @@ class Subject:
         description="Equity this subject holds in companies registered with market supervision."
     )
     async def shareholdings(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[ShareholdingT]:
         from hub.schema.market import shareholding_from_row
 
@@ -152,7 +154,7 @@ class Person(Subject):
         )
     )
     async def directorships(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[DirectorshipT]:
         from hub.schema.market import directorship_from_row
 
@@ -201,7 +203,7 @@ class Organisation(Subject):
 
     @strawberry.field(description="The company's shareholders and their shares, largest holder id order.")
     async def shareholders(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[ShareholdingT]:
         from hub.schema.market import shareholding_from_row
 

@@ -11,7 +11,7 @@ import strawberry
 
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
-from hub.schema.pagination import Connection, page_args, page_connection
+from hub.schema.pagination import After, First, Connection, page_args, page_connection
 from hub.sources.base import Row
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class EnforcementCase:
 
     @strawberry.field(description="The debtors (被执行人) of this case.")
     async def subjects(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[SubjectT]:
         from hub.schema.core import to_subject
 

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -118,3 +118,13 @@ def page_connection(
     ctx: HubContext, scope: str, page: Page, node: Callable[[Row], T]
 ) -> Connection[T]:
     return build_connection(ctx, scope, page.rows, page.has_next, node)
+
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="How many items to return (default 20, at most the maximum page size, 100)."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Return the items after this cursor (a pageInfo.endCursor from this same list)."),
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from hub.errors import InvalidInput
@@ -9,7 +11,7 @@ from hub.identity import parse_resident_id, parse_uscc
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
-from hub.schema.pagination import Connection, build_connection, decode_cursor, page_size
+from hub.schema.pagination import After, First, Connection, build_connection, decode_cursor, page_size
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.sources import core, tourism
 
@@ -29,7 +31,9 @@ def _internal_id(raw: str, argument: str) -> int:
 @strawberry.type(description="Read access to subjects, cases, assets and hotels.")
 class Query:
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
-    async def subject(self, info: Info, id: strawberry.ID) -> Subject | None:
+    async def subject(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]
+    ) -> Subject | None:
         row = await info.context.loaders.subject_by_id.load(_internal_id(id, "id"))
         return None if row is None else to_subject(row)
 
@@ -38,7 +42,9 @@ class Query:
             "Subjects by internal ids, in the order asked (null where unknown); at most 100 ids."
         )
     )
-    async def subjects(self, info: Info, ids: list[strawberry.ID]) -> list[Subject | None]:
+    async def subjects(
+        self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Internal ids, at most 100.")]
+    ) -> list[Subject | None]:
         if len(ids) > MAX_IDS:
             raise InvalidInput(f"at most {MAX_IDS} ids per request, got {len(ids)}", argument="ids")
         keys = [_internal_id(i, "ids") for i in ids]
@@ -52,7 +58,11 @@ class Query:
             "INVALID_IDENTIFIER error naming the position and reason. Null if unknown."
         )
     )
-    async def subject_by_resident_id(self, info: Info, resident_id: str) -> Subject | None:
+    async def subject_by_resident_id(
+        self,
+        info: Info,
+        resident_id: Annotated[str, strawberry.argument(description="Resident ID, 18 or 15 characters.")],
+    ) -> Subject | None:
         number = parse_resident_id(resident_id).number
         row = await info.context.loaders.subject_by_identifier.load(number)
         return None if row is None or row["kind"] != "person" else to_subject(row)
@@ -63,7 +73,9 @@ class Query:
             "INVALID_IDENTIFIER error naming the position and reason. Null if unknown."
         )
     )
-    async def subject_by_uscc(self, info: Info, uscc: str) -> Subject | None:
+    async def subject_by_uscc(
+        self, info: Info, uscc: Annotated[str, strawberry.argument(description="Unified social credit code, 18 characters.")]
+    ) -> Subject | None:
         code = parse_uscc(uscc).code
         row = await info.context.loaders.subject_by_identifier.load(code)
         return None if row is None or row["kind"] != "organisation" else to_subject(row)
@@ -78,10 +90,12 @@ class Query:
     async def search_subjects(
         self,
         info: Info,
-        name: str,
-        kind: SubjectKind | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        name: Annotated[str, strawberry.argument(description="Name or part of a name, 1 to 100 characters.")],
+        kind: Annotated[
+            SubjectKind | None, strawberry.argument(description="Only persons or only organisations.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Subject]:
         name = name.strip()
         if not name or len(name) > 100:
@@ -102,13 +116,19 @@ class Query:
         )
 
     @strawberry.field(description="An enforcement case by case number, e.g. (2019)闽0102执1234号.")
-    async def enforcement_case(self, info: Info, case_number: str) -> EnforcementCase | None:
+    async def enforcement_case(
+        self,
+        info: Info,
+        case_number: Annotated[str, strawberry.argument(description="Case number; full-width brackets are accepted.")],
+    ) -> EnforcementCase | None:
         number = case_number.strip().replace("（", "(").replace("）", ")")
         row = await info.context.loaders.case_by_number.load(number)
         return None if row is None else case_from_row(row)
 
     @strawberry.field(description="A hotel by the tourism bureau's code; null if unknown.")
-    async def hotel(self, info: Info, code: str) -> Hotel | None:
+    async def hotel(
+        self, info: Info, code: Annotated[str, strawberry.argument(description="The tourism bureau's hotel code.")]
+    ) -> Hotel | None:
         row = await info.context.loaders.hotel_by_code.load(code.strip().upper())
         return None if row is None else hotel_from_row(row)
 
@@ -118,10 +138,12 @@ class Query:
     async def hotels(
         self,
         info: Info,
-        min_stars: int = 0,
-        region: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        min_stars: Annotated[int, strawberry.argument(description="Only hotels rated at least this many stars.")] = 0,
+        region: Annotated[
+            str | None, strawberry.argument(description="Division code prefix, e.g. 3501 for Fuzhou.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Hotel]:
         ctx = info.context
         if region is not None and not (region.isdigit() and 2 <= len(region) <= 6):

@@ -26,7 +26,6 @@ from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.identity import make_resident_id, make_uscc
 from hub.seed.courts import ensure_courts
-from hub.seed.synthetic import seed_synthetic
 
 DATASET = "demo"
 SYNTHETIC_SUBJECTS = 300
@@ -55,6 +54,8 @@ class DemoAgency:
 
 async def load_demo(url: str, data_dir: Path) -> list[DemoAgency]:
     """Load the demo data unless present; return each demo agency's working key."""
+    from hub.seed.synthetic import seed_synthetic
+
     conn = await asyncpg.connect(url)
     try:
         db = Database(connection=conn)
@@ -133,9 +134,12 @@ async def _case(
 
 
 async def _listing(
-    conn: asyncpg.Connection, subject: int, case: int, published: dt.date, circumstance: str | None = "refuses_with_ability",
-    list_kind: str = "dishonest", term: int | None = 24,
+    conn: asyncpg.Connection, subject: int, case: int, published: dt.date,
+    circumstance: str | None = "refuses_with_ability", list_kind: str = "dishonest", term: int | None = None,
 ) -> None:
+    # Refusing with the ability to pay lists a debtor until the obligation is performed
+    # (SPC rules art. 2); the other circumstances for a term, here set so the stories are
+    # still in force today.
     await conn.execute(
         QUERIES.court.insert_listing, subject, case, list_kind, circumstance, published, term, 0, None, None
     )
@@ -170,7 +174,7 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
         "(2016)闽0429民初1207号民事判决书", "泰宁县人民法院",
         "支付工程款", "350000.00", [cao],
     )
-    await _listing(conn, cao, cao_case, dt.date(2017, 12, 1), "violates_asset_reporting")
+    await _listing(conn, cao, cao_case, dt.date(2017, 12, 1))
 
     # 龚某某: Fuzhou Intermediate Court, filed January 2015.
     gong = await _person(conn, "龚德明", "350104", dt.date(1965, 2, 27), 117)
@@ -179,7 +183,7 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
         "(2014)榕民初字第889号民事判决书", "福建省福州市中级人民法院",
         "偿还借款本息", "2650000.00", [gong],
     )
-    await _listing(conn, gong, gong_case, dt.date(2015, 6, 10), "evades_enforcement", term=None)
+    await _listing(conn, gong, gong_case, dt.date(2025, 6, 10), "evades_enforcement", term=24)
 
     # A company whose legal representative is a listed debtor.
     chen = await _person(conn, "陈建华", "350105", dt.date(1980, 9, 18), 335)
@@ -197,8 +201,8 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
         "(2018)闽0105民初987号民事调解书", "福州市马尾区人民法院",
         "支付货款", "1280000.00", [chen, firm],
     )
-    await _listing(conn, chen, chen_case, dt.date(2018, 7, 2), "breaches_settlement")
-    await _listing(conn, firm, chen_case, dt.date(2018, 7, 2), None, list_kind="restricted", term=None)
+    await _listing(conn, chen, chen_case, dt.date(2025, 7, 2), "breaches_settlement", term=24)
+    await _listing(conn, firm, chen_case, dt.date(2025, 7, 2), None, list_kind="restricted")
 
     # Shishi: a debtor's car seized with the police's help.
     wu = await _person(conn, "吴国栋", "350581", dt.date(1983, 6, 30), 91)

@@ -19,6 +19,7 @@ __all__ = [
     "person_name",
     "surname_of",
     "trade_name",
+    "urn",
 ]
 
 T = TypeVar("T")
@@ -159,6 +160,12 @@ def urn(items: Sequence[tuple[T, float]], resolution: float = 1.0) -> tuple[T, .
     return tuple(out)
 
 
+_FORM_SUFFIX: Final = {
+    "limited": "有限公司",
+    "joint_stock": "股份有限公司",
+    "sole": "经营部",
+    "partnership": "合伙企业（有限合伙）",
+}
 _SURNAME_URN: Final = urn(SURNAMES, 0.05)
 _SINGLE_URN: Final = {True: urn(_MALE_SINGLE), False: urn(_FEMALE_SINGLE)}
 _FIRST: Final = {True: _MALE_FIRST, False: _FEMALE_FIRST}
@@ -204,13 +211,14 @@ def trade_name(rnd: Random01) -> str:
 
 
 def company_name(
-    rnd: Random01, place: str, county: str, *, joint_stock: bool = False
+    rnd: Random01, place: str, county: str, form: str = "limited"
 ) -> tuple[str, str]:
     """A company name and its industry sector, e.g. ("福州鑫达贸易有限公司", "批发和零售业").
 
     ``place`` is the administrative prefix as written in the name (福州, 晋江, 福建);
     ``county`` is the county code of the registered address, which skews the industry
-    towards the county's signature trades.
+    towards the county's signature trades. ``form`` is one of ``limited``,
+    ``joint_stock``, ``sole`` (个人独资企业) or ``partnership``.
     """
     regional = REGIONAL_INDUSTRIES.get(county)
     if regional is not None and rnd() < 0.35:
@@ -219,8 +227,7 @@ def company_name(
     else:
         pool = _INDUSTRY_URN
         word, sector = pool[int(rnd() * len(pool))]
-    suffix = "股份有限公司" if joint_stock else "有限公司"
-    return place + trade_name(rnd) + word + suffix, sector
+    return place + trade_name(rnd) + word + _FORM_SUFFIX[form], sector
 
 
 def individual_business_name(rnd: Random01, county_full: str) -> tuple[str, str]:
