@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,7 +73,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=30,
         )
         print(f"GraphQL at http://{args.host}:{config.port}/graphql", file=sys.stderr)
-        uvicorn.Server(config).run()
+        # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a quiet
+        # handler lets this function return so the embedded server is stopped too.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        try:
+            uvicorn.Server(config).run()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
@@ -86,7 +93,11 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
             report = await seed_synthetic(conn, subjects=args.subjects, seed=args.seed, progress=not args.quiet)
         finally:
             await conn.close()
-        print(report.summary(), file=sys.stderr)
+        if report.already_loaded:
+            print(f"{report.dataset} is loaded already; nothing written", file=sys.stderr)
+        else:
+            counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
+            print(f"wrote {counts} in {report.seconds:.1f} s", file=sys.stderr)
 
     with database_url(settings) as url:
         asyncio.run(run(url))

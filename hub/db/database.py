@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -39,7 +39,8 @@ class Database:
         else:
             assert self._pool is not None
             async with self._pool.acquire() as conn:
-                yield conn
+                # A pooled proxy behaves as a connection.
+                yield cast(asyncpg.Connection, conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

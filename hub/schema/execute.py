@@ -106,7 +106,7 @@ class Executor:
             variable_values=variables,
             operation_name=operation_name,
             executor_class=self.schema.execution_context_class,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # a bool-returning check is what it needs
             hide_suggestions=True,
         )
         if not isinstance(result, ExecutionResult):

@@ -108,7 +108,7 @@ class Query:
             rank, last_id = decode_cursor(ctx.cursor_key, scope, after)
             after_key = (float(rank), int(last_id))
         rows = await core.search_subjects(
-            ctx.db, name, kind.value if kind else None, limit + 1, after_key
+            ctx.db, name, str(kind.value) if kind else None, limit + 1, after_key
         )
         return build_connection(
             ctx, scope, rows[:limit], len(rows) > limit, to_subject,
