@@ -66,7 +66,7 @@ def _basic_court_name(county: str) -> str:
 HIGH_COURT: Final = Court(PROVINCE_CHAR, "福建省高级人民法院", "high", "350000")
 INTERMEDIATE_COURTS: Final[Mapping[str, Court]] = MappingProxyType(
     {
-        city: Court(court_code(city), "福建省" + FUJIAN[city] + "中级人民法院", "intermediate", city)
+        city: Court(court_code(city), f"福建省{FUJIAN[city]}中级人民法院", "intermediate", city)
         for city in sorted(c for c in FUJIAN if c.endswith("00") and c != "350000")
     }
 )

@@ -41,6 +41,7 @@ from hub.seed.courts import (
     COURTS_BY_CODE,
     INTERMEDIATE_COURTS,
     SUBJECT_COUNTIES,
+    Court,
     ensure_courts,
 )
 from hub.seed.names import (
@@ -131,7 +132,7 @@ _BANKS: Final = (
     "中信银行股份有限公司", "平安银行股份有限公司",
 )
 
-# (weight, share strings as stored, share in millionths): owners' or holders' shares.
+# Ways to split a company among 1-4 holders, as numeric(7,6) text; each sums to <= 1.
 _SHARE_PATTERNS: Final = {
     1: (("1.000000",),),
     2: (("0.500000", "0.500000"), ("0.600000", "0.400000"), ("0.700000", "0.300000"),
@@ -143,6 +144,15 @@ _SHARE_PATTERNS: Final = {
         ("0.350000", "0.250000", "0.200000", "0.200000")),
 }
 _MICRO: Final = {s: int(s.replace(".", "")) for p in _SHARE_PATTERNS.values() for t in p for s in t}
+_COMPANY_TYPE_URN: Final = urn(
+    [("limited_liability", 90), ("joint_stock", 5), ("sole_proprietorship", 3),
+     ("partnership", 2)]
+)
+# How each company type is named (names.company_name forms).
+_FORM: Final = {
+    "limited_liability": "limited", "joint_stock": "joint_stock",
+    "sole_proprietorship": "sole", "partnership": "partnership",
+}
 _HOLDER_COUNT_URN: Final = urn([(1, 25), (2, 45), (3, 20), (4, 10)])
 _CAPITAL_URN: Final = urn(
     [(100_000, 8), (300_000, 6), (500_000, 10), (1_000_000, 20), (2_000_000, 10),
@@ -186,11 +196,11 @@ _ORG_BASIS_URN: Final = urn([(0, 40), (1, 20), (2, 10), (3, 4), (5, 16), (6, 4),
 
 _PERSON_ESTATES: Final = (
     urn([(0, 62), (1, 30), (2, 6), (3, 2)]),  # not a debtor
-    urn([(0, 28), (1, 35), (2, 22), (3, 10), (4, 5)]),  # debtor
+    urn([(0, 32), (1, 36), (2, 20), (3, 8), (4, 4)]),  # debtor
 )
 _PERSON_VEHICLES: Final = (
     urn([(0, 70), (1, 27), (2, 3)]),
-    urn([(0, 35), (1, 45), (2, 15), (3, 5)]),
+    urn([(0, 40), (1, 43), (2, 13), (3, 4)]),
 )
 _ORG_ESTATES: Final = (
     urn([(0, 60), (1, 30), (2, 10)]),
@@ -226,7 +236,9 @@ _MAKES: Final = {
     "truck": urn([(("解放", "LFW"), 4), (("东风", "LGA"), 4), (("重汽", "LZZ"), 3),
                   (("福田", "LVB"), 3), (("江淮", "LJC"), 2)]),
     "bus": urn([(("金龙", "LKL"), 5), (("宇通", "LZY"), 3)]),
-    "motorcycle": urn([(("豪爵", "LC6"), 3), (("五羊-本田", "LWB"), 2), (("新大洲本田", "LAL"), 1)]),
+    "motorcycle": urn(
+        [(("豪爵", "LC6"), 3), (("五羊-本田", "LWB"), 2), (("新大洲本田", "LAL"), 1)]
+    ),
     "other": urn([(("合力", "LHF"), 1), (("龙工", "LLG"), 1)]),
 }
 _VIN_CHARS: Final = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -244,10 +256,12 @@ _VIN_YEAR: Final = {y: "ABCDEFGHJKLMNPRST"[y - 2010] for y in range(2010, 2027)}
 _PLATE_LETTERS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 # Plate serial shapes: d digit, L letter; most are digits with at most two letters.
 _PLATE_SHAPES: Final = urn(
-    [("ddddd", 35), ("Ldddd", 25), ("dLddd", 10), ("ddddL", 10), ("LLddd", 8),
-     ("Dddddd", 8), ("Fddddd", 4)]
+    [("LLddd", 25), ("LdLdd", 10), ("Ldddd", 20), ("dLddd", 5), ("ddddL", 10), ("ddddd", 3),
+     ("DLdddd", 8), ("Dddddd", 6), ("FLdddd", 5), ("Fddddd", 3)]
 )
-_HOTEL_SUFFIX: Final = urn([("大酒店", 4), ("酒店", 6), ("宾馆", 3), ("商务酒店", 2), ("度假酒店", 1)])
+_HOTEL_SUFFIX: Final = urn(
+    [("大酒店", 4), ("酒店", 6), ("宾馆", 3), ("商务酒店", 2), ("度假酒店", 1)]
+)
 _STARS_URN: Final = urn([(0, 40), (1, 3), (2, 12), (3, 25), (4, 14), (5, 6)])
 
 
@@ -335,458 +349,502 @@ class _Builder:
         return build_chunk(self.seed, index, size, self.company_names)
 
 
-def build_chunk(seed: int, index: int, size: int, company_names: set[str] | None = None) -> Chunk:
+def build_chunk(
+    seed: int, index: int, size: int, company_names: set[str] | None = None
+) -> Chunk:
     """The rows of chunk ``index`` with ``size`` subjects: a pure function of its arguments.
 
     ``company_names`` holds the names used by earlier chunks and is updated.
     """
-    rng = _chunk_rng(seed, index)
-    rnd = rng.random
-    used_names: set[str] = company_names if company_names is not None else set()
-    dates = _DATES
-    day0 = _DAY0
-    as_of = _AS_OF_ORD
-    ch = Chunk()
+    draft = _Draft(_chunk_rng(seed, index), size, set() if company_names is None else company_names)
+    draft.add_subjects()
+    draft.add_debts()
+    draft.add_companies()
+    draft.add_cases()
+    draft.add_estates()
+    draft.add_vehicles()
+    return draft.rows
 
-    # ---- subjects
-    subjects = ch.subjects
-    identifiers: set[str] = set()
-    county_urn = _COUNTY_URN
-    n_county = len(county_urn)
-    regions: list[str] = []
-    persons: list[int] = []
-    orgs: list[int] = []
-    org_type: list[str] = []
-    for i in range(size):
-        county = county_urn[int(rnd() * n_county)]
-        regions.append(county)
-        if rnd() < 0.15:
-            kind = "2" if rnd() < 0.25 else "1"
-            while True:
-                body = f"{int(rnd() * 100_000_000):08d}"
-                uscc = make_uscc("9", kind, county, body)
-                if uscc not in identifiers:
-                    break
-            identifiers.add(uscc)
-            if kind == "2":
-                name, _ = individual_business_name(rnd, _ADDRESS_PREFIX[county])
-            else:
-                name = ""  # named below with its company form
-            subjects.append(["organisation", uscc, name, None, None, county])
-            orgs.append(i)
-            org_type.append(kind)
-        else:
-            # Triangular around 1972: few subjects are very old or very young.
-            birth = _BIRTH_LO + int((rnd() + rnd()) * 0.5 * _BIRTH_SPAN)
-            male = rnd() < 0.52
-            birth_date = dates[birth - day0]
-            while True:
-                seq = int(rnd() * 500) * 2 + male
-                rid = make_resident_id(county, birth_date, seq)
-                if rid not in identifiers:
-                    break
-            identifiers.add(rid)
-            subjects.append(
-                (
-                    "person",
-                    rid,
-                    person_name(rnd, male, birth_date.year),
-                    "male" if male else "female",
-                    birth_date,
-                    county,
-                )
-            )
-            persons.append(i)
-    n_persons = len(persons)
-    # Officers, shareholders and co-owners are drawn from the chunk's persons; a chunk
-    # of a handful of subjects has too few to draw distinct ones from.
-    related = n_persons >= 8
 
-    # ---- which subjects are debtors, and with how many cases
-    n_cases = [0] * size
-    cases_urn = _CASES_URN
-    for i in range(size):
-        if rnd() < (0.42 if subjects[i][0] == "organisation" else 0.28):
-            n_cases[i] = cases_urn[int(rnd() * len(cases_urn))]
-    debtor_persons = [i for i in persons if n_cases[i]]
-    n_debtor_persons = len(debtor_persons)
+class _Draft:
+    """One chunk being built. The phases run in order and share what earlier ones drew;
+    hot loops copy attributes into locals because attribute lookups dominate otherwise."""
 
-    def any_person(exclude: int) -> int:
+    def __init__(self, rng: random.Random, size: int, used_names: set[str]) -> None:
+        self.rnd = rng.random
+        self.size = size
+        self.used_names = used_names
+        self.rows = Chunk()
+        self.regions: list[str] = []
+        self.is_org: list[bool] = []
+        self.persons: list[int] = []
+        # (subject local, company type, industry sector) of each organisation
+        self.orgs: list[tuple[int, str, str]] = []
+        self.n_cases: list[int] = []
+        self.debtor_persons: list[int] = []
+        # Per subject, the local id of its first case; per case, what seals and
+        # seizures need to know about it.
+        self.case_start: list[int] = []
+        self.case_filed: list[int] = []
+        self.case_court: list[str] = []
+        self.case_full: list[bool] = []
+
+    def any_person(self, exclude: int) -> int:
+        """A person of the chunk other than ``exclude``; debtors are over-represented,
+        since people in debt tend to hold shares and property with other debtors."""
+        rnd = self.rnd
+        debtors = self.debtor_persons
+        persons = self.persons
         while True:
-            if n_debtor_persons and rnd() < 0.5:
-                p = debtor_persons[int(rnd() * n_debtor_persons)]
+            if debtors and rnd() < 0.5:
+                p = debtors[int(rnd() * len(debtors))]
             else:
-                p = persons[int(rnd() * n_persons)]
+                p = persons[int(rnd() * len(persons))]
             if p != exclude:
                 return p
 
-    # ---- companies, shareholders and officers
-    companies = ch.companies
-    holdings = ch.shareholdings
-    officers = ch.directorships
-    n_orgs = len(orgs)
-    for o, kind in zip(orgs, org_type, strict=True):
-        county = regions[o]
-        debtor = n_cases[o] > 0
-        est = _YEAR_START[1995] + int(rnd() * (_YEAR_START[2024] - _YEAR_START[1995]))
-        r = rnd()
-        status = "active" if r < (0.75 if debtor else 0.92) else (
-            "revoked" if r < (0.95 if debtor else 0.97) else "cancelled"
-        )
-        address = (
-            _FULL_REGION[county] + _ROADS[int(rnd() * len(_ROADS))] + f"{1 + int(rnd() * 888)}号"
-        )
-        if kind == "2":
-            ctype = "individual_business"
-            capital = _SMALL_CAPITAL_URN[int(rnd() * len(_SMALL_CAPITAL_URN))]
-            _, sector = individual_business_name(rnd, "")
-        else:
-            r = rnd()
-            if r < 0.90:
-                ctype, form = "limited_liability", "limited"
-            elif r < 0.95:
-                ctype, form = "joint_stock", "joint_stock"
-            elif r < 0.98:
-                ctype, form = "sole_proprietorship", "sole"
-            else:
-                ctype, form = "partnership", "partnership"
-            capital = _CAPITAL_URN[int(rnd() * len(_CAPITAL_URN))]
-            if ctype == "joint_stock" and capital < 5_000_000:
-                capital = 5_000_000
-            r = rnd()
-            places = _NAME_PLACES[county]
-            place = places[0] if r < 0.75 else (places[1] if r < 0.92 else places[2])
-            while True:
-                name, sector = company_name(rnd, place, county, form)
-                if name not in used_names:
-                    break
-            used_names.add(name)
-            subjects[o][2] = name
-        companies.append(
-            (o, ctype, f"{capital}.00", dates[est - day0], status, address, sector)
-        )
-        since = dates[est - day0]
-        if not related:
-            continue
+    @property
+    def related(self) -> bool:
+        # Officers, shareholders and co-owners are drawn from the chunk's persons; a chunk
+        # of a handful of subjects has too few to draw distinct ones from.
+        return len(self.persons) >= 8
 
-        # Officers: the legal representative is usually the largest personal holder.
-        if kind == "2":
-            operator = any_person(o)
-            officers.append((o, operator, "legal_representative", "经营者", since))
-            continue
-        if ctype == "sole_proprietorship":
-            count = 1
-        elif ctype == "joint_stock":
-            count = 3 + (rnd() < 0.5)
-        elif ctype == "partnership":
-            count = 2 + int(rnd() * 3)
-        else:
-            count = _HOLDER_COUNT_URN[int(rnd() * len(_HOLDER_COUNT_URN))]
-        patterns = _SHARE_PATTERNS[count]
-        pattern = patterns[int(rnd() * len(patterns))]
-        holders: list[int] = []
-        for share in pattern:
-            while True:
-                if n_orgs > 1 and ctype != "sole_proprietorship" and rnd() < 0.12:
-                    h = orgs[int(rnd() * n_orgs)]
-                else:
-                    h = any_person(o)
-                if h != o and h not in holders:
-                    break
-            holders.append(h)
-            holdings.append((o, h, share, _money(capital * _MICRO[share] // 10_000)))
-        first_person = next((h for h in holders if subjects[h][0] == "person"), None)
-        legal = first_person if first_person is not None and rnd() < 0.8 else any_person(o)
-        if ctype == "joint_stock":
-            officers.append((o, legal, "legal_representative", "董事长", since))
-            officers.append((o, legal, "director", "董事长", since))
-            d1 = any_person(legal)
-            d2 = any_person(legal)
-            while d2 == d1:
-                d2 = any_person(legal)
-            officers.append((o, d1, "director", "董事", since))
-            officers.append((o, d2, "director", "董事", since))
-            officers.append((o, any_person(legal), "executive", "总经理", since))
-        elif ctype == "sole_proprietorship":
-            officers.append((o, legal, "legal_representative", "投资人", since))
-        elif ctype == "partnership":
-            officers.append((o, legal, "legal_representative", "执行事务合伙人委派代表", since))
-        else:
-            officers.append((o, legal, "legal_representative", "执行董事兼总经理", since))
-            officers.append((o, legal, "executive", "执行董事兼总经理", since))
-        if ctype in ("limited_liability", "joint_stock") and rnd() < 0.6:
-            officers.append((o, any_person(legal), "supervisor", "监事", since))
-        if rnd() < 0.25:
-            officers.append((o, legal, "actual_controller", None, since))
-    for i in orgs:
-        subjects[i] = tuple(subjects[i])
-
-    # ---- enforcement cases, parties and listings
-    cases = ch.cases
-    parties = ch.case_parties
-    listings = ch.listings
-    case_numbers: set[str] = set()
-    case_start = [0] * size
-    case_filed: list[int] = []
-    case_court: list[str] = []
-    case_full: list[bool] = []
-    for s in range(size):
-        k = n_cases[s]
-        if not k:
-            continue
-        case_start[s] = len(cases)
-        county = regions[s]
-        city = city_code(county)
-        is_org = subjects[s][0] == "organisation"
-        for _ in range(k):
-            year = _FILED_YEAR_URN[int(rnd() * len(_FILED_YEAR_URN))]
-            filed = _YEAR_START[year] + int(rnd() * 365)
-            x = rnd()
-            yuan = int(1000 * 5000 ** (x ** (1.1 if is_org else 1.6)))
-            cents = yuan * 100 if rnd() < 0.6 else yuan * 100 + int(rnd() * 100)
-            r = rnd()
-            if r < 0.02:
-                home = _OTHER_COUNTIES_IN_CITY[county]
-                basic = BASIC_COURTS[home[int(rnd() * len(home))]]
-            else:
-                basic = BASIC_COURTS[county]
-            intermediate = INTERMEDIATE_COURTS[city]
-            if yuan > 2_000_000 and rnd() < 0.5:
-                court = intermediate
-                serial = 1 + int(rnd() ** 1.5 * 1_500)
-            else:
-                court = basic
-                serial = 1 + int(rnd() ** 1.5 * 12_000)
-            resumed = "恢" if rnd() < 0.08 else ""
-            if resumed:
-                serial = 1 + serial // 6
-            while True:
-                number = f"({year}){court.code}执{resumed}{serial}号"
-                if number not in case_numbers:
-                    break
-                serial = 1 + int(rnd() * 20_000)
-            case_numbers.add(number)
-
-            basis_year = year - (0 if rnd() < 0.4 else (1 if rnd() < 0.75 else 2))
-            doc_no = 1 + int(rnd() ** 1.3 * 9_000)
-            basis_kind = (_ORG_BASIS_URN if is_org else _PERSON_BASIS_URN)[
-                int(rnd() * (len(_ORG_BASIS_URN) if is_org else len(_PERSON_BASIS_URN)))
-            ]
-            money = f"{cents // 100}.{cents % 100:02d}"
-            obligations = _ORG_OBLIGATIONS if is_org else _PERSON_OBLIGATIONS
-            obligation = obligations[int(rnd() * len(obligations))].format(money)
-            if basis_kind == 0:
-                doc = f"({basis_year}){basic.code}民初{doc_no}号民事判决书"
-                issuer = basic.name
-            elif basis_kind == 1:
-                doc = f"({basis_year}){basic.code}民初{doc_no}号民事调解书"
-                issuer = basic.name
-            elif basis_kind == 2:
-                doc = f"({basis_year}){intermediate.code}民终{doc_no // 3 + 1}号民事判决书"
-                issuer = intermediate.name
-            elif basis_kind == 3:
-                doc = f"({basis_year}){basic.code}民督{doc_no // 10 + 1}号支付令"
-                issuer = basic.name
-            elif basis_kind == 4:
-                doc = f"({basis_year}){basic.code}刑初{doc_no // 5 + 1}号刑事判决书"
-                issuer = basic.name
-                obligation = f"退赔被害人经济损失{money}元"
-            elif basis_kind == 5:
-                doc = f"({basis_year}){_CITY_ABBR[city]}仲裁字第{doc_no // 4 + 1}号裁决书"
-                issuer = _CITY_SHORT[city] + "仲裁委员会"
-            elif basis_kind == 6:
-                doc = f"({basis_year})闽{_CITY_ABBR[city]}证经字第{doc_no}号公证书"
-                issuer = "福建省" + FUJIAN[city] + "公证处"
-                obligation = f"偿还借款本金{money}元及利息"
-            else:
-                doc = f"{_CITY_ABBR[city]}劳人仲案字〔{basis_year}〕{doc_no // 3 + 1}号裁决书"
-                issuer = FUJIAN[county] + "劳动人事争议仲裁委员会"
-                obligation = f"支付劳动报酬{money}元"
-            r = rnd()
-            if r < 0.60:
-                performance, performed = "none", "0.00"
-            elif r < 0.88:
-                performance = "partial"
-                paid = max(1, int(cents * (0.05 + rnd() * 0.9)))
-                performed = f"{paid // 100}.{paid % 100:02d}"
-            else:
-                performance, performed = "full", money
-            c = len(cases)
-            cases.append(
-                (number, court.code, dates[filed - day0], doc, issuer, obligation, money,
-                 performance, performed)
-            )
-            parties.append((c, s))
-            case_filed.append(filed)
-            case_court.append(court.code)
-            case_full.append(performance == "full")
-
-            if rnd() >= 0.85:
-                continue
-            published = min(filed + 30 + int(rnd() * 270), as_of)
-            term: int | None
-            if rnd() < 0.7:
-                lst = "dishonest"
-                circumstance = _CIRCUMSTANCE_URN[int(rnd() * len(_CIRCUMSTANCE_URN))]
-                term = None if circumstance == "refuses_with_ability" and rnd() < 0.6 else 24
-                extended = 12 * (1 + int(rnd() * 3)) if term is not None and rnd() < 0.1 else 0
-            else:
-                lst, circumstance, term, extended = "restricted", None, None, 0
-            version = 1 + (extended > 0)
-            removed_on = None
-            reason = None
-            if performance == "full" and rnd() < 0.7:
-                reason = "paid"
-            elif rnd() < 0.03:
-                reason = _REMOVAL_URN[int(rnd() * len(_REMOVAL_URN))]
-                if reason == "term_expired" and term is None:
-                    reason = "other"
-            if reason is not None:
-                if reason == "term_expired":
-                    assert term is not None
-                    removed = published + int((term + extended) * 30.44)
-                else:
-                    removed = published + 7 + int(rnd() * 720)
-                if removed > as_of:
-                    removed = as_of
-                removed_on = dates[removed - day0]
-                version += 1
-            listings.append(
-                (s, c, lst, circumstance, dates[published - day0], term, extended,
-                 removed_on, reason, version)
-            )
-
-    # ---- real estate, owners and encumbrances; vehicles and seizures
-    estates = ch.estates
-    owners = ch.ownerships
-    encumbrances = ch.encumbrances
-    vehicles = ch.vehicles
-    seizures = ch.seizures
-    certificates: set[str] = set()
-    units: set[str] = set()
-    plates: set[str] = set()
-    vins: set[str] = set()
-    roads = _ROADS
-    n_roads = len(roads)
-    for s in range(size):
-        k = n_cases[s]
-        debtor = k > 0
-        is_org = subjects[s][0] == "organisation"
-        county = regions[s]
-        city = city_code(county)
-        estate_urn = (_ORG_ESTATES if is_org else _PERSON_ESTATES)[debtor]
-        for _ in range(estate_urn[int(rnd() * len(estate_urn))]):
-            where = county if rnd() < 0.8 else _OTHER_COUNTIES_IN_CITY[county][
-                int(rnd() * len(_OTHER_COUNTIES_IN_CITY[county]))
-            ]
-            usages = _ORG_USAGE if is_org else _PERSON_USAGE
-            usage = usages[int(rnd() * len(usages))]
-            reg_year = 2016 + int(rnd() * 9)
-            registered = _YEAR_START[reg_year] + int(rnd() * 365)
-            office = _CERT_OFFICE[where]
-            serial = int(rnd() ** 1.2 * 400_000)
-            while True:
-                cert = f"闽({reg_year}){office}不动产权第{serial:07d}号"
-                if cert not in certificates:
-                    break
-                serial = int(rnd() * 10_000_000)
-            certificates.add(cert)
-            unit: str | None = None
-            if rnd() < 0.9:
+    def add_subjects(self) -> None:
+        rnd = self.rnd
+        dates = _DATES
+        used_names = self.used_names
+        subjects = self.rows.subjects
+        regions = self.regions
+        is_org = self.is_org
+        identifiers: set[str] = set()
+        county_urn = _COUNTY_URN
+        n_county = len(county_urn)
+        for i in range(self.size):
+            county = county_urn[int(rnd() * n_county)]
+            regions.append(county)
+            if rnd() < 0.15:
+                org_type = "2" if rnd() < 0.25 else "1"
                 while True:
-                    unit = (
-                        f"{where}{int(rnd() * 1_000_000):06d}"
-                        + ("GB" if rnd() < 0.93 else "JC")
-                        + f"{int(rnd() * 100_000):05d}"
-                        + ("W" if usage == "land" else "F")
-                        + f"{int(rnd() * 100_000_000):08d}"
-                    )
-                    if unit not in units:
+                    uscc = make_uscc("9", org_type, county, f"{int(rnd() * 100_000_000):08d}")
+                    if uscc not in identifiers:
                         break
-                units.add(unit)
-            lo, span = _AREA[usage]
-            area = lo + int(rnd() * span)
-            road = roads[int(rnd() * n_roads)]
-            if usage == "residential":
-                address = (
-                    f"{_ADDRESS_PREFIX[where]}{road}{1 + int(rnd() * 600)}号"
-                    f"{trade_name(rnd)}{_COMPOUNDS[int(rnd() * 9)]}"
-                    f"{1 + int(rnd() * 30)}栋{1 + int(rnd() * 32)}{1 + int(rnd() * 6):02d}室"
-                )
-            elif usage == "other":
-                address = f"{_ADDRESS_PREFIX[where]}{road}{1 + int(rnd() * 600)}号地下车位{1 + int(rnd() * 800)}号"
+                identifiers.add(uscc)
+                if org_type == "2":
+                    ctype = "individual_business"
+                else:
+                    ctype = _COMPANY_TYPE_URN[int(rnd() * len(_COMPANY_TYPE_URN))]
+                while True:
+                    if org_type == "2":
+                        name, sector = individual_business_name(rnd, _ADDRESS_PREFIX[county])
+                    else:
+                        r = rnd()
+                        places = _NAME_PLACES[county]
+                        place = places[0] if r < 0.75 else (places[1] if r < 0.92 else places[2])
+                        name, sector = company_name(rnd, place, county, _FORM[ctype])
+                    if name not in used_names:
+                        break
+                used_names.add(name)
+                subjects.append(("organisation", uscc, name, None, None, county))
+                self.orgs.append((i, ctype, sector))
+                is_org.append(True)
             else:
-                address = f"{_ADDRESS_PREFIX[where]}{road}{1 + int(rnd() * 888)}号"
-            e = len(estates)
-            estates.append(
-                (cert, unit, where, address, f"{area // 100}.{area % 100:02d}", usage,
-                 dates[registered - day0])
-            )
+                # Triangular around 1972: few subjects are very old or very young.
+                birth = _BIRTH_LO + int((rnd() + rnd()) * 0.5 * _BIRTH_SPAN)
+                male = rnd() < 0.52
+                birth_date = dates[birth - _DAY0]
+                while True:
+                    rid = make_resident_id(county, birth_date, int(rnd() * 500) * 2 + male)
+                    if rid not in identifiers:
+                        break
+                identifiers.add(rid)
+                sex = "male" if male else "female"
+                name = person_name(rnd, male, birth_date.year)
+                subjects.append(("person", rid, name, sex, birth_date, county))
+                self.persons.append(i)
+                is_org.append(False)
+
+    def add_debts(self) -> None:
+        """Decide who is a judgment debtor, and in how many cases."""
+        rnd = self.rnd
+        cases_urn = _CASES_URN
+        n = len(cases_urn)
+        self.n_cases = [
+            cases_urn[int(rnd() * n)] if rnd() < (0.42 if org else 0.28) else 0
+            for org in self.is_org
+        ]
+        self.debtor_persons = [i for i in self.persons if self.n_cases[i]]
+
+    def add_companies(self) -> None:
+        rnd = self.rnd
+        dates = _DATES
+        any_person = self.any_person
+        related = self.related
+        subjects = self.rows.subjects
+        companies = self.rows.companies
+        holdings = self.rows.shareholdings
+        officers = self.rows.directorships
+        org_ids = [o for o, _, _ in self.orgs]
+        n_orgs = len(org_ids)
+        span = _YEAR_START[2024] - _YEAR_START[1995]
+        for o, ctype, sector in self.orgs:
+            county = self.regions[o]
+            debtor = self.n_cases[o] > 0
+            est = dates[_YEAR_START[1995] + int(rnd() * span) - _DAY0]
             r = rnd()
-            if is_org or r < 0.55 or not related:
-                owners.append((e, s, "1.000000"))
-            elif r < 0.95:
-                owners.append((e, s, "0.500000"))
-                owners.append((e, any_person(s), "0.500000"))
+            if r < (0.75 if debtor else 0.92):
+                status = "active"
             else:
-                a = any_person(s)
-                b = any_person(s)
-                while b == a:
-                    b = any_person(s)
-                owners.append((e, s, "0.400000"))
-                owners.append((e, a, "0.300000"))
-                owners.append((e, b, "0.300000"))
-            if usage != "land" and rnd() < 0.3:
-                mortgaged = registered + int(rnd() * 60)
-                released = None
-                if rnd() < 0.3:
-                    end = mortgaged + 365 + int(rnd() * 2_500)
-                    released = dates[end - day0] if end <= as_of else None
-                encumbrances.append(
-                    (e, "mortgage", _BANKS[int(rnd() * len(_BANKS))] + _CITY_SHORT[city] + "分行",
-                     None, dates[mortgaged - day0], released)
-                )
-            if debtor and rnd() < 0.4:
-                c = case_start[s] + int(rnd() * k)
-                sealed = min(max(case_filed[c] + 10 + int(rnd() * 200), registered), as_of)
-                released = None
-                if case_full[c] and rnd() < 0.8:
-                    released = dates[min(sealed + 30 + int(rnd() * 400), as_of) - day0]
-                encumbrances.append(
-                    (e, "seal", COURTS_BY_CODE[case_court[c]].name, c, dates[sealed - day0],
-                     released)
+                status = "revoked" if r < (0.95 if debtor else 0.97) else "cancelled"
+            road = _ROADS[int(rnd() * len(_ROADS))]
+            address = f"{_FULL_REGION[county]}{road}{1 + int(rnd() * 888)}号"
+            if ctype == "individual_business":
+                capital = _SMALL_CAPITAL_URN[int(rnd() * len(_SMALL_CAPITAL_URN))]
+            else:
+                capital = _CAPITAL_URN[int(rnd() * len(_CAPITAL_URN))]
+                if ctype == "joint_stock" and capital < 5_000_000:
+                    capital = 5_000_000
+            companies.append((o, ctype, f"{capital}.00", est, status, address, sector))
+            if not related:
+                continue
+
+            if ctype == "individual_business":
+                officers.append((o, any_person(o), "legal_representative", "经营者", est))
+                continue
+            if ctype == "sole_proprietorship":
+                count = 1
+            elif ctype == "joint_stock":
+                count = 3 + (rnd() < 0.5)
+            elif ctype == "partnership":
+                count = 2 + int(rnd() * 3)
+            else:
+                count = _HOLDER_COUNT_URN[int(rnd() * len(_HOLDER_COUNT_URN))]
+            patterns = _SHARE_PATTERNS[count]
+            holders: list[int] = []
+            for share in patterns[int(rnd() * len(patterns))]:
+                while True:
+                    if n_orgs > 1 and ctype != "sole_proprietorship" and rnd() < 0.12:
+                        h = org_ids[int(rnd() * n_orgs)]
+                    else:
+                        h = any_person(o)
+                    if h != o and h not in holders:
+                        break
+                holders.append(h)
+                holdings.append((o, h, share, _money(capital * _MICRO[share] // 10_000)))
+
+            # The legal representative is usually the largest personal holder.
+            first = next((h for h in holders if subjects[h][0] == "person"), None)
+            legal = first if first is not None and rnd() < 0.8 else any_person(o)
+            if ctype == "joint_stock":
+                officers.append((o, legal, "legal_representative", "董事长", est))
+                officers.append((o, legal, "director", "董事长", est))
+                d1 = any_person(legal)
+                d2 = any_person(legal)
+                while d2 == d1:
+                    d2 = any_person(legal)
+                officers.append((o, d1, "director", "董事", est))
+                officers.append((o, d2, "director", "董事", est))
+                officers.append((o, any_person(legal), "executive", "总经理", est))
+            elif ctype == "sole_proprietorship":
+                officers.append((o, legal, "legal_representative", "投资人", est))
+            elif ctype == "partnership":
+                officers.append((o, legal, "legal_representative", "执行事务合伙人委派代表", est))
+            else:
+                officers.append((o, legal, "legal_representative", "执行董事兼总经理", est))
+                officers.append((o, legal, "executive", "执行董事兼总经理", est))
+            if ctype in ("limited_liability", "joint_stock") and rnd() < 0.6:
+                officers.append((o, any_person(legal), "supervisor", "监事", est))
+            if rnd() < 0.25:
+                officers.append((o, legal, "actual_controller", None, est))
+
+    def add_cases(self) -> None:
+        """Enforcement cases with their party and, for most, a listing."""
+        rnd = self.rnd
+        dates = _DATES
+        as_of = _AS_OF_ORD
+        cases = self.rows.cases
+        parties = self.rows.case_parties
+        listings = self.rows.listings
+        case_filed = self.case_filed
+        case_court = self.case_court
+        case_full = self.case_full
+        numbers: set[str] = set()
+        self.case_start = case_start = [0] * self.size
+        for s, k in enumerate(self.n_cases):
+            if not k:
+                continue
+            case_start[s] = len(cases)
+            county = self.regions[s]
+            city = city_code(county)
+            is_org = self.is_org[s]
+            for _ in range(k):
+                year = _FILED_YEAR_URN[int(rnd() * len(_FILED_YEAR_URN))]
+                filed = _YEAR_START[year] + int(rnd() * 365)
+                # Log-uniform from 1,000 to 5,000,000 yuan, skewed to small debts, less so
+                # for organisations.
+                yuan = int(1000 * 5000 ** (rnd() ** (1.1 if is_org else 1.6)))
+                cents = yuan * 100 if rnd() < 0.6 else yuan * 100 + int(rnd() * 100)
+                money = f"{cents // 100}.{cents % 100:02d}"
+                if rnd() < 0.02:
+                    others = _OTHER_COUNTIES_IN_CITY[county]
+                    basic = BASIC_COURTS[others[int(rnd() * len(others))]]
+                else:
+                    basic = BASIC_COURTS[county]
+                intermediate = INTERMEDIATE_COURTS[city]
+                if yuan > 2_000_000 and rnd() < 0.5:
+                    court = intermediate
+                    serial = 1 + int(rnd() * 3_000)
+                else:
+                    court = basic
+                    serial = 1 + int(rnd() * 30_000)
+                resumed = "恢" if rnd() < 0.08 else ""
+                if resumed:
+                    serial = 1 + serial // 6
+                while True:
+                    number = f"({year}){court.code}执{resumed}{serial}号"
+                    if number not in numbers:
+                        break
+                    serial = 1 + int(rnd() * 30_000)
+                numbers.add(number)
+                doc, issuer, obligation = _basis(
+                    rnd, year, basic, intermediate, county, is_org, money
                 )
 
-        vehicle_urn = (_ORG_VEHICLES if is_org else _PERSON_VEHICLES)[debtor]
-        for _ in range(vehicle_urn[int(rnd() * len(vehicle_urn))]):
-            vtypes = _ORG_VEHICLE_TYPES if is_org else _PERSON_VEHICLE_TYPES
-            vtype = vtypes[int(rnd() * len(vtypes))]
-            makes = _MAKES[vtype]
-            make, wmi = makes[int(rnd() * len(makes))]
-            year = 2010 + int(rnd() * 15)
-            registered = _YEAR_START[year] + int(rnd() * 365)
-            letter = _PLATE_LETTER[city]
-            shape = _PLATE_SHAPES[int(rnd() * len(_PLATE_SHAPES))]
-            while True:
-                plate = _plate(rnd, letter, shape)
-                if plate not in plates:
-                    break
-            plates.add(plate)
-            while True:
-                vin = _vin(rnd, wmi, year)
-                if vin not in vins:
-                    break
-            vins.add(vin)
-            v = len(vehicles)
-            vehicles.append((plate, vin, s, make, vtype, dates[registered - day0]))
-            if debtor and rnd() < 0.3:
-                c = case_start[s] + int(rnd() * k)
-                seized = min(max(case_filed[c] + 20 + int(rnd() * 300), registered), as_of)
-                released = None
-                if case_full[c] and rnd() < 0.8:
-                    released = dates[min(seized + 30 + int(rnd() * 300), as_of) - day0]
-                seizures.append((v, c, dates[seized - day0], released))
-    return ch
+                r = rnd()
+                if r < 0.60:
+                    performance, performed = "none", "0.00"
+                elif r < 0.88:
+                    performance = "partial"
+                    paid = max(1, int(cents * (0.05 + rnd() * 0.9)))
+                    performed = f"{paid // 100}.{paid % 100:02d}"
+                else:
+                    performance, performed = "full", money
+                c = len(cases)
+                filed_on = dates[filed - _DAY0]
+                cases.append(
+                    (number, court.code, filed_on, doc, issuer, obligation, money, performance,
+                     performed)
+                )
+                parties.append((c, s))
+                case_filed.append(filed)
+                case_court.append(court.code)
+                case_full.append(performance == "full")
+
+                if rnd() >= 0.85:
+                    continue
+                published = min(filed + 30 + int(rnd() * 270), as_of)
+                term: int | None
+                if rnd() < 0.7:
+                    lst = "dishonest"
+                    circumstance = _CIRCUMSTANCE_URN[int(rnd() * len(_CIRCUMSTANCE_URN))]
+                    # Refusing with the ability to perform has no fixed term (SPC rules
+                    # art. 2): the listing lasts until the obligation is performed.
+                    term = None if circumstance == "refuses_with_ability" and rnd() < 0.6 else 24
+                    extended = 12 * (1 + int(rnd() * 3)) if term is not None and rnd() < 0.1 else 0
+                else:
+                    lst, circumstance, term, extended = "restricted", None, None, 0
+                version = 1 + (extended > 0)
+                removed_on = None
+                reason = None
+                if performance == "full" and rnd() < 0.7:
+                    reason = "paid"
+                elif rnd() < 0.03:
+                    reason = _REMOVAL_URN[int(rnd() * len(_REMOVAL_URN))]
+                    if reason == "term_expired" and term is None:
+                        reason = "other"
+                if reason is not None:
+                    if term is not None and reason == "term_expired":
+                        removed = published + int((term + extended) * 30.44)
+                    else:
+                        removed = published + 7 + int(rnd() * 720)
+                    removed_on = dates[min(removed, as_of) - _DAY0]
+                    version += 1
+                listings.append(
+                    (s, c, lst, circumstance, dates[published - _DAY0], term, extended,
+                     removed_on, reason, version)
+                )
+
+    def _case_of(self, s: int) -> int:
+        return self.case_start[s] + int(self.rnd() * self.n_cases[s])
+
+    def add_estates(self) -> None:
+        """Real estate with its owners, mortgages and, for debtors' property, seals."""
+        rnd = self.rnd
+        dates = _DATES
+        as_of = _AS_OF_ORD
+        any_person = self.any_person
+        related = self.related
+        estates = self.rows.estates
+        owners = self.rows.ownerships
+        encumbrances = self.rows.encumbrances
+        certificates: set[str] = set()
+        units: set[str] = set()
+        roads = _ROADS
+        n_roads = len(roads)
+        for s, k in enumerate(self.n_cases):
+            is_org = self.is_org[s]
+            county = self.regions[s]
+            city = city_code(county)
+            counts = (_ORG_ESTATES if is_org else _PERSON_ESTATES)[k > 0]
+            usages = _ORG_USAGE if is_org else _PERSON_USAGE
+            for _ in range(counts[int(rnd() * len(counts))]):
+                if rnd() < 0.8:
+                    where = county
+                else:
+                    others = _OTHER_COUNTIES_IN_CITY[county]
+                    where = others[int(rnd() * len(others))]
+                usage = usages[int(rnd() * len(usages))]
+                reg_year = 2016 + int(rnd() * 9)
+                registered = _YEAR_START[reg_year] + int(rnd() * 365)
+                office = _CERT_OFFICE[where]
+                while True:
+                    cert = f"闽({reg_year}){office}不动产权第{int(rnd() * 600_000):07d}号"
+                    if cert not in certificates:
+                        break
+                certificates.add(cert)
+                unit: str | None = None
+                # Older registrations carry no unit number.
+                if rnd() < 0.9:
+                    while True:
+                        unit = (
+                            f"{where}{int(rnd() * 1_000_000):06d}"
+                            + ("GB" if rnd() < 0.93 else "JC")
+                            + f"{int(rnd() * 100_000):05d}"
+                            + ("W" if usage == "land" else "F")
+                            + f"{int(rnd() * 100_000_000):08d}"
+                        )
+                        if unit not in units:
+                            break
+                    units.add(unit)
+                lo, span = _AREA[usage]
+                area = lo + int(rnd() * span)
+                street = f"{_ADDRESS_PREFIX[where]}{roads[int(rnd() * n_roads)]}"
+                if usage == "residential":
+                    address = (
+                        f"{street}{1 + int(rnd() * 600)}号"
+                        f"{trade_name(rnd)}{_COMPOUNDS[int(rnd() * len(_COMPOUNDS))]}"
+                        f"{1 + int(rnd() * 30)}栋{1 + int(rnd() * 32)}{1 + int(rnd() * 6):02d}室"
+                    )
+                elif usage == "other":
+                    address = f"{street}{1 + int(rnd() * 600)}号地下车位{1 + int(rnd() * 800)}号"
+                else:
+                    address = f"{street}{1 + int(rnd() * 888)}号"
+                e = len(estates)
+                estates.append(
+                    (cert, unit, where, address, f"{area // 100}.{area % 100:02d}", usage,
+                     dates[registered - _DAY0])
+                )
+                r = rnd()
+                if is_org or r < 0.55 or not related:
+                    owners.append((e, s, "1.000000"))
+                elif r < 0.95:
+                    owners.append((e, s, "0.500000"))
+                    owners.append((e, any_person(s), "0.500000"))
+                else:
+                    a = any_person(s)
+                    b = any_person(s)
+                    while b == a:
+                        b = any_person(s)
+                    owners.append((e, s, "0.400000"))
+                    owners.append((e, a, "0.300000"))
+                    owners.append((e, b, "0.300000"))
+                if usage != "land" and rnd() < 0.3:
+                    mortgaged = registered + int(rnd() * 60)
+                    end = mortgaged + 365 + int(rnd() * 2_500)
+                    released = dates[end - _DAY0] if rnd() < 0.3 and end <= as_of else None
+                    bank = _BANKS[int(rnd() * len(_BANKS))] + _CITY_SHORT[city] + "分行"
+                    encumbrances.append(
+                        (e, "mortgage", bank, None, dates[mortgaged - _DAY0], released)
+                    )
+                if k and rnd() < 0.4:
+                    c = self._case_of(s)
+                    sealed = min(max(self.case_filed[c] + 10 + int(rnd() * 200), registered), as_of)
+                    released = None
+                    if self.case_full[c] and rnd() < 0.8:
+                        released = dates[min(sealed + 30 + int(rnd() * 400), as_of) - _DAY0]
+                    court = COURTS_BY_CODE[self.case_court[c]].name
+                    encumbrances.append((e, "seal", court, c, dates[sealed - _DAY0], released))
+
+    def add_vehicles(self) -> None:
+        """Vehicles; some of a debtor's are seized for one of its cases."""
+        rnd = self.rnd
+        dates = _DATES
+        as_of = _AS_OF_ORD
+        vehicles = self.rows.vehicles
+        seizures = self.rows.seizures
+        plates: set[str] = set()
+        vins: set[str] = set()
+        for s, k in enumerate(self.n_cases):
+            is_org = self.is_org[s]
+            counts = (_ORG_VEHICLES if is_org else _PERSON_VEHICLES)[k > 0]
+            types = _ORG_VEHICLE_TYPES if is_org else _PERSON_VEHICLE_TYPES
+            letter = _PLATE_LETTER[city_code(self.regions[s])]
+            for _ in range(counts[int(rnd() * len(counts))]):
+                vtype = types[int(rnd() * len(types))]
+                makes = _MAKES[vtype]
+                make, wmi = makes[int(rnd() * len(makes))]
+                year = 2010 + int(rnd() * 15)
+                registered = _YEAR_START[year] + int(rnd() * 365)
+                shape = _PLATE_SHAPES[int(rnd() * len(_PLATE_SHAPES))]
+                while True:
+                    plate = _plate(rnd, letter, shape)
+                    if plate not in plates:
+                        break
+                plates.add(plate)
+                while True:
+                    vin = _vin(rnd, wmi, year)
+                    if vin not in vins:
+                        break
+                vins.add(vin)
+                v = len(vehicles)
+                vehicles.append((plate, vin, s, make, vtype, dates[registered - _DAY0]))
+                if k and rnd() < 0.3:
+                    c = self._case_of(s)
+                    seized = min(max(self.case_filed[c] + 20 + int(rnd() * 300), registered), as_of)
+                    released = None
+                    if self.case_full[c] and rnd() < 0.8:
+                        released = dates[min(seized + 30 + int(rnd() * 300), as_of) - _DAY0]
+                    seizures.append((v, c, dates[seized - _DAY0], released))
+
+
+def _basis(
+    rnd: Callable[[], float],
+    year: int,
+    basic: Court,
+    intermediate: Court,
+    county: str,
+    is_org: bool,
+    money: str,
+) -> tuple[str, str, str]:
+    """The enforcement basis of a case filed in ``year``: (document, issuer, obligation)."""
+    basis_year = year - (0 if rnd() < 0.4 else (1 if rnd() < 0.75 else 2))
+    no = 1 + int(rnd() ** 1.3 * 9_000)
+    kinds = _ORG_BASIS_URN if is_org else _PERSON_BASIS_URN
+    kind = kinds[int(rnd() * len(kinds))]
+    obligations = _ORG_OBLIGATIONS if is_org else _PERSON_OBLIGATIONS
+    obligation = obligations[int(rnd() * len(obligations))].format(money)
+    city = city_code(county)
+    head = f"({basis_year}){basic.code}"
+    if kind == 0:
+        return f"{head}民初{no}号民事判决书", basic.name, obligation
+    if kind == 1:
+        return f"{head}民初{no}号民事调解书", basic.name, obligation
+    if kind == 2:
+        doc = f"({basis_year}){intermediate.code}民终{no // 3 + 1}号民事判决书"
+        return doc, intermediate.name, obligation
+    if kind == 3:
+        return f"{head}民督{no // 10 + 1}号支付令", basic.name, obligation
+    if kind == 4:
+        doc = f"{head}刑初{no // 5 + 1}号刑事判决书"
+        return doc, basic.name, f"退赔被害人经济损失{money}元"
+    abbr = _CITY_ABBR[city]
+    if kind == 5:
+        doc = f"({basis_year}){abbr}仲裁字第{no // 4 + 1}号裁决书"
+        return doc, _CITY_SHORT[city] + "仲裁委员会", obligation
+    if kind == 6:
+        doc = f"({basis_year})闽{abbr}证经字第{no}号公证书"
+        return doc, "福建省" + FUJIAN[city] + "公证处", f"偿还借款本金{money}元及利息"
+    doc = f"{abbr}劳人仲案字〔{basis_year}〕{no // 3 + 1}号裁决书"
+    return doc, FUJIAN[county] + "劳动人事争议仲裁委员会", f"支付劳动报酬{money}元"
 
 
 def build_hotels(seed: int, count: int) -> list[Row]:
@@ -799,7 +857,8 @@ def build_hotels(seed: int, count: int) -> list[Row]:
         county = _COUNTY_URN[int(rnd() * len(_COUNTY_URN))]
         city = city_code(county)
         while True:
-            name = _CITY_SHORT[city] + trade_name(rnd) + _HOTEL_SUFFIX[int(rnd() * len(_HOTEL_SUFFIX))]
+            suffix = _HOTEL_SUFFIX[int(rnd() * len(_HOTEL_SUFFIX))]
+            name = _CITY_SHORT[city] + trade_name(rnd) + suffix
             if name not in names:
                 break
         names.add(name)
@@ -850,9 +909,9 @@ def _new_unit(old: str, rnd: Callable[[], float]) -> str:
 def _new_plate(old: str, rnd: Callable[[], float]) -> str:
     tail = old[2:]
     # New-energy plates keep their D/F; otherwise letters stay letters and digits digits.
-    shape = tail[0] + "ddddd" if len(tail) == 6 else "".join(
-        "d" if c.isdigit() else "L" for c in tail
-    )
+    shape = "".join("d" if c.isdigit() else "L" for c in tail)
+    if len(tail) == 6:
+        shape = tail[0] + shape[1:]
     return _plate(rnd, old[1], shape)
 
 
@@ -1042,7 +1101,7 @@ async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
     await _copy(
         conn, "police.vehicle",
         ("id", "plate", "vin", "owner_id", "make", "vehicle_type", "registered_on"),
-        ((i, p, vin, S[o], m, t, d) for i, (p, vin, o, m, t, d) in zip(V, ch.vehicles, strict=True)),
+        ((i, p, n, S[o], m, t, d) for i, (p, n, o, m, t, d) in zip(V, ch.vehicles, strict=True)),
     )
     await _copy(
         conn, "police.vehicle_seizure", ("vehicle_id", "case_id", "seized_on", "released_on"),
@@ -1148,8 +1207,11 @@ async def seed_synthetic(
             dataset,
         )
         if not claimed:
+            # As text, so a jsonb codec the caller may have set on the connection is moot.
             details = json.loads(
-                await conn.fetchval("SELECT details FROM core.dataset WHERE name = $1", dataset)
+                await conn.fetchval(
+                    "SELECT details::text FROM core.dataset WHERE name = $1", dataset
+                )
             )
             return SeedReport(
                 dataset,
@@ -1192,7 +1254,7 @@ async def seed_synthetic(
             "regenerated_keys": regenerated,
         }
         await conn.execute(
-            "UPDATE core.dataset SET details = $2::jsonb WHERE name = $1",
+            "UPDATE core.dataset SET details = $2::text::jsonb WHERE name = $1",
             dataset,
             json.dumps(details),
         )
