@@ -1,4 +1,9 @@
-"""Agencies and their API keys: create, issue, look up by key."""
+"""Agencies and their API keys: create, issue, rotate, revoke, list, look up by key.
+
+A key is 256 random bits shown once; only its SHA-256 is stored. Keys carry a label (one
+active key per label), so an agency rotates by adding a key under a new label, switching its
+systems over, and revoking the old label.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +47,16 @@ class NewAgency:
     key: str
 
 
-def validate_agency(code: str, name: str, kind: str, region: str, mode: str) -> None:
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ROLE = re.compile(r"^[a-z][a-z_]{1,31}$")
+
+
+def validate_label(label: str) -> None:
+    if not _LABEL.match(label):
+        raise InvalidInput("a key label is 1 to 64 letters, digits, '.', '_' or '-'", argument="label")
+
+
+def validate_agency(code: str, name: str, kind: str, region: str, mode: str, role: str | None = None) -> None:
     if not _CODE.match(code):
         raise InvalidInput(
             "agency code must be 2 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -56,25 +70,66 @@ def validate_agency(code: str, name: str, kind: str, region: str, mode: str) -> 
         raise InvalidInput("region must be a six-digit division code, e.g. 350100", argument="region")
     if mode not in MODES:
         raise InvalidInput(f"mode must be 'api' or 'console'; got {mode!r}", argument="mode")
+    if role is not None and not _ROLE.match(role):
+        raise InvalidInput("a role is 2 to 32 lower-case letters or '_'", argument="role")
 
 
 async def create_agency(
-    db: Database, *, code: str, name: str, kind: str, region: str = "350000", mode: str = "api"
+    db: Database,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    region: str = "350000",
+    mode: str = "api",
+    role: str | None = None,
 ) -> NewAgency:
     """Create an agency with one API key; the key is returned once and stored only hashed."""
-    validate_agency(code, name, kind, region, mode)
+    validate_agency(code, name, kind, region, mode, role)
     async with db.transaction() as conn:
         try:
-            agency_id = await conn.fetchval(Q.insert_agency, code, name.strip(), kind, region, mode)
+            agency_id = await conn.fetchval(Q.insert_agency, code, name.strip(), kind, region, mode, role)
         except asyncpg.UniqueViolationError:
             raise InvalidInput(f"an agency with code {code!r} exists already", argument="code") from None
         key = await _issue(conn, agency_id, "default")
     return NewAgency(agency_id, code, key)
 
 
+async def agency_by_code(db: Database, code: str) -> asyncpg.Record:
+    row = await db.fetchrow(Q.agency_by_code, code)
+    if row is None:
+        raise InvalidInput(f"no agency with code {code!r}", argument="agency")
+    return row
+
+
 async def issue_key(db: Database, agency_id: int, label: str) -> str:
+    """A new key under ``label``; refused while an active key has that label."""
+    validate_label(label)
     async with db.transaction() as conn:
-        return await _issue(conn, agency_id, label)
+        try:
+            return await _issue(conn, agency_id, label)
+        except asyncpg.UniqueViolationError:
+            raise InvalidInput(
+                f"an active key labelled {label!r} exists; revoke it or choose another label",
+                argument="label",
+            ) from None
+
+
+async def revoke_key(db: Database, agency_id: int, label: str) -> int:
+    """Revoke the active key under ``label``; it stops working at once. Returns its id."""
+    validate_label(label)
+    revoked = await db.fetchval(Q.revoke_keys_by_label, agency_id, label)
+    if revoked is None:
+        raise InvalidInput(f"no active key labelled {label!r}", argument="label")
+    return int(revoked)
+
+
+async def list_keys(db: Database, agency_id: int) -> list[asyncpg.Record]:
+    return await db.fetch(Q.keys_of_agency, agency_id)
+
+
+async def list_agencies(db: Database, after_id: int, limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(Q.agencies_page, after_id, limit)
 
 
 async def _issue(conn: asyncpg.Connection, agency_id: int, label: str) -> str:
@@ -97,4 +152,5 @@ async def principal_for_key(db: Database, key: str) -> Principal | None:
         kind=row["kind"],
         region=row["region"],
         key_id=row["key_id"],
+        role=row["role"],
     )

@@ -7,17 +7,20 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 
+from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
 from hub.settings import Settings
 
 log = logging.getLogger("hub")
+T = TypeVar("T")
 
 
 @contextmanager
@@ -106,7 +109,6 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_agency_create(settings: Settings, args: argparse.Namespace) -> int:
     from hub.agencies import create_agency
-    from hub.db.database import Database
 
     async def run(url: str) -> str:
         await _migrate(url)
@@ -115,6 +117,7 @@ def cmd_agency_create(settings: Settings, args: argparse.Namespace) -> int:
             created = await create_agency(
                 Database(connection=conn),
                 code=args.code, name=args.name, kind=args.kind, region=args.region, mode=args.mode,
+                role=args.role,
             )
         finally:
             await conn.close()
@@ -126,11 +129,119 @@ def cmd_agency_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a migrated database connection."""
+
+    async def run(url: str) -> T:
+        await _migrate(url)
+        conn = await asyncpg.connect(url)
+        try:
+            return await work(Database(connection=conn))
+        finally:
+            await conn.close()
+
+    with database_url(settings) as url:
+        return asyncio.run(run(url))
+
+
+def cmd_agency_list(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.agencies import list_agencies
+
+    rows = _with_db(settings, lambda db: list_agencies(db, 0, 10_000))
+    for r in rows:
+        print(f"{r['code']:<24} {r['kind']:<14} {r['role'] or '-':<8} {r['region']} {r['mode']:<8} {r['name']}")
+    return 0
+
+
+def cmd_key_add(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.agencies import agency_by_code, issue_key
+
+    async def work(db: Database) -> str:
+        agency = await agency_by_code(db, args.agency)
+        return await issue_key(db, agency["id"], args.label)
+
+    print(_with_db(settings, work))
+    return 0
+
+
+def cmd_key_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.agencies import agency_by_code, revoke_key
+
+    async def work(db: Database) -> int:
+        agency = await agency_by_code(db, args.agency)
+        return await revoke_key(db, agency["id"], args.label)
+
+    _with_db(settings, work)
+    print(f"revoked the key labelled {args.label!r} of {args.agency}", file=sys.stderr)
+    return 0
+
+
+def cmd_key_list(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.agencies import agency_by_code, list_keys
+
+    async def work(db: Database) -> list[asyncpg.Record]:
+        agency = await agency_by_code(db, args.agency)
+        return await list_keys(db, agency["id"])
+
+    for r in _with_db(settings, work):
+        state = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "active"
+        print(f"{r['label']:<20} {r['prefix']}…  issued {r['created_at']:%Y-%m-%d %H:%M}  {state}")
+    return 0
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     from hub.schema import schema_sdl
 
     Path(args.output).write_text(schema_sdl(), encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.audit.checkpoint import existing_signing_key, key_id_of, public_key_bytes, read_json_lines
+    from hub.audit.verify import verify
+    from hub.errors import InvalidInput
+
+    external = []
+    if args.checkpoints:
+        try:
+            external = read_json_lines(Path(args.checkpoints).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {args.checkpoints}: {exc.strerror}") from None
+    # Anyone with the database can sign checkpoints with a key of their own: trust only the
+    # keys of the checkpoints held elsewhere and this hub's own key, when there are any.
+    trusted = {checkpoint.key_id for checkpoint in external}
+    local = existing_signing_key(settings.data_dir)
+    if local is not None:
+        trusted.add(key_id_of(public_key_bytes(local)))
+    report = _with_db(settings, lambda db: verify(db, external, trusted_key_ids=trusted or None))
+    if report.first_break is None:
+        print(f"audit trail intact: {report.records} records, head seq {report.head_seq} "
+              f"(hash {report.head_hash[:16]}), {report.checkpoints} checkpoint(s) matched")
+        return 0
+    found = report.first_break
+    print(f"audit trail BROKEN at seq {found.seq} ({found.kind}): {found.detail}")
+    print(f"{report.records} records verified before the break; head seq {report.head_seq}")
+    return 1
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.audit.checkpoint import create_checkpoint, signing_key
+
+    key = signing_key(settings.data_dir)
+    print(_with_db(settings, lambda db: create_checkpoint(db, key)).to_json())
+    return 0
+
+
+def cmd_audit_export_checkpoints(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.audit.checkpoint import stored_checkpoints, to_json_lines
+
+    checkpoints = _with_db(settings, stored_checkpoints)
+    if args.output:
+        Path(args.output).write_text(to_json_lines(checkpoints), encoding="utf-8")
+        print(f"wrote {len(checkpoints)} checkpoint(s) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(to_json_lines(checkpoints))
     return 0
 
 
@@ -161,11 +272,40 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--kind", required=True)
     create.add_argument("--region", default="350000")
     create.add_argument("--mode", default="api", choices=["api", "console"])
+    create.add_argument("--role", default=None, help="narrows the kind's policy, e.g. hotel")
     create.set_defaults(func=cmd_agency_create)
+    listing = agency_sub.add_parser("list", help="list agencies")
+    listing.set_defaults(func=cmd_agency_list)
+    key = agency_sub.add_parser("key", help="manage an agency's API keys")
+    key_sub = key.add_subparsers(dest="key_command", required=True)
+    key_add = key_sub.add_parser("add", help="issue a key under a new label; prints it alone")
+    key_add.add_argument("--agency", required=True, help="agency code")
+    key_add.add_argument("--label", required=True)
+    key_add.set_defaults(func=cmd_key_add)
+    key_revoke = key_sub.add_parser("revoke", help="revoke the active key with this label")
+    key_revoke.add_argument("--agency", required=True, help="agency code")
+    key_revoke.add_argument("--label", required=True)
+    key_revoke.set_defaults(func=cmd_key_revoke)
+    key_list = key_sub.add_parser("list", help="list an agency's keys by label")
+    key_list.add_argument("--agency", required=True, help="agency code")
+    key_list.set_defaults(func=cmd_key_list)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")
     export.set_defaults(func=cmd_export_schema)
+
+    audit = sub.add_parser("audit", help="verify and checkpoint the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_verify = audit_sub.add_parser(
+        "verify", help="walk the chain; exit 1 and print the first break when it is broken")
+    audit_verify.add_argument("--checkpoints", metavar="FILE",
+                              help="exported checkpoints (JSON lines) held outside the database")
+    audit_verify.set_defaults(func=cmd_audit_verify)
+    audit_checkpoint = audit_sub.add_parser("checkpoint", help="sign the head now; print it as JSON")
+    audit_checkpoint.set_defaults(func=cmd_audit_checkpoint)
+    audit_export = audit_sub.add_parser("export-checkpoints", help="write every checkpoint as JSON lines")
+    audit_export.add_argument("--output", metavar="FILE", help="default: standard output")
+    audit_export.set_defaults(func=cmd_audit_export_checkpoints)
     return parser
 
 

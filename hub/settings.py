@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from hub.errors import ConfigurationError
+from hub.policy.limits import Limits
 
 
 class Secret:
@@ -35,7 +36,12 @@ class Settings:
     pool_max_size: int = 10
     max_page_size: int = 100
     default_page_size: int = 20
-    extra: Mapping[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    # Development only: lets a benchmark measure what the audit trail costs.
+    audit_disabled: bool = False
+    statement_timeout_ms: int = 5_000
+    # Sign the audit chain's head this often while serving (0: never; `hub audit checkpoint`).
+    audit_checkpoint_seconds: int = 300
 
     @property
     def is_development(self) -> bool:
@@ -54,7 +60,18 @@ class Settings:
             raise ConfigurationError(
                 "HUB_DATABASE_URL must be set in production; the embedded server is for development"
             )
+        audit_disabled = env.get("HUB_AUDIT_DISABLED", "") in ("1", "true", "yes")
+        if audit_disabled and hub_env != "development":
+            raise ConfigurationError("HUB_AUDIT_DISABLED is allowed in development only")
+        limits = Limits(**{
+            f.name: _int(env, "HUB_LIMIT_" + f.name.upper(), f.default)  # type: ignore[arg-type]
+            for f in fields(Limits)
+        })
         return cls(
+            audit_disabled=audit_disabled,
+            limits=limits,
+            statement_timeout_ms=_int(env, "HUB_STATEMENT_TIMEOUT_MS", 5_000),
+            audit_checkpoint_seconds=_int(env, "HUB_AUDIT_CHECKPOINT_SECONDS", 300, minimum=0),
             database_url=Secret(url) if url else None,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,
@@ -65,7 +82,7 @@ class Settings:
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -73,6 +90,6 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ConfigurationError(f"{name} must be at least 1, not {value}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
     return value

@@ -12,10 +12,10 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -133,9 +133,34 @@ async def agency_key(db: Database) -> str:
     return created.key
 
 
+COURT_PURPOSE = "(2018)闽0102执1867号"
+# Headers are bytes: non-ASCII text travels percent-encoded as UTF-8.
+COURT_PURPOSE_HEADER = quote(COURT_PURPOSE)
+
+
 @pytest.fixture
 def auth(agency_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {agency_key}"}
+    """A court's key with the case number it works on as the declared purpose."""
+    return {"Authorization": f"Bearer {agency_key}", "Hub-Purpose": COURT_PURPOSE_HEADER}
+
+
+@pytest_asyncio.fixture
+async def make_agency(db: Database) -> Callable[..., Awaitable[dict[str, str]]]:
+    """Create an agency of a kind (and role); return request headers with its key and purpose."""
+    count = 0
+
+    async def make(kind: str, purpose: str | None = None, role: str | None = None) -> dict[str, str]:
+        nonlocal count
+        count += 1
+        created = await create_agency(
+            db, code=f"T-{kind.upper()}-{count}", name=f"测试{kind}", kind=kind, role=role
+        )
+        headers = {"Authorization": f"Bearer {created.key}"}
+        if purpose is not None:
+            headers["Hub-Purpose"] = quote(purpose)
+        return headers
+
+    return make
 
 
 @pytest_asyncio.fixture

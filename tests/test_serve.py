@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from urllib.parse import quote
+
 import asyncpg
 import httpx
 import psutil
@@ -68,6 +70,7 @@ class Served:
         self.out = data_dir / f"stdout-{self.port}.txt"
         env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
         env["HUB_DATA_DIR"] = str(data_dir)
+        env["HUB_AUDIT_CHECKPOINT_SECONDS"] = "1"
         with self.out.open("wb") as stdout:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hub.cli", "serve", "--demo", "--port", str(self.port)],
@@ -102,7 +105,7 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         keys = served.keys()
         assert set(keys) >= {"FJ-HIGH-COURT", "FZ-LAND-REGISTRY", "FJ-PLATFORM", "FJ-POLICE-HOTELS"}
 
-        auth = {"Authorization": f"Bearer {keys['FJ-HIGH-COURT']}"}
+        auth = {"Authorization": f"Bearer {keys['FJ-HIGH-COURT']}", "Hub-Purpose": quote("(2018)闽0102执1867号")}
         response = httpx.post(f"{served.url}/graphql", json={"query": QUERY, "variables": {"id": LIN}}, headers=auth)
         assert response.status_code == 200
         lin = response.json()["data"]["subjectByResidentId"]
@@ -114,6 +117,16 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         ide = httpx.get(f"{served.url}/graphql", headers={"Accept": "text/html"})
         assert ide.status_code == 200 and "graphiql" in ide.text.lower()
         assert httpx.post(f"{served.url}/graphql", json={"query": "{ __typename }"}).status_code == 401
+
+        # The chain head is signed periodically while serving.
+        operator = {"Authorization": f"Bearer {keys['FJ-PLATFORM']}"}
+
+        def signed() -> bool:
+            body = httpx.post(f"{served.url}/graphql", json={"query": "{ auditVerification { ok checkpoints } }"}, headers=operator).json()
+            assert body["data"]["auditVerification"]["ok"] is True, body
+            return bool(body["data"]["auditVerification"]["checkpoints"] >= 1)
+
+        _poll(signed, 30, "a signed checkpoint")
     finally:
         code = served.stop()
     assert code == 0, served.out.read_text()
@@ -128,9 +141,18 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         assert again.stop() == 0
     assert _postgres_processes(data_dir) == []
 
+    # Every question left its trace, and the chain holds.
+    env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
+    env["HUB_DATA_DIR"] = str(data_dir)
+    verified = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert _postgres_processes(data_dir) == []
+
     import asyncio
 
-    async def count() -> tuple[int, int, int]:
+    async def count() -> tuple[int, int, int, int]:
         with EmbeddedServer(data_dir) as server:
             conn = await asyncpg.connect(server.start())
             try:
@@ -138,8 +160,11 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
                     await conn.fetchval("SELECT count(*) FROM core.subject WHERE name = '林文斌'"),
                     await conn.fetchval("SELECT count(*) FROM core.agency"),
                     await conn.fetchval("SELECT count(*) FROM core.dataset WHERE name = 'demo'"),
+                    await conn.fetchval("SELECT count(*) FROM audit.event WHERE outcome = 'ok'"),
                 )
             finally:
                 await conn.close()
 
-    assert asyncio.run(count()) == (1, 10, 1)
+    subjects, agencies, demo, answered = asyncio.run(count())
+    assert (subjects, agencies, demo) == (1, 11, 1)
+    assert answered >= 1

@@ -7,11 +7,16 @@ test can prove that a nested query costs the same number of statements for 1 or 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
+
+from hub.errors import HubError
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -43,6 +48,18 @@ class Database:
                 yield cast(asyncpg.Connection, conn)
 
     @asynccontextmanager
+    async def _statement(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for one statement. On the single shared connection the statement
+        runs in a savepoint, so a failing statement fails alone, as it would on a pooled
+        connection, instead of aborting the test's whole transaction."""
+        async with self.acquire() as conn, _timeouts():
+            if self._connection is None:
+                yield conn
+            else:
+                async with conn.transaction():
+                    yield conn
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         """A transaction (a savepoint when the connection is already in one)."""
         async with self.acquire() as conn, conn.transaction():
@@ -50,24 +67,24 @@ class Database:
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         self.statements += 1
-        async with self.acquire() as conn:
+        async with self._statement() as conn:
             rows: list[asyncpg.Record] = await conn.fetch(query, *args)
             return rows
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         self.statements += 1
-        async with self.acquire() as conn:
+        async with self._statement() as conn:
             row: asyncpg.Record | None = await conn.fetchrow(query, *args)
             return row
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         self.statements += 1
-        async with self.acquire() as conn:
+        async with self._statement() as conn:
             return await conn.fetchval(query, *args)
 
     async def execute(self, query: str, *args: Any) -> str:
         self.statements += 1
-        async with self.acquire() as conn:
+        async with self._statement() as conn:
             status: str = await conn.execute(query, *args)
             return status
 
@@ -86,13 +103,44 @@ class Database:
         return view
 
 
-async def create_pool(url: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        # No statement may hold a pooled connection for long.
-        server_settings={"application_name": "hub", "statement_timeout": "30000"},
-    )
+class StatementTimeout(HubError):
+    code = "STATEMENT_TIMEOUT"
+
+
+@asynccontextmanager
+async def _timeouts() -> AsyncIterator[None]:
+    try:
+        yield
+    except asyncpg.QueryCanceledError:
+        raise StatementTimeout(
+            "the database took too long to answer (statement timeout); ask for less"
+        ) from None
+
+
+APP_ROLE = "hub_app"
+
+
+async def _can_assume(url: str, role: str) -> bool:
+    conn = await asyncpg.connect(url)
+    try:
+        return bool(await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')",
+            role,
+        ))
+    finally:
+        await conn.close()
+
+
+async def create_pool(
+    url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000
+) -> asyncpg.Pool:
+    """The app's pool. Its connections act as ``hub_app``, which may read and write the
+    sources but only append to the audit trail, when the login role may assume it."""
+    settings = {"application_name": "hub", "statement_timeout": str(statement_timeout_ms)}
+    if await _can_assume(url, APP_ROLE):
+        settings["role"] = APP_ROLE
+    else:
+        log.warning("cannot act as role %s; the audit trail is protected by its triggers only", APP_ROLE)
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, server_settings=settings)
     assert pool is not None
     return pool

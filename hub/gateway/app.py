@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from hub.audit import AuditRecord, AuditWriter
 from hub.db.database import Database, create_pool
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
+from hub.policy import Principal
+from hub.policy.limits import Limits, RateLimiter
+from hub.policy.rules import EffectivePolicy, Rules, load_rules
 from hub.schema import build_schema
 from hub.schema.execute import Executor
 from hub.settings import Settings
 from hub.sources import core
 
 log = logging.getLogger(__name__)
+
+
+class AuditSink(Protocol):
+    async def append(self, record: AuditRecord) -> int: ...
+
+
+class NoAudit:
+    """Development-only stand-in (HUB_AUDIT_DISABLED=1), for measuring what the trail costs."""
+
+    async def append(self, record: AuditRecord) -> int:
+        return 0
 
 
 @dataclass
@@ -29,6 +46,19 @@ class HubState:
     db: Database
     executor: Executor
     cursor_key: bytes
+    rules: Rules
+    audit: AuditSink
+    rate_limiter: RateLimiter
+    limits: Limits
+    _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
+
+    def policy_for(self, principal: Principal) -> EffectivePolicy:
+        key = (principal.agency_code, principal.kind, principal.role)
+        policy = self._policies.get(key)
+        if policy is None:
+            policy = self.rules.for_principal(principal, development=self.settings.is_development)
+            self._policies[key] = policy
+        return policy
 
 
 def create_app(settings: Settings, *, database_url: str | None = None, db: Database | None = None) -> Starlette:
@@ -43,18 +73,49 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         if database is None:
             assert database_url is not None
             pool = await create_pool(
-                database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+                database_url,
+                min_size=settings.pool_min_size,
+                max_size=settings.pool_max_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
             )
             database = Database(pool=pool)
+        writer: AuditWriter | None = None
+        checkpoints: asyncio.Task[None] | None = None
         try:
+            schema = build_schema()
+            rules = load_rules(schema._schema, await core.matter_codes(database))
+            audit: AuditSink
+            if settings.audit_disabled:
+                log.warning("the audit trail is DISABLED (HUB_AUDIT_DISABLED); development only")
+                audit = NoAudit()
+            else:
+                writer = AuditWriter(database)
+                writer.start()
+                audit = writer
             state = HubState(
                 settings=settings,
                 db=database,
-                executor=Executor(build_schema()),
+                executor=Executor(schema, settings.limits),
                 cursor_key=await core.instance_secret(database, "cursor"),
+                rules=rules,
+                audit=audit,
+                rate_limiter=RateLimiter(settings.limits),
+                limits=settings.limits,
             )
+            if pool is not None and writer is not None and settings.audit_checkpoint_seconds:
+                from hub.audit.checkpoint import checkpoint_every, signing_key
+
+                key = signing_key(settings.data_dir)
+                checkpoints = asyncio.get_running_loop().create_task(
+                    checkpoint_every(database, key, settings.audit_checkpoint_seconds), name="audit-checkpoints"
+                )
             yield {"hub": state}
         finally:
+            if checkpoints is not None:
+                checkpoints.cancel()
+                await asyncio.wait([checkpoints])
+            if writer is not None:
+                await writer.stop()
             if pool is not None:
                 await pool.close()
 

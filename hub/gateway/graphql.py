@@ -8,8 +8,12 @@ document that fails to parse or validate still answers 200; with
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from typing import Any
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import orjson
 from starlette.requests import Request
@@ -17,14 +21,20 @@ from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
 from hub.agencies import principal_for_key
+from hub.audit import AuditRecord, AuditUnavailable
 from hub.errors import HubError, MalformedRequest, MissingQuery, Unauthenticated
+from hub.policy import Principal
+from hub.policy.limits import RateLimited
 from hub.schema.context import HubContext
+from hub.schema.execute import Outcome
+
+if TYPE_CHECKING:
+    from hub.gateway.app import HubState
 
 log = logging.getLogger(__name__)
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-MAX_BODY = 2 * 1024 * 1024
 
 
 class UnsupportedMediaType(HubError):
@@ -40,6 +50,11 @@ class NotAcceptable(HubError):
 class PayloadTooLarge(HubError):
     code = "PAYLOAD_TOO_LARGE"
     http_status = 413
+
+
+class BatchingNotSupported(HubError):
+    code = "BATCHING_NOT_SUPPORTED"
+    http_status = 400
 
 
 def _media_type(request: Request) -> str:
@@ -59,6 +74,8 @@ def _respond(body: dict[str, Any], status: int, media_type: str, headers: dict[s
 
 def _error_response(error: HubError, media_type: str) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="hub"'} if isinstance(error, Unauthenticated) else None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
     status = error.http_status if error.http_status != 200 else 400
     return _respond(
         {"errors": [{"message": error.message, "extensions": error.as_extensions()}]},
@@ -76,24 +93,26 @@ def _bearer(request: Request) -> str:
     return key.strip()
 
 
-async def _read_post(request: Request) -> dict[str, Any]:
+async def _read_post(request: Request, max_body: int) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise UnsupportedMediaType(f"POST bodies must be {JSON}, not {content_type or 'untyped'}")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"the request body is over the limit of {MAX_BODY} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise PayloadTooLarge(f"the request body is over the limit of {max_body} bytes", limit=max_body)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge(f"the request body is over the limit of {MAX_BODY} bytes")
+        if size > max_body:
+            raise PayloadTooLarge(f"the request body is over the limit of {max_body} bytes", limit=max_body)
         chunks.append(chunk)
     try:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:
         raise MalformedRequest("the request body is not valid JSON") from None
+    if isinstance(body, list):
+        raise BatchingNotSupported("send one operation per request; JSON arrays (batches) are not accepted")
     if not isinstance(body, dict):
         raise MalformedRequest("the request body must be a JSON object with a 'query'")
     return body
@@ -133,39 +152,115 @@ def _wants_ide(request: Request) -> bool:
 
 
 async def graphql_endpoint(request: Request) -> Response:
-    state = request.state.hub
+    state: HubState = request.state.hub
     if _wants_ide(request):
         if state.settings.is_development:
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         return Response("Not Found", status_code=404)
+    started = time.perf_counter()
+    trail = Trail(request)
     try:
         media_type = _media_type(request)
-    except NotAcceptable as error:
-        return _error_response(error, JSON)
+    except NotAcceptable as exc:
+        return await trail.close(state, _error_response(exc, JSON), DENIED_OR_ERROR[False], exc.code, started)
+    principal = None
     try:
         principal = await principal_for_key(state.db, _bearer(request))
         if principal is None:
             raise Unauthenticated("the API key is unknown or revoked")
-        body = await _read_post(request) if request.method == "POST" else _read_get(request)
+        trail.principal = principal
+        body = await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
         query, variables, operation_name = _unpack(body)
-    except HubError as error:
-        return _error_response(error, media_type)
+        trail.query = query
+        state.rate_limiter.admit(principal.agency_id)
+    except HubError as exc:
+        result = LIMITED if isinstance(exc, RateLimited | PayloadTooLarge) else DENIED_OR_ERROR[principal is None]
+        return await trail.close(state, _error_response(exc, media_type), result, exc.code, started)
 
+    purpose = _header(request, "hub-purpose", 100)
     context = HubContext(
         db=state.db,
         principal=principal,
+        policy=state.policy_for(principal),
         cursor_key=state.cursor_key,
         max_page_size=state.settings.max_page_size,
         default_page_size=state.settings.default_page_size,
     )
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")
-    outcome = await state.executor.run(query, variables, operation_name, context, allowed)
+    outcome = await state.executor.run(query, variables, operation_name, context, allowed, purpose)
+    state.rate_limiter.returned(principal.agency_id, set(outcome.subjects))
     status = 200
-    if outcome.status == "request_error":
-        if outcome.errors and outcome.errors[0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED":
-            status = 405
-        elif media_type == GRAPHQL_RESPONSE:
-            status = 400
+    if outcome.http_status is not None:
+        status = outcome.http_status
+    elif outcome.rejected and media_type == GRAPHQL_RESPONSE:
+        status = 400
     headers = {"Allow": "POST"} if status == 405 else None
-    return _respond(outcome.body, status, media_type, headers)
+    trail.outcome = outcome
+    trail.purpose = purpose
+    return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
+
+
+# An error before the key is known is a denial; after it, the request was at fault.
+DENIED_OR_ERROR = {True: "denied", False: "error"}
+LIMITED = "limited"
+
+
+def _header(request: Request, name: str, limit: int) -> str | None:
+    """A free-text header, printable characters only, cut to ``limit``; None if empty.
+
+    HTTP headers are bytes: Chinese text (a case number, a clerk's name) is sent
+    percent-encoded as UTF-8 (``(2018)%E9%97%BD0102...``) or as raw UTF-8; both are read.
+    """
+    raw = request.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        raw = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    raw = unquote(raw, errors="replace")
+    cleaned = "".join(ch for ch in raw if ch.isprintable()).strip()[:limit]
+    return cleaned or None
+
+
+class Trail:
+    """Collects what the audit record of one request needs, and writes it before replying."""
+
+    def __init__(self, request: Request) -> None:
+        self.client = request.client.host if request.client else None
+        self.operator = _header(request, "hub-operator", 200)
+        self.principal: Principal | None = None
+        self.query: str | None = None
+        self.purpose: str | None = None
+        self.outcome: Outcome | None = None
+
+    async def close(
+        self, state: HubState, response: Response, result: str, code: str | None, started: float
+    ) -> Response:
+        outcome = self.outcome
+        principal = self.principal
+        record = AuditRecord(
+            at=datetime.now(UTC),
+            agency_id=principal.agency_id if principal else None,
+            agency_code=principal.agency_code if principal else None,
+            key_id=principal.key_id if principal else None,
+            operator=self.operator,
+            operation_type=outcome.operation_type if outcome else None,
+            operation_name=outcome.operation_name if outcome else None,
+            document_hash=hashlib.sha256(self.query.encode()).hexdigest() if self.query else None,
+            fields=outcome.fields if outcome else (),
+            subjects=outcome.subjects if outcome else (),
+            purpose=self.purpose,
+            outcome=result,
+            error_codes=outcome.error_codes if outcome else ((code,) if code else ()),
+            duration_us=int((time.perf_counter() - started) * 1_000_000),
+            client=self.client,
+        )
+        try:
+            await state.audit.append(record)
+        except AuditUnavailable as exc:
+            log.error("audit trail unavailable; refusing to answer")
+            # Fail closed: without its trace, no answer leaves the hub.
+            return _error_response(exc, JSON)
+        return response

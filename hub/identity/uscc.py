@@ -140,3 +140,9 @@ def make_uscc(authority: str, org_type: str, region_code: str, org_body8: str) -
     if any(ch not in _VALUES for ch in first17):
         raise ValueError("the organisation code has a character outside the USCC alphabet")
     return first17 + uscc_check_char(first17)
+
+
+def mask_uscc(code: str) -> str:
+    """A USCC with its organisation code hidden: keeps the authority, type and region
+    (chars 1-8) and the last two characters."""
+    return code[:8] + "*" * (len(code) - 10) + code[-2:]

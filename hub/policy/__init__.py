@@ -1,7 +1,9 @@
-"""Who is asking: the agency principal every operation carries.
+"""Who is asking, and what they may see.
 
-The rules table that decides what each agency kind may see arrives with the policy issue;
-every request already passes through here with its principal.
+``Principal`` is the authenticated agency; ``rules.toml`` (loaded by ``hub.policy.rules``)
+says per agency kind or role which fields, operations and purposes it may use and how
+identifiers are shown; ``hub.policy.document`` reduces a GraphQL document to the schema
+coordinates it selects; ``hub.policy.limits`` bounds what one request or one agency may ask.
 """
 
 from __future__ import annotations
@@ -19,5 +21,4 @@ class Principal:
     kind: str
     region: str
     key_id: int
-    operator: str | None = None
-    purpose: str | None = None
+    role: str | None = None

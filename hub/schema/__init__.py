@@ -7,6 +7,7 @@ from functools import cache
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from hub.schema.admin import Mutation
 from hub.schema.core import Organisation, Person
 from hub.schema.query import Query
 
@@ -15,6 +16,7 @@ from hub.schema.query import Query
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Person, Organisation],
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -9,16 +9,21 @@ import strawberry
 from hub.db.database import Database
 from hub.loaders import Loaders
 from hub.policy import Principal
+from hub.policy.rules import EffectivePolicy
 
 
 @dataclass
 class HubContext:
     db: Database
     principal: Principal
+    policy: EffectivePolicy
     cursor_key: bytes
     max_page_size: int = 100
     default_page_size: int = 20
     loaders: Loaders = field(init=False)
+    # Internal ids of the subjects whose data this operation returned (for the audit trail
+    # and the enumeration guard).
+    returned_subjects: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from hub.identity import mask_resident_id, mask_uscc
 from hub.identity.regions import region_name
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
@@ -141,11 +142,21 @@ class Subject:
 
 @strawberry.type(description="A natural person identified by an 18-character resident ID.")
 class Person(Subject):
-    resident_id: str = strawberry.field(
-        description="Resident ID number (GB 11643), 18 characters, normalised (upper-case X)."
-    )
+    number: strawberry.Private[str]
     sex: Sex = strawberry.field(description="Sex derived from the resident ID.")
     birth_date: datetime.date = strawberry.field(description="Birth date derived from the resident ID.")
+
+    @strawberry.field(
+        description=(
+            "Resident ID number (GB 11643), 18 characters, normalised (upper-case X). Shown in "
+            "full or in the courts' public form with birth month and day hidden "
+            "(3501021964****3224), as the agency's policy says."
+        )
+    )
+    def resident_id(self, info: Info) -> str:
+        if info.context.policy.identifier_mode("resident_id") == "FULL":
+            return self.number
+        return mask_resident_id(self.number)
 
     @strawberry.field(
         description=(
@@ -165,7 +176,18 @@ class Person(Subject):
 
 @strawberry.type(description="An organisation identified by its unified social credit code.")
 class Organisation(Subject):
-    uscc: str = strawberry.field(description="Unified social credit code (GB 32100), 18 characters.")
+    code: strawberry.Private[str]
+
+    @strawberry.field(
+        description=(
+            "Unified social credit code (GB 32100), 18 characters; masked in the middle "
+            "(91350100********43) where the agency's policy says so."
+        )
+    )
+    def uscc(self, info: Info) -> str:
+        if info.context.policy.identifier_mode("uscc") == "FULL":
+            return self.code
+        return mask_uscc(self.code)
 
     @strawberry.field(
         description="Registration with market supervision; null if the organisation is not a registered company."
@@ -190,7 +212,7 @@ class Organisation(Subject):
         officers = await info.context.loaders.directorships_by_company.load(self.db_id)
         ids = [r["person_id"] for r in officers if r["role"] == "actual_controller"]
         subjects = await info.context.loaders.subject_by_id.load_many(ids)
-        return [to_subject(r) for r in subjects if r is not None]  # type: ignore[misc]
+        return [to_subject(info, r) for r in subjects if r is not None]  # type: ignore[misc]
 
     @strawberry.field(
         description="Every registered role in the company: legal representative, executives, directors, supervisors, controllers."
@@ -213,7 +235,9 @@ class Organisation(Subject):
 
 
 
-def to_subject(row: Row) -> Subject:
+def to_subject(info: Info, row: Row) -> Subject:
+    """The GraphQL object for a subject row; notes that its data is being returned."""
+    info.context.returned_subjects.add(row["id"])
     common = {
         "db_id": row["id"],
         "id": strawberry.ID(str(row["id"])),
@@ -223,14 +247,14 @@ def to_subject(row: Row) -> Subject:
     if row["kind"] == "person":
         return Person(
             kind=SubjectKind.PERSON,
-            resident_id=row["identifier"],
+            number=row["identifier"],
             sex=Sex(row["sex"]),
             birth_date=row["birth_date"],
             **common,
         )
-    return Organisation(kind=SubjectKind.ORGANISATION, uscc=row["identifier"], **common)
+    return Organisation(kind=SubjectKind.ORGANISATION, code=row["identifier"], **common)
 
 
 async def load_subject(info: Info, subject_id: int) -> Subject | None:
     row = await info.context.loaders.subject_by_id.load(subject_id)
-    return None if row is None else to_subject(row)
+    return None if row is None else to_subject(info, row)

@@ -124,7 +124,7 @@ class EnforcementCase:
         rows = await info.context.loaders.subject_by_id.load_many([r["id"] for r in page.rows])
         by_id = {r["id"]: r for r in rows if r is not None}
         return page_connection(
-            info.context, "EnforcementCase.subjects", page, lambda r: to_subject(by_id[r["id"]])
+            info.context, "EnforcementCase.subjects", page, lambda r: to_subject(info, by_id[r["id"]])
         )
 
     @strawberry.field(description="List entries published for this case, including removed ones.")

@@ -1,19 +1,20 @@
-"""The place every GraphQL operation passes: parse, validate, execute, shape errors.
+"""The place every GraphQL operation passes: parse, validate, limit, authorise, execute.
 
-Parsing and validation are cached by document text, so a repeated query costs only its
-execution. Expected errors (``HubError``) keep their message and code; anything else is
-masked and logged, never shown.
+Parsing, validation and the analysis of what a document selects are cached by document text,
+so a repeated query costs a set comparison against the agency's policy and its execution.
+Expected errors (``HubError``) keep their message and code; anything else is masked and
+logged, never shown.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from strawberry.execution import optimized_is_awaitable
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -23,36 +24,57 @@ from graphql import (
     parse,
     validate,
 )
+from strawberry.execution import optimized_is_awaitable
 
 from hub.errors import HubError
+from hub.policy.document import Shape, analyse, cost
+from hub.policy.limits import Limits
+from hub.policy.rules import CASE_NUMBER
 from hub.schema.context import HubContext
 
 log = logging.getLogger(__name__)
 
 MASKED_MESSAGE = "Unexpected error; it has been logged."
+CASE_NUMBER_PATTERN = re.compile(r"^[(（][12][0-9]{3}[)）][\u4e00-\u9fff][0-9]{0,4}执(恢|异|保)?[0-9]{1,6}号$")
+
+# How an operation ended, as the audit trail records it.
+OK, ERROR, DENIED, LIMITED = "ok", "error", "denied", "limited"
 
 
 @dataclass
 class Outcome:
-    """The response body and how the request fared, for the transport to pick a status."""
+    """The response body, how the operation ended, and what it touched."""
 
     body: dict[str, Any]
-    # ok | request_error (nothing executed: parse, validation, variables) | field_error
-    status: str
+    result: str
+    # Nothing was executed because the request itself was at fault (parse, validation,
+    # variables, limits, policy): GraphQL over HTTP answers such requests 4xx on request.
+    rejected: bool = False
+    http_status: int | None = None
     operation_type: str | None = None
     operation_name: str | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    fields: tuple[str, ...] = ()
+    subjects: tuple[int, ...] = ()
+    error_codes: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Prepared:
     document: DocumentNode | None
     errors: tuple[dict[str, Any], ...]
+    result: str = ERROR
+    shapes: dict[str | None, Shape | dict[str, Any]] = field(default_factory=dict)
+
+
+def error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code, **extensions}}
 
 
 class Executor:
-    def __init__(self, schema: strawberry.Schema, cache_size: int = 1024) -> None:
+    def __init__(self, schema: strawberry.Schema, limits: Limits | None = None, cache_size: int = 1024) -> None:
         self.schema = schema
+        self.limits = limits or Limits()
         self._graphql = schema._schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._cache_size = cache_size
@@ -62,20 +84,46 @@ class Executor:
         if cached is not None:
             self._cache.move_to_end(query)
             return cached
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            prepared = Prepared(None, (_request_error(error, "GRAPHQL_PARSE_FAILED"),))
-        else:
-            errors = validate(self._graphql, document, hide_suggestions=True)
-            prepared = Prepared(
-                None if errors else document,
-                tuple(_request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors),
-            )
+        prepared = self._prepare(query)
         self._cache[query] = prepared
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return prepared
+
+    def _prepare(self, query: str) -> Prepared:
+        limits = self.limits
+        if len(query) > limits.max_query_chars:
+            return Prepared(None, (error(
+                f"the query has {len(query)} characters; the limit is {limits.max_query_chars}",
+                "QUERY_TOO_LONG", limit=limits.max_query_chars, actual=len(query),
+            ),), LIMITED)
+        try:
+            document = parse(query, max_lexical_tokens=limits.max_tokens, max_comments=limits.max_comments)
+        except GraphQLError as exc:
+            if "tokens" in exc.message or "comments" in exc.message:
+                return Prepared(None, (error(
+                    f"the query has more than {limits.max_tokens} tokens (or {limits.max_comments} comments)",
+                    "TOO_MANY_TOKENS", limit=limits.max_tokens,
+                ),), LIMITED)
+            return Prepared(None, (_request_error(exc, "GRAPHQL_PARSE_FAILED"),))
+        errors = validate(self._graphql, document, hide_suggestions=True)
+        if errors:
+            return Prepared(None, tuple(_request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors))
+        return Prepared(document, ())
+
+    def shape(self, prepared: Prepared, operation_name: str | None) -> Shape | dict[str, Any]:
+        """What the named operation selects (cached with the document), or an error."""
+        if operation_name in prepared.shapes:
+            return prepared.shapes[operation_name]
+        assert prepared.document is not None
+        operation = _select_operation(prepared.document, operation_name)
+        shape: Shape | dict[str, Any]
+        if isinstance(operation, dict):
+            shape = operation
+        else:
+            shape = analyse(self._graphql, prepared.document, operation)
+        prepared.shapes[operation_name] = shape
+        return shape
 
     async def run(
         self,
@@ -84,21 +132,31 @@ class Executor:
         operation_name: str | None,
         context: HubContext,
         allowed: tuple[str, ...] = ("query", "mutation"),
+        purpose: str | None = None,
     ) -> Outcome:
         prepared = self.prepare(query)
         if prepared.document is None:
-            return _failed(list(prepared.errors))
-        operation = _select_operation(prepared.document, operation_name)
-        if isinstance(operation, dict):
-            return _failed([operation])
-        op_type = operation.operation.value
-        op_name = operation.name.value if operation.name else None
+            return _rejected(list(prepared.errors), prepared.result)
+        shape = self.shape(prepared, operation_name)
+        if isinstance(shape, dict):
+            return _rejected([shape], ERROR)
+        op_type, op_name = shape.operation_type, shape.operation_name
+        fields = tuple(sorted(shape.coordinates))
+
+        def refuse(errors: list[dict[str, Any]], result: str, status: int | None = None) -> Outcome:
+            outcome = _rejected(errors, result, status)
+            outcome.operation_type, outcome.operation_name, outcome.fields = op_type, op_name, fields
+            return outcome
+
         if op_type not in allowed:
-            return _failed(
-                [_plain(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")],
-                op_type,
-                op_name,
-            )
+            return refuse([error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405)
+        limited = self._check_limits(shape, variables, context)
+        if limited is not None:
+            return refuse([limited], LIMITED)
+        denied = _check_policy(shape, context, purpose)
+        if denied:
+            return refuse(denied, DENIED, 403)
+
         result = execute(
             self._graphql,
             prepared.document,
@@ -113,57 +171,108 @@ class Executor:
             result = await result
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Nothing executed: the variables did not coerce.
-            outcome = _failed([_request_error(e, "BAD_USER_INPUT") for e in result.errors])
-            outcome.operation_type, outcome.operation_name = op_type, op_name
-            return outcome
+            return refuse([_request_error(e, "BAD_USER_INPUT") for e in result.errors], ERROR)
         errors = [_field_error(e) for e in result.errors or ()]
         body: dict[str, Any] = {"data": result.data}
         if errors:
             body["errors"] = errors
-        return Outcome(body, "field_error" if errors else "ok", op_type, op_name, errors)
+        return Outcome(
+            body,
+            ERROR if errors else OK,
+            operation_type=op_type,
+            operation_name=op_name,
+            fields=fields,
+            subjects=tuple(sorted(context.returned_subjects)),
+            error_codes=tuple(sorted({e["extensions"]["code"] for e in errors})),
+        )
+
+    def _check_limits(self, shape: Shape, variables: dict[str, Any] | None, ctx: HubContext) -> dict[str, Any] | None:
+        limits = self.limits
+        if shape.depth > limits.max_depth:
+            return error(f"the query is {shape.depth} levels deep; the limit is {limits.max_depth}",
+                         "QUERY_TOO_DEEP", limit=limits.max_depth, actual=shape.depth)
+        if shape.aliases > limits.max_aliases:
+            return error(f"the query uses {shape.aliases} aliases; the limit is {limits.max_aliases}",
+                         "TOO_MANY_ALIASES", limit=limits.max_aliases, actual=shape.aliases)
+        if shape.directives > limits.max_directives:
+            return error(f"the query uses {shape.directives} directives; the limit is {limits.max_directives}",
+                         "TOO_MANY_DIRECTIVES", limit=limits.max_directives, actual=shape.directives)
+        estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
+        if estimate > limits.max_cost:
+            return error(
+                f"the query may resolve {estimate} fields; the limit is {limits.max_cost} "
+                "(each field counts 1; a list multiplies its selection by `first`, the default "
+                "page size, the number of ids, or 10 for short plain lists)",
+                "COST_LIMIT_EXCEEDED", limit=limits.max_cost, actual=estimate,
+            )
+        return None
 
 
-def _select_operation(
-    document: DocumentNode, name: str | None
-) -> OperationDefinitionNode | dict[str, Any]:
+def _check_policy(shape: Shape, ctx: HubContext, purpose: str | None) -> list[dict[str, Any]]:
+    policy = ctx.policy
+    if shape.introspection and not policy.introspection:
+        return [error("introspection is for the platform operator and development only", "INTROSPECTION_DISABLED")]
+    denied = [
+        (coordinate, path) for coordinate, path in shape.selections
+        if coordinate not in policy.allowed and not coordinate.split(".", 1)[1].startswith("__")
+    ]
+    if denied:
+        return [
+            error(
+                f"field {path} ({coordinate}) is not allowed for this agency",
+                "FIELD_NOT_ALLOWED", field=coordinate, path=path,
+            )
+            for coordinate, path in denied
+        ]
+    if purpose is not None:
+        if not (purpose in policy.purposes or (CASE_NUMBER in policy.purposes and CASE_NUMBER_PATTERN.match(purpose))):
+            allowed = ", ".join(sorted(policy.purposes)) or "none"
+            return [error(f"purpose {purpose!r} is not allowed for this agency (allowed: {allowed})", "PURPOSE_NOT_ALLOWED")]
+    elif shape.roots & policy.purpose_required:
+        return [error(
+            "declare the purpose of this question in the Hub-Purpose header: a matter code"
+            + (" or the case number" if CASE_NUMBER in policy.purposes else ""),
+            "PURPOSE_REQUIRED",
+        )]
+    return []
+
+
+def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | dict[str, Any]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
         if len(operations) == 1:
             return operations[0]
-        return _plain("the document has several operations; name one in operationName", "OPERATION_NAME_REQUIRED")
+        return error("the document has several operations; name one in operationName", "OPERATION_NAME_REQUIRED")
     for operation in operations:
         if operation.name and operation.name.value == name:
             return operation
-    return _plain(f"no operation named {name!r} in the document", "UNKNOWN_OPERATION")
+    return error(f"no operation named {name!r} in the document", "UNKNOWN_OPERATION")
 
 
-def _failed(errors: list[dict[str, Any]], op_type: str | None = None, op_name: str | None = None) -> Outcome:
-    return Outcome({"errors": errors}, "request_error", op_type, op_name, errors)
+def _rejected(errors: list[dict[str, Any]], result: str, status: int | None = None) -> Outcome:
+    codes = tuple(sorted({e["extensions"]["code"] for e in errors}))
+    return Outcome({"errors": errors}, result, rejected=True, http_status=status, error_codes=codes)
 
 
-def _plain(message: str, code: str) -> dict[str, Any]:
-    return {"message": message, "extensions": {"code": code}}
-
-
-def _request_error(error: GraphQLError, code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = {"message": error.message}
-    if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+def _request_error(exc: GraphQLError, code: str) -> dict[str, Any]:
+    formatted: dict[str, Any] = {"message": exc.message}
+    if exc.locations:
+        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
     formatted["extensions"] = {"code": code}
     return formatted
 
 
-def _field_error(error: GraphQLError) -> dict[str, Any]:
-    original = error.original_error
+def _field_error(exc: GraphQLError) -> dict[str, Any]:
+    original = exc.original_error
     if isinstance(original, HubError):
         message, extensions = original.message, original.as_extensions()
     else:
-        log.error("unexpected error at %s", error.path, exc_info=original or error)
+        log.error("unexpected error at %s", exc.path, exc_info=original or exc)
         message, extensions = MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}
     formatted: dict[str, Any] = {"message": message}
-    if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
-    if error.path is not None:
-        formatted["path"] = error.path
+    if exc.locations:
+        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
+    if exc.path is not None:
+        formatted["path"] = exc.path
     formatted["extensions"] = extensions
     return formatted

@@ -8,6 +8,8 @@ import strawberry
 
 from hub.errors import InvalidInput
 from hub.identity import parse_resident_id, parse_uscc
+from hub.schema.admin import AdminQuery
+from hub.schema.audit import AuditQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
@@ -28,14 +30,16 @@ def _internal_id(raw: str, argument: str) -> int:
     return value
 
 
-@strawberry.type(description="Read access to subjects, cases, assets and hotels.")
-class Query:
+@strawberry.type(
+    description="Read access to subjects, cases, assets and hotels; agencies for the platform operator."
+)
+class Query(AdminQuery, AuditQuery):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]
     ) -> Subject | None:
         row = await info.context.loaders.subject_by_id.load(_internal_id(id, "id"))
-        return None if row is None else to_subject(row)
+        return None if row is None else to_subject(info, row)
 
     @strawberry.field(
         description=(
@@ -49,7 +53,7 @@ class Query:
             raise InvalidInput(f"at most {MAX_IDS} ids per request, got {len(ids)}", argument="ids")
         keys = [_internal_id(i, "ids") for i in ids]
         rows = await info.context.loaders.subject_by_id.load_many(keys)
-        return [None if r is None else to_subject(r) for r in rows]
+        return [None if r is None else to_subject(info, r) for r in rows]
 
     @strawberry.field(
         description=(
@@ -65,7 +69,7 @@ class Query:
     ) -> Subject | None:
         number = parse_resident_id(resident_id).number
         row = await info.context.loaders.subject_by_identifier.load(number)
-        return None if row is None or row["kind"] != "person" else to_subject(row)
+        return None if row is None or row["kind"] != "person" else to_subject(info, row)
 
     @strawberry.field(
         description=(
@@ -78,7 +82,7 @@ class Query:
     ) -> Subject | None:
         code = parse_uscc(uscc).code
         row = await info.context.loaders.subject_by_identifier.load(code)
-        return None if row is None or row["kind"] != "organisation" else to_subject(row)
+        return None if row is None or row["kind"] != "organisation" else to_subject(info, row)
 
     @strawberry.field(
         description=(
@@ -111,7 +115,7 @@ class Query:
             ctx.db, name, str(kind.value) if kind else None, limit + 1, after_key
         )
         return build_connection(
-            ctx, scope, rows[:limit], len(rows) > limit, to_subject,
+            ctx, scope, rows[:limit], len(rows) > limit, lambda r: to_subject(info, r),
             sort_key=lambda r: [r["rank"], r["id"]],
         )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from hub.agencies import create_agency, issue_key, principal_for_key
+from hub.agencies import create_agency, issue_key, list_keys, principal_for_key
 from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.identity import make_resident_id, make_uscc
@@ -32,16 +32,17 @@ SYNTHETIC_SUBJECTS = 300
 SYNTHETIC_SEED = 2018
 
 AGENCIES = (
-    ("FJ-HIGH-COURT", "福建省高级人民法院执行局", "court", "350000"),
-    ("FZ-LAND-REGISTRY", "福州市不动产登记和交易中心", "land", "350100"),
-    ("FJ-MARKET", "福建省市场监督管理局", "market", "350000"),
-    ("FJ-POLICE-HOTELS", "福建省公安厅治安总队", "police", "350000"),
-    ("FJ-TOURISM", "福建省旅游发展委员会", "tourism", "350000"),
-    ("FJ-HOUSING", "福建省住房和城乡建设厅", "housing", "350000"),
-    ("FJ-CREDIT-UNION", "福建省农村信用社联合社", "finance", "350000"),
-    ("FJ-CIVIL-AFFAIRS", "福建省民政厅", "civil_affairs", "350000"),
-    ("TN-SHANCHENG", "泰宁县杉城镇人民政府", "township", "350429"),
-    ("FJ-PLATFORM", "福建省经济信息中心", "platform", "350000"),
+    ("FJ-HIGH-COURT", "福建省高级人民法院执行局", "court", "350000", None),
+    ("FZ-LAND-REGISTRY", "福州市不动产登记和交易中心", "land", "350100", None),
+    ("FJ-MARKET", "福建省市场监督管理局", "market", "350000", None),
+    ("FJ-POLICE-TRAFFIC", "福建省公安厅交通警察总队", "police", "350000", None),
+    ("FJ-POLICE-HOTELS", "福建省公安厅治安总队酒店登记系统", "police", "350000", "hotel"),
+    ("FJ-TOURISM", "福建省旅游发展委员会", "tourism", "350000", None),
+    ("FJ-HOUSING", "福建省住房和城乡建设厅", "housing", "350000", None),
+    ("FJ-CREDIT-UNION", "福建省农村信用社联合社", "finance", "350000", None),
+    ("FJ-CIVIL-AFFAIRS", "福建省民政厅", "civil_affairs", "350000", None),
+    ("TN-SHANCHENG", "泰宁县杉城镇人民政府", "township", "350429", None),
+    ("FJ-PLATFORM", "福建省经济信息中心", "platform", "350000", None),
 )
 
 
@@ -76,17 +77,19 @@ async def _agencies(db: Database, conn: asyncpg.Connection, keyfile: Path) -> li
     if keyfile.is_file():
         saved = json.loads(keyfile.read_text(encoding="utf-8"))
     result: list[DemoAgency] = []
-    for code, name, kind, region in AGENCIES:
+    for code, name, kind, region, role in AGENCIES:
         key = saved.get(code)
         if key is not None and await principal_for_key(db, key) is not None:
             result.append(DemoAgency(code, kind, key))
             continue
         row = await conn.fetchrow(QUERIES.agencies.agency_by_code, code)
         if row is None:
-            created = await create_agency(db, code=code, name=name, kind=kind, region=region)
+            created = await create_agency(db, code=code, name=name, kind=kind, region=region, role=role)
             key = created.key
         else:
-            key = await issue_key(db, row["id"], "demo")
+            # The saved key is gone (another data directory, or revoked): rotate to a new one.
+            label = f"demo-{len(await list_keys(db, row['id'])) + 1}"
+            key = await issue_key(db, row["id"], label)
         result.append(DemoAgency(code, kind, key))
     keyfile.parent.mkdir(parents=True, exist_ok=True)
     # The keys are secrets: readable by the owner only.

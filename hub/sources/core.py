@@ -45,3 +45,7 @@ async def instance_secret(db: Database, name: str) -> bytes:
     if value is None:
         raise RuntimeError(f"instance secret {name!r} is missing; run `hub migrate`")
     return bytes(value)
+
+
+async def matter_codes(db: Database) -> list[str]:
+    return [r["code"] for r in await db.fetch(Q.matter_codes)]

@@ -13,12 +13,12 @@ from tests.conftest import gql
 NESTED = """
 query($ids: [ID!]!) { subjects(ids: $ids) {
   name region { name }
-  listings { nodes { list case { caseNumber court { name } } subject { name } } }
-  cases { nodes { caseNumber court { code } subjects { nodes { name } } listings { list } } }
-  realEstate { nodes { share estate { address owners { share owner { name } } encumbrances { kind case { caseNumber } } } } }
-  vehicles { nodes { plate owner { name } seizures { seizedOn case { caseNumber } } } }
-  shareholdings { nodes { share company { name ... on Organisation { legalRepresentative { name } } } } }
-  ... on Person { directorships { nodes { role company { name } } } }
+  listings(first: 5) { nodes { list case { caseNumber court { name } } subject { name } } }
+  cases(first: 5) { nodes { caseNumber court { code } subjects(first: 5) { nodes { name } } listings { list } } }
+  realEstate(first: 5) { nodes { share estate { address owners { share owner { name } } encumbrances { kind case { caseNumber } } } } }
+  vehicles(first: 5) { nodes { plate owner { name } seizures { seizedOn case { caseNumber } } } }
+  shareholdings(first: 5) { nodes { share company { name ... on Organisation { legalRepresentative { name } } } } }
+  ... on Person { directorships(first: 5) { nodes { role company { name } } } }
 } }
 """
 

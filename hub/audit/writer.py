@@ -1,0 +1,138 @@
+"""The audit writer: group commit of records, one transaction per batch.
+
+``append`` queues a record and waits for its seq. A single background task takes everything
+queued (up to ``max_batch``), appends it in one transaction, and answers every waiting
+caller, or fails them all with ``AuditUnavailable``. Under load the batches grow, so the
+trail costs a few statements per batch rather than per request.
+
+In ``direct`` mode there is no task: ``append`` runs the transaction itself. That is the
+mode for a ``Database`` over one connection (tests), where transactions are savepoints of
+the test's own and a background task would only add a hop; it is chosen by default then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from hub.audit.chain import append_records
+from hub.audit.errors import AuditUnavailable
+from hub.audit.record import AuditRecord
+from hub.db.database import Database
+
+log = logging.getLogger(__name__)
+
+_Item = tuple[AuditRecord, asyncio.Future[int]]
+
+
+class AuditWriter:
+    """Appends audit records to the chain; ``start()`` before use, ``await stop()`` after."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        direct: bool | None = None,
+        max_batch: int = 1000,
+        timeout: float = 10.0,
+    ) -> None:
+        self._db = db
+        # None: direct exactly when the Database wraps a single connection.
+        self.direct = _single_connection(db) if direct is None else direct
+        self._max_batch = max_batch
+        self._timeout = timeout
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        # Transactions committed (or attempted); with group commit far fewer than records.
+        self.batches = 0
+
+    def start(self) -> None:
+        """Start the background task (nothing to do in direct mode)."""
+        if self.direct or self._task is not None:
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-writer")
+
+    async def stop(self) -> None:
+        """Write everything queued so far, then stop; later appends are refused."""
+        self._closing = True
+        if self._task is None:
+            return
+        self._queue.put_nowait(None)
+        # wait(), not await: a task that died already has failed its callers; stopping
+        # must not raise its error again, nor cancel the drain if the caller is cancelled.
+        await asyncio.wait([self._task])
+
+    async def append(self, record: AuditRecord) -> int:
+        """Write ``record`` to the chain and return its seq; raises ``AuditUnavailable``."""
+        if self.direct:
+            if self._closing:
+                raise AuditUnavailable("the audit writer is stopped")
+            [seq] = await self._write([record])
+            return seq
+        if self._task is None or self._task.done() or self._closing:
+            raise AuditUnavailable("the audit writer is not running")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((record, future))
+        return await future
+
+    async def _write(self, records: list[AuditRecord]) -> list[int]:
+        self.batches += 1
+        try:
+            if self.direct:
+                return await append_records(self._db, records)
+            # A hung database must not hold requests forever: fail closed instead.
+            async with asyncio.timeout(self._timeout):
+                return await append_records(self._db, records)
+        except AuditUnavailable:
+            raise
+        except Exception as exc:  # any failure to write means the same to the caller
+            log.error("audit records not written: %s: %s", type(exc).__name__, exc)
+            raise AuditUnavailable("the audit trail could not be written") from exc
+
+    async def _run(self) -> None:
+        batch: list[_Item] = []
+        try:
+            stopping = False
+            while not stopping:
+                item = await self._queue.get()
+                while True:
+                    if item is None:
+                        stopping = True
+                        break
+                    batch.append(item)
+                    if len(batch) >= self._max_batch or self._queue.empty():
+                        break
+                    item = self._queue.get_nowait()
+                if batch:
+                    await self._flush(batch)
+                    batch = []
+        finally:
+            # Cancelled (or broken): nobody may wait forever for a record never written.
+            while not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if pending is not None:
+                    batch.append(pending)
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(AuditUnavailable("the audit writer stopped"))
+
+    async def _flush(self, batch: list[_Item]) -> None:
+        try:
+            seqs = await self._write([record for record, _ in batch])
+        except AuditUnavailable as exc:
+            for _, future in batch:
+                if not future.done():
+                    error = AuditUnavailable(exc.message)
+                    error.__cause__ = exc.__cause__
+                    future.set_exception(error)
+            return
+        for (_, future), seq in zip(batch, seqs, strict=True):
+            # A caller that went away (cancelled) still has its record written.
+            if not future.done():
+                future.set_result(seq)
+
+
+def _single_connection(db: Database) -> bool:
+    # Database has no public flag for this; it holds exactly one of a pool or a connection.
+    return db._connection is not None

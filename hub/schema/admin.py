@@ -1,0 +1,140 @@
+"""Administration of agencies and their API keys (the platform operator's)."""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from hub import agencies
+from hub.schema.context import Info
+from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
+from hub.sources.base import Row
+
+
+@strawberry.enum(description="The kind of a linked agency; it selects the agency's default policy.")
+class AgencyKind(Enum):
+    COURT = strawberry.enum_value("court", description="A people's court.")
+    LAND = strawberry.enum_value("land", description="Land and real-estate registry.")
+    MARKET = strawberry.enum_value("market", description="Market supervision (company registration).")
+    POLICE = strawberry.enum_value("police", description="Public security (vehicles, hotels).")
+    TOURISM = strawberry.enum_value("tourism", description="Tourism bureau (hotel ratings).")
+    HOUSING = strawberry.enum_value("housing", description="Housing and urban-rural development.")
+    FINANCE = strawberry.enum_value("finance", description="Banks and credit institutions.")
+    CIVIL_AFFAIRS = strawberry.enum_value("civil_affairs", description="Civil affairs.")
+    TOWNSHIP = strawberry.enum_value("township", description="Township and town governments.")
+    PLATFORM = strawberry.enum_value("platform", description="The platform operator (provincial centre).")
+
+
+@strawberry.enum(description="How an agency is connected.")
+class AgencyMode(Enum):
+    API = strawberry.enum_value("api", description="System to system, with API keys.")
+    CONSOLE = strawberry.enum_value("console", description="Clerks log in to the web console.")
+
+
+@strawberry.type(description="An API key of an agency; the key itself is never shown again after issue.")
+class ApiKey:
+    label: str = strawberry.field(description="The key's label, unique among the agency's active keys.")
+    prefix: str = strawberry.field(description="The first characters of the key, to tell keys apart.")
+    created_at: datetime.datetime = strawberry.field(description="When the key was issued.")
+    revoked_at: datetime.datetime | None = strawberry.field(description="When it was revoked; null while active.")
+
+
+@strawberry.type(description="A linked agency (联动单位).")
+class Agency:
+    db_id: strawberry.Private[int]
+    code: str = strawberry.field(description="The agency's code, e.g. FZ-LAND-REGISTRY.")
+    name: str = strawberry.field(description="Full name.")
+    kind: AgencyKind = strawberry.field(description="Kind; selects the default policy.")
+    role: str | None = strawberry.field(description="Role narrowing the kind's policy, e.g. hotel.")
+    region_code: str = strawberry.field(description="Six-digit division code of the agency's area.")
+    mode: AgencyMode = strawberry.field(description="System API or manual console.")
+    created_at: datetime.datetime = strawberry.field(description="When the agency was created.")
+
+    @strawberry.field(description="The agency's keys, newest first, active and revoked.")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        rows = await agencies.list_keys(info.context.db, self.db_id)
+        return [ApiKey(label=r["label"], prefix=r["prefix"], created_at=r["created_at"], revoked_at=r["revoked_at"]) for r in rows]
+
+
+def agency_from_row(row: Row) -> Agency:
+    return Agency(
+        db_id=row["id"], code=row["code"], name=row["name"], kind=AgencyKind(row["kind"]),
+        role=row["role"], region_code=row["region"], mode=AgencyMode(row["mode"]),
+        created_at=row["created_at"],
+    )
+
+
+@strawberry.input(description="A new agency.")
+class CreateAgencyInput:
+    code: str = strawberry.field(description="Unique code: 2 to 64 letters, digits, '.', '_' or '-'.")
+    name: str = strawberry.field(description="Full name.")
+    kind: AgencyKind = strawberry.field(description="Kind of agency.")
+    region_code: str = strawberry.field(default="350000", description="Six-digit division code.")
+    mode: AgencyMode = strawberry.field(default=AgencyMode.API, description="System API or console.")
+    role: str | None = strawberry.field(default=None, description="Optional role narrowing the kind, e.g. hotel.")
+
+
+@strawberry.type(description="A key just issued: store `apiKey` now, it is not shown again.")
+class IssuedApiKey:
+    agency: Agency = strawberry.field(description="The agency the key belongs to.")
+    label: str = strawberry.field(description="The key's label.")
+    api_key: str = strawberry.field(description="The key itself; send it as 'Authorization: Bearer <key>'.")
+
+
+@strawberry.type(description="Read access to agencies, for the platform operator.")
+class AdminQuery:
+    @strawberry.field(description="Linked agencies in the order they were created.")
+    async def agencies(self, info: Info, first: First = None, after: After = None) -> Connection[Agency]:
+        ctx = info.context
+        limit = page_size(ctx, first)
+        after_id = 0 if after is None else int(decode_cursor(ctx.cursor_key, "agencies", after))
+        rows = await agencies.list_agencies(ctx.db, after_id, limit + 1)
+        return build_connection(ctx, "agencies", rows[:limit], len(rows) > limit, agency_from_row)
+
+    @strawberry.field(description="One agency by code; null if unknown.")
+    async def agency(
+        self, info: Info, code: Annotated[str, strawberry.argument(description="The agency's code.")]
+    ) -> Agency | None:
+        row = await info.context.db.fetchrow(agencies.Q.agency_by_code, code)
+        return None if row is None else agency_from_row(row)
+
+
+@strawberry.type(description="Changes to agencies and keys, for the platform operator.")
+class Mutation:
+    @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
+    async def create_agency(
+        self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]
+    ) -> IssuedApiKey:
+        created = await agencies.create_agency(
+            info.context.db, code=input.code, name=input.name, kind=str(input.kind.value),
+            region=input.region_code, mode=str(input.mode.value), role=input.role,
+        )
+        row = await agencies.agency_by_code(info.context.db, created.code)
+        return IssuedApiKey(agency=agency_from_row(row), label="default", api_key=created.key)
+
+    @strawberry.mutation(
+        description="Issue another key to an agency (to rotate: issue under a new label, then revoke the old)."
+    )
+    async def issue_api_key(
+        self,
+        info: Info,
+        agency_code: Annotated[str, strawberry.argument(description="The agency's code.")],
+        label: Annotated[str, strawberry.argument(description="Label for the new key, unique among active keys.")],
+    ) -> IssuedApiKey:
+        row = await agencies.agency_by_code(info.context.db, agency_code)
+        key = await agencies.issue_key(info.context.db, row["id"], label)
+        return IssuedApiKey(agency=agency_from_row(row), label=label, api_key=key)
+
+    @strawberry.mutation(description="Revoke an agency's active key by label; it is refused from now on.")
+    async def revoke_api_key(
+        self,
+        info: Info,
+        agency_code: Annotated[str, strawberry.argument(description="The agency's code.")],
+        label: Annotated[str, strawberry.argument(description="Label of the key to revoke.")],
+    ) -> Agency:
+        row = await agencies.agency_by_code(info.context.db, agency_code)
+        await agencies.revoke_key(info.context.db, row["id"], label)
+        return agency_from_row(row)

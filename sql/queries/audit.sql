@@ -1,0 +1,79 @@
+-- The audit trail: appending to the chain, checkpoints, verification, operators' queries.
+
+-- Appending. One transaction: lock_chain, chain_head, insert_event (many rows), move_head.
+-- The isolation level comes back so the writer can refuse anything but READ COMMITTED: only
+-- there does the head read after the lock see the last committed append.
+-- $1 the chain's advisory lock key.
+-- name: lock_chain
+SELECT current_setting('transaction_isolation') AS isolation, pg_advisory_xact_lock($1) AS locked;
+
+-- name: chain_head
+SELECT seq, hash FROM audit.head;
+
+-- name: insert_event
+INSERT INTO audit.event (
+    seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
+    document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
+    prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::inet, $17, $18);
+
+-- name: move_head
+UPDATE audit.head SET seq = $1, hash = $2;
+
+-- Verification: the chain in seq order, a batch after $1 of at most $2 rows.
+-- name: events_after
+SELECT seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
+       document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
+       prev_hash, hash
+  FROM audit.event
+ WHERE seq > $1
+ ORDER BY seq
+ LIMIT $2;
+
+-- name: insert_checkpoint
+INSERT INTO audit.checkpoint (seq, hash, at, signature, key_id, public_key)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: checkpoints
+SELECT seq, hash, at, signature, key_id, public_key
+  FROM audit.checkpoint
+ ORDER BY seq, id;
+
+-- Operators' search, newest first, keyset by seq. Every filter is optional (null: any).
+-- $1 agency id, $2 subject id, $3 text within the purpose, $4 at >= since, $5 at < until,
+-- $6 outcome, $7 seq below (the last seq of the previous page), $8 rows.
+-- name: search_events
+SELECT seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
+       document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client
+  FROM audit.event
+ WHERE ($1::bigint IS NULL OR agency_id = $1)
+   AND ($2::bigint IS NULL OR subjects @> ARRAY[$2::bigint])
+   AND ($3::text IS NULL OR strpos(purpose, $3) > 0)
+   AND ($4::timestamptz IS NULL OR at >= $4)
+   AND ($5::timestamptz IS NULL OR at < $5)
+   AND ($6::text IS NULL OR outcome = $6)
+   AND ($7::bigint IS NULL OR seq < $7)
+ ORDER BY seq DESC
+ LIMIT $8;
+
+-- Per agency (null: unauthenticated requests) per local day: operations, distinct subjects
+-- whose data was returned, and the operations denied, limited and failed.
+-- $1 first day, $2 day after the last (both local dates), $3 agency id or null, $4 time zone.
+-- name: daily_statistics
+WITH e AS (
+    SELECT seq, agency_id, agency_code, (at AT TIME ZONE $4)::date AS day, outcome, subjects
+      FROM audit.event
+     WHERE at >= ($1::date::timestamp AT TIME ZONE $4)
+       AND at < ($2::date::timestamp AT TIME ZONE $4)
+       AND ($3::bigint IS NULL OR agency_id = $3)
+)
+SELECT e.day, e.agency_id, max(e.agency_code) AS agency_code,
+       count(DISTINCT e.seq) AS operations,
+       count(DISTINCT s.id) AS subjects,
+       count(DISTINCT e.seq) FILTER (WHERE e.outcome = 'denied') AS denied,
+       count(DISTINCT e.seq) FILTER (WHERE e.outcome = 'limited') AS limited,
+       count(DISTINCT e.seq) FILTER (WHERE e.outcome = 'error') AS errors
+  FROM e
+  LEFT JOIN LATERAL unnest(e.subjects) AS s(id) ON true
+ GROUP BY e.day, e.agency_id
+ ORDER BY e.day, e.agency_id NULLS FIRST;

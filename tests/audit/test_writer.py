@@ -1,0 +1,171 @@
+"""Appending: one chain, group commit, READ COMMITTED only, failing closed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from hub.audit import AuditRecord, AuditUnavailable, AuditWriter
+from hub.audit.chain import chain_head
+from hub.audit.record import GENESIS_HASH, canonical_bytes, chain_hash
+from hub.audit.verify import verify
+from hub.db.database import Database
+from tests.audit.records import make_record
+
+
+async def test_direct_appends_chain_records_and_move_the_head(db: Database) -> None:
+    # Given a writer over the test's one connection (direct mode, chosen by itself)
+    writer = AuditWriter(db)
+    assert writer.direct
+    base, _ = await chain_head(db)
+    # When three records are appended
+    seqs = [await writer.append(make_record(n)) for n in range(3)]
+    # Then they get the next seqs, each links to the one before, and the head is the last
+    assert seqs == [base + 1, base + 2, base + 3]
+    rows = await db.fetch("SELECT * FROM audit.event WHERE seq > $1 ORDER BY seq", base)
+    prev = GENESIS_HASH if base == 0 else bytes(rows[0]["prev_hash"])
+    for n, row in enumerate(rows):
+        assert bytes(row["prev_hash"]) == prev
+        assert bytes(row["hash"]) == chain_hash(prev, canonical_bytes(row["seq"], make_record(n)))
+        prev = bytes(row["hash"])
+    assert await chain_head(db) == (base + 3, prev)
+
+
+async def test_a_record_comes_back_exactly_as_written(db: Database) -> None:
+    # Given a record with microseconds, unicode, nulls and an IPv6 client
+    record = make_record(5, client="2001:db8::7", operation_name=None, error_codes=("A", "B"))
+    seq = await AuditWriter(db).append(record)
+    # When it is read back
+    row = await db.fetchrow("SELECT * FROM audit.event WHERE seq = $1", seq)
+    # Then every value is the same, so its canonical form is too
+    assert row is not None
+    assert AuditRecord.from_row(row) == record
+    assert row["at"].microsecond == 123456
+
+
+async def test_repeatable_read_appends_are_refused(database_url: str) -> None:
+    # Given a connection whose transaction is REPEATABLE READ
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction(isolation="repeatable_read"):
+            writer = AuditWriter(Database(connection=conn))
+            # When a record is appended, Then it is refused: such a snapshot can fork the chain
+            with pytest.raises(AuditUnavailable, match="READ COMMITTED"):
+                await writer.append(make_record())
+            assert await conn.fetchval("SELECT seq FROM audit.head") == await conn.fetchval(
+                "SELECT coalesce(max(seq), 0) FROM audit.event")
+    finally:
+        await conn.close()
+
+
+async def test_group_commit_on_one_connection_batches_waiting_records(db: Database) -> None:
+    # Given a group-commit writer, even over one connection
+    writer = AuditWriter(db, direct=False)
+    writer.start()
+    base, _ = await chain_head(db)
+    try:
+        # When 50 records are appended at once
+        seqs = await asyncio.gather(*(writer.append(make_record(n)) for n in range(50)))
+    finally:
+        await writer.stop()
+    # Then each has its own seq, in the order they were queued, in few transactions
+    assert seqs == list(range(base + 1, base + 51))
+    assert writer.batches < 10
+
+
+async def test_concurrent_appends_on_a_pool_make_one_chain(fresh_database_url: str) -> None:
+    # Given two hub processes' writers on a real pool, as in production
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=4, max_size=8)
+    assert pool is not None
+    try:
+        db = Database(pool=pool)
+        writers = [AuditWriter(db), AuditWriter(db)]
+        assert not any(writer.direct for writer in writers)
+        for writer in writers:
+            writer.start()
+        # When 200 records are appended concurrently through them
+        seqs = await asyncio.gather(*(writers[n % 2].append(make_record(n)) for n in range(200)))
+        for writer in writers:
+            await writer.stop()
+        # Then the seqs are 1..200 without a duplicate, in far fewer transactions
+        assert sorted(seqs) == list(range(1, 201))
+        assert sum(writer.batches for writer in writers) < 100
+        # And the chain verifies
+        report = await verify(db)
+        assert report.ok
+        assert report.records == report.head_seq == 200
+    finally:
+        await pool.close()
+
+
+async def test_stop_writes_everything_queued_then_refuses(fresh_database_url: str) -> None:
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=2)
+    assert pool is not None
+    try:
+        writer = AuditWriter(Database(pool=pool))
+        writer.start()
+        # Given appends queued but not yet written
+        pending = [asyncio.create_task(writer.append(make_record(n))) for n in range(30)]
+        await asyncio.sleep(0)
+        # When the writer is stopped
+        await writer.stop()
+        # Then every queued record was written, and a new one is refused
+        assert sorted(await asyncio.gather(*pending)) == list(range(1, 31))
+        with pytest.raises(AuditUnavailable):
+            await writer.append(make_record())
+    finally:
+        await pool.close()
+
+
+async def test_a_writer_not_started_refuses(fresh_database_url: str) -> None:
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=1)
+    assert pool is not None
+    try:
+        with pytest.raises(AuditUnavailable, match="not running"):
+            await AuditWriter(Database(pool=pool)).append(make_record())
+    finally:
+        await pool.close()
+
+
+async def test_an_unreachable_database_fails_every_waiting_append(fresh_database_url: str) -> None:
+    # Given a running writer whose pool has gone away
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=2)
+    assert pool is not None
+    writer = AuditWriter(Database(pool=pool))
+    writer.start()
+    await pool.close()
+    # When records are appended, Then each caller gets AuditUnavailable
+    appends = (writer.append(make_record(n)) for n in range(5))
+    results = await asyncio.gather(*appends, return_exceptions=True)
+    assert all(isinstance(result, AuditUnavailable) for result in results)
+    assert all(result.http_status == 503 and result.code == "AUDIT_UNAVAILABLE"
+               for result in results if isinstance(result, AuditUnavailable))
+    await writer.stop()
+
+
+async def test_a_closed_connection_fails_a_direct_append(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    await conn.close()
+    with pytest.raises(AuditUnavailable):
+        await AuditWriter(Database(connection=conn)).append(make_record())
+
+
+async def test_a_timed_out_batch_fails_closed(fresh_database_url: str) -> None:
+    # Given the chain's lock held by another session
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=2)
+    blocker = await asyncpg.connect(fresh_database_url)
+    assert pool is not None
+    try:
+        async with blocker.transaction():
+            await blocker.execute("UPDATE audit.head SET seq = seq")
+            writer = AuditWriter(Database(pool=pool), timeout=0.2)
+            writer.start()
+            # When an append cannot finish in time, Then the caller is refused, not kept waiting
+            with pytest.raises(AuditUnavailable):
+                await writer.append(make_record())
+            await writer.stop()
+    finally:
+        await blocker.close()
+        await pool.close()
