@@ -54,11 +54,17 @@ async def prepare(admin_url: str, subjects: int) -> tuple[str, list[str]]:
         await admin.close()
     url = with_database(admin_url, "hub_bench")
     env = {**os.environ, "HUB_DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "hub.cli", "seed", "--subjects", str(subjects), "--quiet"], check=True, env=env, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "hub.cli", "seed", "--subjects", str(subjects), "--quiet"], check=True, env=env, cwd=ROOT
+    )
     conn = await asyncpg.connect(url)
     try:
-        ids = [r["identifier"] for r in await conn.fetch(
-            "SELECT identifier FROM core.subject WHERE kind = 'person' ORDER BY id LIMIT 5000")]
+        ids = [
+            r["identifier"]
+            for r in await conn.fetch(
+                "SELECT identifier FROM core.subject WHERE kind = 'person' ORDER BY id LIMIT 5000"
+            )
+        ]
     finally:
         await conn.close()
     return url, ids
@@ -79,7 +85,10 @@ def start(url: str, data_dir: Path, audit: bool) -> tuple[subprocess.Popen[bytes
         env["HUB_AUDIT_DISABLED"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -118,9 +127,24 @@ async def load(base: str, key: str, ids: list[str], clients: int, seconds: float
 def create_key(url: str) -> str:
     env = {**os.environ, "HUB_DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "agency", "create", "--code", f"BENCH-{os.getpid()}",
-         "--name", "基准测试法院", "--kind", "court"],
-        check=True, env=env, cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "agency",
+            "create",
+            "--code",
+            f"BENCH-{os.getpid()}",
+            "--name",
+            "基准测试法院",
+            "--kind",
+            "court",
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     return done.stdout.strip()
 
@@ -164,8 +188,10 @@ def main() -> None:
                 results[name].append(rate)
                 latencies[name].extend(lat)
 
-        print(f"subject lookup over HTTP, {args.clients} clients, {args.rounds} x {args.seconds:.0f} s each, "
-              f"{args.subjects} subjects, {where}")
+        print(
+            f"subject lookup over HTTP, {args.clients} clients, {args.rounds} x {args.seconds:.0f} s each, "
+            f"{args.subjects} subjects, {where}"
+        )
         print(f"{'':<10} {'req/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8}   rounds")
         for name in results:
             lat = sorted(latencies[name])
@@ -183,12 +209,14 @@ def main() -> None:
         if server is not None:
             server.stop()
         elif os.environ.get("HUB_DATABASE_URL"):
+
             async def drop() -> None:
                 conn = await asyncpg.connect(with_database(os.environ["HUB_DATABASE_URL"], "postgres"))
                 try:
                     await conn.execute("DROP DATABASE IF EXISTS hub_bench WITH (FORCE)")
                 finally:
                     await conn.close()
+
             asyncio.run(drop())
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -23,8 +23,16 @@ from hub.sources import core
 Q = QUERIES.agencies
 
 KINDS = (
-    "court", "land", "market", "police", "tourism", "housing",
-    "finance", "civil_affairs", "township", "platform",
+    "court",
+    "land",
+    "market",
+    "police",
+    "tourism",
+    "housing",
+    "finance",
+    "civil_affairs",
+    "township",
+    "platform",
 )
 MODES = ("api", "console")
 KEY_PREFIX = "hub_"

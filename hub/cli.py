@@ -116,7 +116,11 @@ def cmd_agency_create(settings: Settings, args: argparse.Namespace) -> int:
         try:
             created = await create_agency(
                 Database(connection=conn),
-                code=args.code, name=args.name, kind=args.kind, region=args.region, mode=args.mode,
+                code=args.code,
+                name=args.name,
+                kind=args.kind,
+                region=args.region,
+                mode=args.mode,
                 role=args.role,
             )
         finally:
@@ -216,8 +220,10 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
         trusted.add(key_id_of(public_key_bytes(local)))
     report = _with_db(settings, lambda db: verify(db, external, trusted_key_ids=trusted or None))
     if report.first_break is None:
-        print(f"audit trail intact: {report.records} records, head seq {report.head_seq} "
-              f"(hash {report.head_hash[:16]}), {report.checkpoints} checkpoint(s) matched")
+        print(
+            f"audit trail intact: {report.records} records, head seq {report.head_seq} "
+            f"(hash {report.head_hash[:16]}), {report.checkpoints} checkpoint(s) matched"
+        )
         return 0
     found = report.first_break
     print(f"audit trail BROKEN at seq {found.seq} ({found.kind}): {found.detail}")
@@ -297,9 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="verify and checkpoint the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_verify = audit_sub.add_parser(
-        "verify", help="walk the chain; exit 1 and print the first break when it is broken")
-    audit_verify.add_argument("--checkpoints", metavar="FILE",
-                              help="exported checkpoints (JSON lines) held outside the database")
+        "verify", help="walk the chain; exit 1 and print the first break when it is broken"
+    )
+    audit_verify.add_argument(
+        "--checkpoints", metavar="FILE", help="exported checkpoints (JSON lines) held outside the database"
+    )
     audit_verify.set_defaults(func=cmd_audit_verify)
     audit_checkpoint = audit_sub.add_parser("checkpoint", help="sign the head now; print it as JSON")
     audit_checkpoint.set_defaults(func=cmd_audit_checkpoint)

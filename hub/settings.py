@@ -52,9 +52,7 @@ class Settings:
         env = os.environ if environ is None else environ
         hub_env = env.get("HUB_ENV", "development")
         if hub_env not in ("development", "production"):
-            raise ConfigurationError(
-                f"HUB_ENV must be 'development' or 'production', not {hub_env!r}"
-            )
+            raise ConfigurationError(f"HUB_ENV must be 'development' or 'production', not {hub_env!r}")
         url = env.get("HUB_DATABASE_URL") or None
         if url is None and hub_env == "production":
             raise ConfigurationError(
@@ -63,10 +61,12 @@ class Settings:
         audit_disabled = env.get("HUB_AUDIT_DISABLED", "") in ("1", "true", "yes")
         if audit_disabled and hub_env != "development":
             raise ConfigurationError("HUB_AUDIT_DISABLED is allowed in development only")
-        limits = Limits(**{
-            f.name: _int(env, "HUB_LIMIT_" + f.name.upper(), f.default)  # type: ignore[arg-type]
-            for f in fields(Limits)
-        })
+        limits = Limits(
+            **{
+                f.name: _int(env, "HUB_LIMIT_" + f.name.upper(), f.default)  # type: ignore[arg-type]
+                for f in fields(Limits)
+            }
+        )
         return cls(
             audit_disabled=audit_disabled,
             limits=limits,

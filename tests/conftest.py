@@ -152,9 +152,7 @@ async def make_agency(db: Database) -> Callable[..., Awaitable[dict[str, str]]]:
     async def make(kind: str, purpose: str | None = None, role: str | None = None) -> dict[str, str]:
         nonlocal count
         count += 1
-        created = await create_agency(
-            db, code=f"T-{kind.upper()}-{count}", name=f"测试{kind}", kind=kind, role=role
-        )
+        created = await create_agency(db, code=f"T-{kind.upper()}-{count}", name=f"测试{kind}", kind=kind, role=role)
         headers = {"Authorization": f"Bearer {created.key}"}
         if purpose is not None:
             headers["Hub-Purpose"] = quote(purpose)

@@ -23,20 +23,40 @@ def hub(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_agency_create_prints_the_key_alone(fresh_database_url: str) -> None:
-    done = hub(fresh_database_url, "agency", "create", "--code", "XM-LAND", "--name", "厦门市不动产登记中心",
-               "--kind", "land", "--region", "350200")
+    done = hub(
+        fresh_database_url,
+        "agency",
+        "create",
+        "--code",
+        "XM-LAND",
+        "--name",
+        "厦门市不动产登记中心",
+        "--kind",
+        "land",
+        "--region",
+        "350200",
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("hub_") and len(lines[0]) >= 40
+    assert len(lines) == 1
+    assert lines[0].startswith("hub_")
+    assert len(lines[0]) >= 40
     conn = await asyncpg.connect(fresh_database_url)
     try:
         principal = await principal_for_key(Database(connection=conn), lines[0])
-        stored = await conn.fetchval("SELECT count(*) FROM core.api_key WHERE key_hash = sha256($1::text::bytea)", lines[0])
-        plain = await conn.fetchval("SELECT count(*) FROM core.api_key WHERE encode(key_hash, 'escape') LIKE '%' || $1 || '%'", lines[0])
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM core.api_key WHERE key_hash = sha256($1::text::bytea)", lines[0]
+        )
+        plain = await conn.fetchval(
+            "SELECT count(*) FROM core.api_key WHERE encode(key_hash, 'escape') LIKE '%' || $1 || '%'", lines[0]
+        )
     finally:
         await conn.close()
-    assert principal is not None and principal.kind == "land" and principal.region == "350200"
-    assert stored == 1 and plain == 0  # only a hash is kept
+    assert principal is not None
+    assert principal.kind == "land"
+    assert principal.region == "350200"
+    assert stored == 1
+    assert plain == 0
 
 
 async def test_agency_create_refuses_bad_input_without_output(fresh_database_url: str) -> None:
@@ -47,7 +67,8 @@ async def test_agency_create_refuses_bad_input_without_output(fresh_database_url
     again = hub(fresh_database_url, "agency", "create", "--code", "FJ-A", "--name", "某单位", "--kind", "court")
     assert again.returncode == 0
     duplicate = hub(fresh_database_url, "agency", "create", "--code", "FJ-A", "--name", "某单位", "--kind", "court")
-    assert duplicate.returncode == 1 and "exists already" in duplicate.stderr
+    assert duplicate.returncode == 1
+    assert "exists already" in duplicate.stderr
 
 
 def test_migrate_on_a_current_database_applies_nothing(fresh_database_url: str) -> None:
@@ -59,6 +80,8 @@ def test_migrate_on_a_current_database_applies_nothing(fresh_database_url: str) 
 def test_production_requires_a_database_url() -> None:
     env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
     env["HUB_ENV"] = "production"
-    done = subprocess.run([sys.executable, "-m", "hub.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1
     assert "HUB_DATABASE_URL must be set in production" in done.stderr

@@ -22,7 +22,9 @@ def test_export_schema_command_writes_the_same_file(tmp_path: Path) -> None:
     target = tmp_path / "out.graphql"
     subprocess.run(
         [sys.executable, "-m", "hub.cli", "export-schema", "--output", str(target)],
-        check=True, capture_output=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
     )
     assert target.read_text(encoding="utf-8") == (ROOT / "schema.graphql").read_text(encoding="utf-8")
 
@@ -30,7 +32,9 @@ def test_export_schema_command_writes_the_same_file(tmp_path: Path) -> None:
 def test_every_type_field_argument_and_value_has_a_description() -> None:
     missing: list[str] = []
     for name, kind in build_schema()._schema.type_map.items():
-        if name.startswith("__") or (isinstance(kind, GraphQLScalarType) and name in {"String", "Int", "Float", "Boolean", "ID"}):
+        if name.startswith("__") or (
+            isinstance(kind, GraphQLScalarType) and name in {"String", "Int", "Float", "Boolean", "ID"}
+        ):
             continue
         if not (kind.description or "").strip():
             missing.append(name)

@@ -12,7 +12,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
 from urllib.parse import quote
 
 import asyncpg
@@ -74,7 +73,10 @@ class Served:
         with self.out.open("wb") as stdout:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hub.cli", "serve", "--demo", "--port", str(self.port)],
-                cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
             )
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -115,14 +117,17 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         assert lin["shareholdings"]["nodes"][0]["company"]["name"] == "福州鑫源贸易有限公司"
 
         ide = httpx.get(f"{served.url}/graphql", headers={"Accept": "text/html"})
-        assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+        assert ide.status_code == 200
+        assert "graphiql" in ide.text.lower()
         assert httpx.post(f"{served.url}/graphql", json={"query": "{ __typename }"}).status_code == 401
 
         # The chain head is signed periodically while serving.
         operator = {"Authorization": f"Bearer {keys['FJ-PLATFORM']}"}
 
         def signed() -> bool:
-            body = httpx.post(f"{served.url}/graphql", json={"query": "{ auditVerification { ok checkpoints } }"}, headers=operator).json()
+            body = httpx.post(
+                f"{served.url}/graphql", json={"query": "{ auditVerification { ok checkpoints } }"}, headers=operator
+            ).json()
             assert body["data"]["auditVerification"]["ok"] is True, body
             return bool(body["data"]["auditVerification"]["checkpoints"] >= 1)
 
@@ -145,7 +150,12 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
     env["HUB_DATA_DIR"] = str(data_dir)
     verified = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hub.cli", "audit", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert _postgres_processes(data_dir) == []

@@ -29,9 +29,7 @@ async def append_records(db: Database, records: Sequence[AuditRecord]) -> list[i
     async with db.transaction() as conn:
         isolation = await conn.fetchval(Q.lock_chain, LOCK_KEY)
         if isolation != "read committed":
-            raise AuditUnavailable(
-                f"the audit chain is appended under READ COMMITTED only, not {isolation}"
-            )
+            raise AuditUnavailable(f"the audit chain is appended under READ COMMITTED only, not {isolation}")
         head = await conn.fetchrow(Q.chain_head)
         if head is None:
             raise AuditUnavailable("the audit chain has no head row")

@@ -77,14 +77,16 @@ class Checkpoint:
 
     def to_json(self) -> str:
         """One JSON line (without the newline)."""
-        return orjson.dumps({
-            "seq": self.seq,
-            "hash": self.hash.hex(),
-            "at": _iso(self.at),
-            "signature": self.signature.hex(),
-            "key_id": self.key_id,
-            "public_key": self.public_key.hex(),
-        }).decode()
+        return orjson.dumps(
+            {
+                "seq": self.seq,
+                "hash": self.hash.hex(),
+                "at": _iso(self.at),
+                "signature": self.signature.hex(),
+                "key_id": self.key_id,
+                "public_key": self.public_key.hex(),
+            }
+        ).decode()
 
     @classmethod
     def from_json(cls, line: str) -> Checkpoint:
@@ -158,8 +160,12 @@ async def create_checkpoint(db: Database, key: Ed25519PrivateKey) -> Checkpoint:
     checkpoint = sign(key, seq, head_hash, datetime.now(UTC))
     await db.execute(
         Q.insert_checkpoint,
-        checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.signature,
-        checkpoint.key_id, checkpoint.public_key,
+        checkpoint.seq,
+        checkpoint.hash,
+        checkpoint.at,
+        checkpoint.signature,
+        checkpoint.key_id,
+        checkpoint.public_key,
     )
     return checkpoint
 
@@ -209,9 +215,7 @@ def signing_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> Ed2
     return key
 
 
-def existing_signing_key(
-    data_dir: Path, environ: Mapping[str, str] | None = None
-) -> Ed25519PrivateKey | None:
+def existing_signing_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> Ed25519PrivateKey | None:
     """The signing key if one is configured or on disk; never creates one."""
     env = os.environ if environ is None else environ
     pem = env.get(KEY_ENV)
@@ -229,9 +233,7 @@ def _load_pem(pem: bytes, source: str) -> Ed25519PrivateKey:
     try:
         key = load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
-        raise ConfigurationError(
-            f"the audit signing key in {source} is not an unencrypted PEM key: {exc}"
-        ) from None
+        raise ConfigurationError(f"the audit signing key in {source} is not an unencrypted PEM key: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(f"the audit signing key in {source} is not an Ed25519 key")
     return key

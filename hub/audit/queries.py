@@ -42,9 +42,7 @@ async def search_events(
         raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_ROWS}", argument="limit")
     if outcome is not None and outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", argument="outcome")
-    return await db.fetch(
-        Q.search_events, agency_id, subject_id, purpose, since, until, outcome, after_seq, limit
-    )
+    return await db.fetch(Q.search_events, agency_id, subject_id, purpose, since, until, outcome, after_seq, limit)
 
 
 async def daily_statistics(

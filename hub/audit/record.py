@@ -88,8 +88,15 @@ class AuditRecord:
             _check_bigint(name, getattr(self, name))
         for subject in self.subjects:
             _check_bigint("subjects", subject)
-        texts = (self.agency_code, self.operator, self.operation_type, self.operation_name,
-                 self.purpose, *self.fields, *self.error_codes)
+        texts = (
+            self.agency_code,
+            self.operator,
+            self.operation_type,
+            self.operation_name,
+            self.purpose,
+            *self.fields,
+            *self.error_codes,
+        )
         for text in texts:
             _check_text(text)
 
@@ -118,34 +125,47 @@ class AuditRecord:
     def columns(self) -> tuple[Any, ...]:
         """The values of ``audit.event``'s columns from ``at`` to ``client``, in order."""
         return (
-            self.at, self.agency_id, self.agency_code, self.key_id, self.operator,
-            self.operation_type, self.operation_name, self.document_hash, list(self.fields),
-            list(self.subjects), self.purpose, self.outcome, list(self.error_codes),
-            self.duration_us, self.client,
+            self.at,
+            self.agency_id,
+            self.agency_code,
+            self.key_id,
+            self.operator,
+            self.operation_type,
+            self.operation_name,
+            self.document_hash,
+            list(self.fields),
+            list(self.subjects),
+            self.purpose,
+            self.outcome,
+            list(self.error_codes),
+            self.duration_us,
+            self.client,
         )
 
 
 def canonical_bytes(seq: int, record: AuditRecord) -> bytes:
     """The canonical form of record ``seq`` (see the module docstring)."""
-    return orjson.dumps([
-        CANONICAL_VERSION,
-        seq,
-        (record.at - _EPOCH) // _MICROSECOND,
-        record.agency_id,
-        record.agency_code,
-        record.key_id,
-        record.operator,
-        record.operation_type,
-        record.operation_name,
-        record.document_hash,
-        list(record.fields),
-        list(record.subjects),
-        record.purpose,
-        record.outcome,
-        list(record.error_codes),
-        record.duration_us,
-        record.client,
-    ])
+    return orjson.dumps(
+        [
+            CANONICAL_VERSION,
+            seq,
+            (record.at - _EPOCH) // _MICROSECOND,
+            record.agency_id,
+            record.agency_code,
+            record.key_id,
+            record.operator,
+            record.operation_type,
+            record.operation_name,
+            record.document_hash,
+            list(record.fields),
+            list(record.subjects),
+            record.purpose,
+            record.outcome,
+            list(record.error_codes),
+            record.duration_us,
+            record.client,
+        ]
+    )
 
 
 def chain_hash(prev_hash: bytes, canonical: bytes) -> bytes:

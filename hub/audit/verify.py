@@ -126,21 +126,25 @@ class _Walk:
             return Break(expected, "deleted", f"{gap} missing; seq {k} follows")
         if event.prev_hash != self.expected_prev:
             if previous is not None and event.prev_hash == previous.prev_hash:
-                return Break(previous.seq, "inserted", f"record {previous.seq} was inserted: "
-                             f"record {k} links to the record before it")
+                return Break(
+                    previous.seq,
+                    "inserted",
+                    f"record {previous.seq} was inserted: record {k} links to the record before it",
+                )
             if following is not None and following.prev_hash == self.expected_prev:
                 if event.prev_hash == following.hash:
                     return Break(k, "reordered", f"records {k} and {following.seq} were swapped")
-                return Break(k, "inserted", f"record {k} was inserted: "
-                             f"record {following.seq} links to record {k - 1}")
+                return Break(k, "inserted", f"record {k} was inserted: record {following.seq} links to record {k - 1}")
             if previous is not None and event.recomputed == event.hash:
-                return Break(previous.seq, "modified", f"record {previous.seq} was changed and "
-                             f"its hash recomputed: record {k} links to its former hash")
+                return Break(
+                    previous.seq,
+                    "modified",
+                    f"record {previous.seq} was changed and its hash recomputed: record {k} links to its former hash",
+                )
             return Break(k, "unlinked", f"record {k} does not link to record {k - 1}")
         if event.recomputed != event.hash:
             if following is not None and following.prev_hash == event.prev_hash:
-                return Break(k, "inserted", f"record {k} was inserted: "
-                             f"record {following.seq} links to record {k - 1}")
+                return Break(k, "inserted", f"record {k} was inserted: record {following.seq} links to record {k - 1}")
             if event.recomputed is None:
                 return Break(k, "modified", f"record {k} holds values the writer never writes")
             return Break(k, "modified", f"record {k}'s stored hash does not match its content")
@@ -149,10 +153,13 @@ class _Walk:
     def _check_checkpoints(self, event: _Event) -> Break | None:
         for checkpoint in self.checkpoints.get(event.seq, ()):
             if checkpoint.hash != event.hash:
-                return Break(event.seq, "rewritten",
-                             f"record {event.seq}'s hash differs from the checkpoint signed at "
-                             f"{checkpoint.at.isoformat()} by key {checkpoint.key_id}: records "
-                             f"within {self.last_matched_seq + 1}..{event.seq} were rewritten")
+                return Break(
+                    event.seq,
+                    "rewritten",
+                    f"record {event.seq}'s hash differs from the checkpoint signed at "
+                    f"{checkpoint.at.isoformat()} by key {checkpoint.key_id}: records "
+                    f"within {self.last_matched_seq + 1}..{event.seq} were rewritten",
+                )
             self.matched += 1
             self.last_matched_seq = event.seq
         return None
@@ -172,8 +179,7 @@ async def verify(
     for checkpoint in dict.fromkeys([*await stored_checkpoints(db), *(checkpoints or ())]):
         problem = _checkpoint_problem(checkpoint, trusted_key_ids)
         if problem is not None:
-            breaks.append(Break(checkpoint.seq, "bad_checkpoint",
-                                f"the checkpoint at seq {checkpoint.seq} {problem}"))
+            breaks.append(Break(checkpoint.seq, "bad_checkpoint", f"the checkpoint at seq {checkpoint.seq} {problem}"))
         else:
             by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
 
@@ -202,9 +208,7 @@ async def verify(
     )
 
 
-def _checkpoint_problem(
-    checkpoint: Checkpoint, trusted_key_ids: Collection[str] | None
-) -> str | None:
+def _checkpoint_problem(checkpoint: Checkpoint, trusted_key_ids: Collection[str] | None) -> str | None:
     if not checkpoint.is_valid():
         return f"does not verify with its public key (key id {checkpoint.key_id})"
     if trusted_key_ids is not None and checkpoint.key_id not in trusted_key_ids:
@@ -218,14 +222,13 @@ def _check_end(
     last = walk.expected_seq - 1
     beyond = [seq for seq in checkpoints if seq > last]
     if beyond:
-        return Break(last + 1, "truncated",
-                     f"the chain ends at seq {last} but a checkpoint covers seq {max(beyond)}")
+        return Break(last + 1, "truncated", f"the chain ends at seq {last} but a checkpoint covers seq {max(beyond)}")
     if head_seq > last:
-        return Break(last + 1, "truncated",
-                     f"the chain ends at seq {last} but the head names seq {head_seq}")
+        return Break(last + 1, "truncated", f"the chain ends at seq {last} but the head names seq {head_seq}")
     if head_seq < last:
-        return Break(head_seq + 1, "head_mismatch",
-                     f"the head names seq {head_seq} but the chain goes on to seq {last}")
+        return Break(
+            head_seq + 1, "head_mismatch", f"the head names seq {head_seq} but the chain goes on to seq {last}"
+        )
     if head_hash != walk.expected_prev:
         return Break(last, "head_mismatch", f"the head's hash differs from record {last}'s")
     return None

@@ -112,9 +112,7 @@ async def _timeouts() -> AsyncIterator[None]:
     try:
         yield
     except asyncpg.QueryCanceledError:
-        raise StatementTimeout(
-            "the database took too long to answer (statement timeout); ask for less"
-        ) from None
+        raise StatementTimeout("the database took too long to answer (statement timeout); ask for less") from None
 
 
 APP_ROLE = "hub_app"
@@ -123,17 +121,17 @@ APP_ROLE = "hub_app"
 async def _can_assume(url: str, role: str) -> bool:
     conn = await asyncpg.connect(url)
     try:
-        return bool(await conn.fetchval(
-            "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')",
-            role,
-        ))
+        return bool(
+            await conn.fetchval(
+                "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')",
+                role,
+            )
+        )
     finally:
         await conn.close()
 
 
-async def create_pool(
-    url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000
-) -> asyncpg.Pool:
+async def create_pool(url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000) -> asyncpg.Pool:
     """The app's pool. Its connections act as ``hub_app``, which may read and write the
     sources but only append to the audit trail, when the login role may assume it."""
     settings = {"application_name": "hub", "statement_timeout": str(statement_timeout_ms)}

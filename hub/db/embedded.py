@@ -78,7 +78,7 @@ async def ensure_database(admin_url: str, name: str) -> None:
             # server's default where C.UTF-8 is not installed.
             try:
                 await conn.execute(
-                    f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' '
+                    f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
                     "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
                 )
             except asyncpg.PostgresError:

@@ -169,7 +169,9 @@ async def graphql_endpoint(request: Request) -> Response:
         if principal is None:
             raise Unauthenticated("the API key is unknown or revoked")
         trail.principal = principal
-        body = await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
+        body = (
+            await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
+        )
         query, variables, operation_name = _unpack(body)
         trail.query = query
         state.rate_limiter.admit(principal.agency_id)

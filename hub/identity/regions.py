@@ -159,9 +159,7 @@ FUJIAN: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-FUJIAN_COUNTIES: Final[tuple[str, ...]] = tuple(
-    sorted(code for code in FUJIAN if not code.endswith("00"))
-)
+FUJIAN_COUNTIES: Final[tuple[str, ...]] = tuple(sorted(code for code in FUJIAN if not code.endswith("00")))
 
 
 def city_code(code: str) -> str:

@@ -86,9 +86,7 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     value = normalise_resident_id(raw)
     length = len(value)
     if length not in (15, 18):
-        raise InvalidIdentifier(
-            KIND, f"expected 18 characters (or 15 for a first-generation ID), got {length}"
-        )
+        raise InvalidIdentifier(KIND, f"expected 18 characters (or 15 for a first-generation ID), got {length}")
     for index, ch in enumerate(value):
         if ch in _DIGITS:
             continue

@@ -37,9 +37,7 @@ NATIONAL_REGION_CODE: Final = "100000"
 _VALUES: Final = {ch: index for index, ch in enumerate(USCC_ALPHABET)}
 _WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _GB11714_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
-_GB11714_VALUES: Final = {
-    ch: index for index, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-}
+_GB11714_VALUES: Final = {ch: index for index, ch in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 _DIGITS: Final = frozenset("0123456789")
 
 
@@ -99,19 +97,13 @@ def parse_uscc(raw: str) -> Uscc:
         raise InvalidIdentifier(KIND, f"expected 18 characters, got {len(code)}")
     for index, ch in enumerate(code):
         if ch not in _VALUES:
-            raise InvalidIdentifier(
-                KIND, f"character {ch!r} is not in the USCC alphabet", index + 1
-            )
+            raise InvalidIdentifier(KIND, f"character {ch!r} is not in the USCC alphabet", index + 1)
     if code[0] not in REGISTRATION_AUTHORITIES:
-        raise InvalidIdentifier(
-            KIND, f"registration authority {code[0]!r} is not a known authority", 1
-        )
+        raise InvalidIdentifier(KIND, f"registration authority {code[0]!r} is not a known authority", 1)
     region_code = code[2:8]
     for index, ch in enumerate(region_code, start=3):
         if ch not in _DIGITS:
-            raise InvalidIdentifier(
-                KIND, f"character {ch!r} in the region code is not a digit", index
-            )
+            raise InvalidIdentifier(KIND, f"character {ch!r} in the region code is not a digit", index)
     if region_code[:2] not in PROVINCES and region_code != NATIONAL_REGION_CODE:
         raise InvalidIdentifier(KIND, f"region code {region_code[:2]} is not a known province", 3)
     expected = uscc_check_char(code[:17])

@@ -22,8 +22,16 @@ IDENTIFIERS = {"resident_id": "Person.residentId", "uscc": "Organisation.uscc"}
 CASE_NUMBER = "CASE_NUMBER"
 STRUCTURAL = ("PageInfo.*", "*Connection.*", "*Edge.*")
 KINDS = (
-    "court", "land", "market", "police", "tourism", "housing",
-    "finance", "civil_affairs", "township", "platform",
+    "court",
+    "land",
+    "market",
+    "police",
+    "tourism",
+    "housing",
+    "finance",
+    "civil_affairs",
+    "township",
+    "platform",
 )
 
 
@@ -105,9 +113,13 @@ class Rules:
         if profile is None or profile.kind != principal.kind:
             # An agency whose kind or role the rules do not know may do nothing.
             return EffectivePolicy(
-                key=f"{self.version}:none:{principal.agency_code}", profile="none",
-                allowed=frozenset(), identifiers={}, purposes=frozenset(),
-                purpose_required=self.purpose_required, introspection=False,
+                key=f"{self.version}:none:{principal.agency_code}",
+                profile="none",
+                allowed=frozenset(),
+                identifiers={},
+                purposes=frozenset(),
+                purpose_required=self.purpose_required,
+                introspection=False,
             )
         allowed = {c for c, readers in self.readers.items() if profile_name in readers or "*" in readers}
         purposes = set(profile.purposes)
@@ -182,9 +194,7 @@ def parse_rules(raw: Mapping[str, Any], schema: GraphQLSchema, matters: frozense
     known_types = {c.split(".", 1)[0] for c in coordinates}
     for key, members in raw.get("fields", {}).items():
         type_name, _, field_name = key.partition(".")
-        if key not in STRUCTURAL and (
-            type_name not in known_types or (field_name != "*" and key not in coordinates)
-        ):
+        if key not in STRUCTURAL and (type_name not in known_types or (field_name != "*" and key not in coordinates)):
             problems.append(f"fields: {key} is not a field of the schema")
         fields[key] = expand(members, f"fields.{key}")
 

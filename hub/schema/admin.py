@@ -56,13 +56,21 @@ class Agency:
     @strawberry.field(description="The agency's keys, newest first, active and revoked.")
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await agencies.list_keys(info.context.db, self.db_id)
-        return [ApiKey(label=r["label"], prefix=r["prefix"], created_at=r["created_at"], revoked_at=r["revoked_at"]) for r in rows]
+        return [
+            ApiKey(label=r["label"], prefix=r["prefix"], created_at=r["created_at"], revoked_at=r["revoked_at"])
+            for r in rows
+        ]
 
 
 def agency_from_row(row: Row) -> Agency:
     return Agency(
-        db_id=row["id"], code=row["code"], name=row["name"], kind=AgencyKind(row["kind"]),
-        role=row["role"], region_code=row["region"], mode=AgencyMode(row["mode"]),
+        db_id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        kind=AgencyKind(row["kind"]),
+        role=row["role"],
+        region_code=row["region"],
+        mode=AgencyMode(row["mode"]),
         created_at=row["created_at"],
     )
 
@@ -109,8 +117,13 @@ class Mutation:
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]
     ) -> IssuedApiKey:
         created = await agencies.create_agency(
-            info.context.db, code=input.code, name=input.name, kind=str(input.kind.value),
-            region=input.region_code, mode=str(input.mode.value), role=input.role,
+            info.context.db,
+            code=input.code,
+            name=input.name,
+            kind=str(input.kind.value),
+            region=input.region_code,
+            mode=str(input.mode.value),
+            role=input.role,
         )
         row = await agencies.agency_by_code(info.context.db, created.code)
         return IssuedApiKey(agency=agency_from_row(row), label="default", api_key=created.key)

@@ -34,7 +34,9 @@ class AuditEvent:
     operation_name: str | None = strawberry.field(description="The operation's name, if it had one.")
     document_hash: str | None = strawberry.field(description="SHA-256 (hex) of the query text.")
     fields: list[str] = strawberry.field(description="Schema coordinates selected, e.g. Person.listings.")
-    subject_ids: list[strawberry.ID] = strawberry.field(description="Internal ids of the subjects whose data was returned.")
+    subject_ids: list[strawberry.ID] = strawberry.field(
+        description="Internal ids of the subjects whose data was returned."
+    )
     purpose: str | None = strawberry.field(description="The purpose declared in Hub-Purpose.")
     outcome: AuditOutcome = strawberry.field(description="How the operation ended.")
     error_codes: list[str] = strawberry.field(description="Codes of the errors returned, if any.")
@@ -44,12 +46,20 @@ class AuditEvent:
 
 def event_from_row(row: Row) -> AuditEvent:
     return AuditEvent(
-        seq=row["seq"], at=row["at"], agency_code=row["agency_code"], operator=row["operator"],
-        operation_type=row["operation_type"], operation_name=row["operation_name"],
-        document_hash=row["document_hash"], fields=list(row["fields"]),
-        subject_ids=[strawberry.ID(str(s)) for s in row["subjects"]], purpose=row["purpose"],
-        outcome=AuditOutcome(row["outcome"]), error_codes=list(row["error_codes"]),
-        duration_ms=row["duration_us"] / 1000, client=None if row["client"] is None else str(row["client"]),
+        seq=row["seq"],
+        at=row["at"],
+        agency_code=row["agency_code"],
+        operator=row["operator"],
+        operation_type=row["operation_type"],
+        operation_name=row["operation_name"],
+        document_hash=row["document_hash"],
+        fields=list(row["fields"]),
+        subject_ids=[strawberry.ID(str(s)) for s in row["subjects"]],
+        purpose=row["purpose"],
+        outcome=AuditOutcome(row["outcome"]),
+        error_codes=list(row["error_codes"]),
+        duration_ms=row["duration_us"] / 1000,
+        client=None if row["client"] is None else str(row["client"]),
     )
 
 
@@ -57,7 +67,9 @@ def event_from_row(row: Row) -> AuditEvent:
 class AuditBreak:
     seq: int = strawberry.field(description="The first record found wrong (or missing).")
     kind: str = strawberry.field(
-        description="modified, deleted, inserted, reordered, unlinked, truncated, rewritten, head_mismatch or bad_checkpoint."
+        description=(
+            "modified, deleted, inserted, reordered, unlinked, truncated, rewritten, head_mismatch or bad_checkpoint."
+        )
     )
     detail: str = strawberry.field(description="What was seen there.")
 
@@ -97,9 +109,13 @@ class AuditQuery:
         self,
         info: Info,
         agency_code: Annotated[str | None, strawberry.argument(description="Only this agency's operations.")] = None,
-        subject_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only operations that returned this subject.")] = None,
+        subject_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only operations that returned this subject.")
+        ] = None,
         purpose: Annotated[str | None, strawberry.argument(description="Only purposes containing this text.")] = None,
-        since: Annotated[datetime.datetime | None, strawberry.argument(description="From this time (inclusive).")] = None,
+        since: Annotated[
+            datetime.datetime | None, strawberry.argument(description="From this time (inclusive).")
+        ] = None,
         until: Annotated[datetime.datetime | None, strawberry.argument(description="Before this time.")] = None,
         outcome: Annotated[AuditOutcome | None, strawberry.argument(description="Only this outcome.")] = None,
         first: First = None,
@@ -115,18 +131,29 @@ class AuditQuery:
                 raise InvalidInput("subjectId must be a subject id issued by the hub", argument="subjectId")
             subject = int(subject_id)
         rows = await queries.search_events(
-            ctx.db, agency_id=await _agency_id(info, agency_code), subject_id=subject, purpose=purpose,
-            since=since, until=until, outcome=None if outcome is None else str(outcome.value),
-            after_seq=after_seq, limit=limit + 1,
+            ctx.db,
+            agency_id=await _agency_id(info, agency_code),
+            subject_id=subject,
+            purpose=purpose,
+            since=since,
+            until=until,
+            outcome=None if outcome is None else str(outcome.value),
+            after_seq=after_seq,
+            limit=limit + 1,
         )
-        return build_connection(ctx, scope, rows[:limit], len(rows) > limit, event_from_row, sort_key=lambda r: r["seq"])
+        return build_connection(
+            ctx, scope, rows[:limit], len(rows) > limit, event_from_row, sort_key=lambda r: r["seq"]
+        )
 
     @strawberry.field(description="Walk the whole chain now and report the first break (slow on a long trail).")
     async def audit_verification(self, info: Info) -> AuditVerification:
         report = await verify.verify(info.context.db)
         brk = report.first_break
         return AuditVerification(
-            ok=report.ok, records=report.records, head_seq=report.head_seq, head_hash=report.head_hash,
+            ok=report.ok,
+            records=report.records,
+            head_seq=report.head_seq,
+            head_hash=report.head_hash,
             checkpoints=report.checkpoints,
             first_break=None if brk is None else AuditBreak(seq=brk.seq, kind=brk.kind, detail=brk.detail),
         )
@@ -145,7 +172,14 @@ class AuditQuery:
             info.context.db, since=since, until=until, agency_id=await _agency_id(info, agency_code)
         )
         return [
-            AgencyDay(day=r["day"], agency_code=r["agency_code"], operations=r["operations"], subjects=r["subjects"],
-                      denied=r["denied"], limited=r["limited"], errors=r["errors"])
+            AgencyDay(
+                day=r["day"],
+                agency_code=r["agency_code"],
+                operations=r["operations"],
+                subjects=r["subjects"],
+                denied=r["denied"],
+                limited=r["limited"],
+                errors=r["errors"],
+            )
             for r in rows
         ]

@@ -12,7 +12,7 @@ from hub.identity import mask_resident_id, mask_uscc
 from hub.identity.regions import region_name
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
-from hub.schema.pagination import After, First, Connection, page_args, page_connection
+from hub.schema.pagination import After, Connection, First, page_args, page_connection
 from hub.sources.base import Row
 
 if TYPE_CHECKING:
@@ -48,9 +48,7 @@ class Sex(Enum):
 class Region:
     code: str = strawberry.field(description="Six-digit division code, e.g. 350102.")
 
-    @strawberry.field(
-        description="Full name of the division, e.g. 福建省福州市鼓楼区; null if the code is unknown."
-    )
+    @strawberry.field(description="Full name of the division, e.g. 福建省福州市鼓楼区; null if the code is unknown.")
     def name(self) -> str | None:
         return region_name(self.code)
 
@@ -96,21 +94,15 @@ class Subject:
         return page_connection(info.context, scope, page, listing_from_row)
 
     @strawberry.field(description="Enforcement cases in which this subject is a debtor, oldest first.")
-    async def cases(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[CaseT]:
+    async def cases(self, info: Info, first: First = None, after: After = None) -> Connection[CaseT]:
         from hub.schema.court import case_from_row
 
         args = page_args(info.context, "Subject.cases", first, after)
         page = await info.context.loaders.cases_by_subject.load(PageKey(self.db_id, args))
         return page_connection(info.context, "Subject.cases", page, case_from_row)
 
-    @strawberry.field(
-        description="Real estate this subject owns in the land registry, with its share of each."
-    )
-    async def real_estate(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[HoldingT]:
+    @strawberry.field(description="Real estate this subject owns in the land registry, with its share of each.")
+    async def real_estate(self, info: Info, first: First = None, after: After = None) -> Connection[HoldingT]:
         from hub.schema.land import holding_from_row
 
         args = page_args(info.context, "Subject.realEstate", first, after)
@@ -118,21 +110,15 @@ class Subject:
         return page_connection(info.context, "Subject.realEstate", page, holding_from_row)
 
     @strawberry.field(description="Motor vehicles registered to this subject with the police.")
-    async def vehicles(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[VehicleT]:
+    async def vehicles(self, info: Info, first: First = None, after: After = None) -> Connection[VehicleT]:
         from hub.schema.police import vehicle_from_row
 
         args = page_args(info.context, "Subject.vehicles", first, after)
         page = await info.context.loaders.vehicles_by_owner.load(PageKey(self.db_id, args))
         return page_connection(info.context, "Subject.vehicles", page, vehicle_from_row)
 
-    @strawberry.field(
-        description="Equity this subject holds in companies registered with market supervision."
-    )
-    async def shareholdings(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[ShareholdingT]:
+    @strawberry.field(description="Equity this subject holds in companies registered with market supervision.")
+    async def shareholdings(self, info: Info, first: First = None, after: After = None) -> Connection[ShareholdingT]:
         from hub.schema.market import shareholding_from_row
 
         args = page_args(info.context, "Subject.shareholdings", first, after)
@@ -164,9 +150,7 @@ class Person(Subject):
             "supervisor, actual controller. This is how to reach a person's companies."
         )
     )
-    async def directorships(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[DirectorshipT]:
+    async def directorships(self, info: Info, first: First = None, after: After = None) -> Connection[DirectorshipT]:
         from hub.schema.market import directorship_from_row
 
         args = page_args(info.context, "Person.directorships", first, after)
@@ -215,7 +199,10 @@ class Organisation(Subject):
         return [to_subject(info, r) for r in subjects if r is not None]  # type: ignore[misc]
 
     @strawberry.field(
-        description="Every registered role in the company: legal representative, executives, directors, supervisors, controllers."
+        description=(
+            "Every registered role in the company: legal representative, executives, "
+            "directors, supervisors, controllers."
+        )
     )
     async def officers(self, info: Info) -> list[DirectorshipT]:
         from hub.schema.market import directorship_from_row
@@ -224,15 +211,12 @@ class Organisation(Subject):
         return [directorship_from_row(r) for r in rows]
 
     @strawberry.field(description="The company's shareholders and their shares, largest holder id order.")
-    async def shareholders(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[ShareholdingT]:
+    async def shareholders(self, info: Info, first: First = None, after: After = None) -> Connection[ShareholdingT]:
         from hub.schema.market import shareholding_from_row
 
         args = page_args(info.context, "Organisation.shareholders", first, after)
         page = await info.context.loaders.shareholdings_by_company.load(PageKey(self.db_id, args))
         return page_connection(info.context, "Organisation.shareholders", page, shareholding_from_row)
-
 
 
 def to_subject(info: Info, row: Row) -> Subject:

@@ -11,7 +11,7 @@ import strawberry
 
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
-from hub.schema.pagination import After, First, Connection, page_args, page_connection
+from hub.schema.pagination import After, Connection, First, page_args, page_connection
 from hub.sources.base import Row
 
 if TYPE_CHECKING:
@@ -36,17 +36,11 @@ class Performance(Enum):
 
 @strawberry.enum(description="Which public list an entry is on.")
 class ListKind(Enum):
-    DISHONEST = strawberry.enum_value(
-        "dishonest", description="List of dishonest judgment debtors (失信被执行人名单)."
-    )
-    RESTRICTED = strawberry.enum_value(
-        "restricted", description="Consumption-restriction list (限制高消费人员名单)."
-    )
+    DISHONEST = strawberry.enum_value("dishonest", description="List of dishonest judgment debtors (失信被执行人名单).")
+    RESTRICTED = strawberry.enum_value("restricted", description="Consumption-restriction list (限制高消费人员名单).")
 
 
-@strawberry.enum(
-    description="The statutory circumstance of article 1 of the SPC rules on the dishonest list (2017)."
-)
+@strawberry.enum(description="The statutory circumstance of article 1 of the SPC rules on the dishonest list (2017).")
 class Circumstance(Enum):
     REFUSES_WITH_ABILITY = strawberry.enum_value(
         "refuses_with_ability", description="Able to perform but refuses (有履行能力而拒不履行)."
@@ -98,9 +92,7 @@ class EnforcementCase:
     id: strawberry.ID = strawberry.field(description="The hub's internal id of the case.")
     case_number: str = strawberry.field(description="Case number, e.g. (2019)闽0102执1234号.")
     filed_on: datetime.date = strawberry.field(description="Date the case was filed (立案日期).")
-    basis_document: str = strawberry.field(
-        description="Number of the enforcement basis document (执行依据文号)."
-    )
+    basis_document: str = strawberry.field(description="Number of the enforcement basis document (执行依据文号).")
     basis_issuer: str = strawberry.field(description="Unit that issued the basis document.")
     obligation: str = strawberry.field(description="The obligation the debtor must perform.")
     amount: Decimal = strawberry.field(description="Amount owed in yuan, as a decimal string.")
@@ -114,9 +106,7 @@ class EnforcementCase:
         return Court(code=row["code"], name=row["name"], level=CourtLevel(row["level"]), region_code=row["region"])
 
     @strawberry.field(description="The debtors (被执行人) of this case.")
-    async def subjects(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[SubjectT]:
+    async def subjects(self, info: Info, first: First = None, after: After = None) -> Connection[SubjectT]:
         from hub.schema.core import to_subject
 
         args = page_args(info.context, "EnforcementCase.subjects", first, after)
@@ -158,9 +148,7 @@ class Listing:
             return None
         return _add_months(self.published_on, self.term_months + self.extended_months)
 
-    @strawberry.field(
-        description="True while the entry is in force today: not removed and its term not ended."
-    )
+    @strawberry.field(description="True while the entry is in force today: not removed and its term not ended.")
     def active(self) -> bool:
         if self.removed_on is not None:
             return False

@@ -93,18 +93,33 @@ class Executor:
     def _prepare(self, query: str) -> Prepared:
         limits = self.limits
         if len(query) > limits.max_query_chars:
-            return Prepared(None, (error(
-                f"the query has {len(query)} characters; the limit is {limits.max_query_chars}",
-                "QUERY_TOO_LONG", limit=limits.max_query_chars, actual=len(query),
-            ),), LIMITED)
+            return Prepared(
+                None,
+                (
+                    error(
+                        f"the query has {len(query)} characters; the limit is {limits.max_query_chars}",
+                        "QUERY_TOO_LONG",
+                        limit=limits.max_query_chars,
+                        actual=len(query),
+                    ),
+                ),
+                LIMITED,
+            )
         try:
             document = parse(query, max_lexical_tokens=limits.max_tokens, max_comments=limits.max_comments)
         except GraphQLError as exc:
             if "tokens" in exc.message or "comments" in exc.message:
-                return Prepared(None, (error(
-                    f"the query has more than {limits.max_tokens} tokens (or {limits.max_comments} comments)",
-                    "TOO_MANY_TOKENS", limit=limits.max_tokens,
-                ),), LIMITED)
+                return Prepared(
+                    None,
+                    (
+                        error(
+                            f"the query has more than {limits.max_tokens} tokens (or {limits.max_comments} comments)",
+                            "TOO_MANY_TOKENS",
+                            limit=limits.max_tokens,
+                        ),
+                    ),
+                    LIMITED,
+                )
             return Prepared(None, (_request_error(exc, "GRAPHQL_PARSE_FAILED"),))
         errors = validate(self._graphql, document, hide_suggestions=True)
         if errors:
@@ -149,7 +164,9 @@ class Executor:
             return outcome
 
         if op_type not in allowed:
-            return refuse([error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405)
+            return refuse(
+                [error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405
+            )
         limited = self._check_limits(shape, variables, context)
         if limited is not None:
             return refuse([limited], LIMITED)
@@ -189,21 +206,35 @@ class Executor:
     def _check_limits(self, shape: Shape, variables: dict[str, Any] | None, ctx: HubContext) -> dict[str, Any] | None:
         limits = self.limits
         if shape.depth > limits.max_depth:
-            return error(f"the query is {shape.depth} levels deep; the limit is {limits.max_depth}",
-                         "QUERY_TOO_DEEP", limit=limits.max_depth, actual=shape.depth)
+            return error(
+                f"the query is {shape.depth} levels deep; the limit is {limits.max_depth}",
+                "QUERY_TOO_DEEP",
+                limit=limits.max_depth,
+                actual=shape.depth,
+            )
         if shape.aliases > limits.max_aliases:
-            return error(f"the query uses {shape.aliases} aliases; the limit is {limits.max_aliases}",
-                         "TOO_MANY_ALIASES", limit=limits.max_aliases, actual=shape.aliases)
+            return error(
+                f"the query uses {shape.aliases} aliases; the limit is {limits.max_aliases}",
+                "TOO_MANY_ALIASES",
+                limit=limits.max_aliases,
+                actual=shape.aliases,
+            )
         if shape.directives > limits.max_directives:
-            return error(f"the query uses {shape.directives} directives; the limit is {limits.max_directives}",
-                         "TOO_MANY_DIRECTIVES", limit=limits.max_directives, actual=shape.directives)
+            return error(
+                f"the query uses {shape.directives} directives; the limit is {limits.max_directives}",
+                "TOO_MANY_DIRECTIVES",
+                limit=limits.max_directives,
+                actual=shape.directives,
+            )
         estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
         if estimate > limits.max_cost:
             return error(
                 f"the query may resolve {estimate} fields; the limit is {limits.max_cost} "
                 "(each field counts 1; a list multiplies its selection by `first`, the default "
                 "page size, the number of ids, or 10 for short plain lists)",
-                "COST_LIMIT_EXCEEDED", limit=limits.max_cost, actual=estimate,
+                "COST_LIMIT_EXCEEDED",
+                limit=limits.max_cost,
+                actual=estimate,
             )
         return None
 
@@ -213,27 +244,34 @@ def _check_policy(shape: Shape, ctx: HubContext, purpose: str | None) -> list[di
     if shape.introspection and not policy.introspection:
         return [error("introspection is for the platform operator and development only", "INTROSPECTION_DISABLED")]
     denied = [
-        (coordinate, path) for coordinate, path in shape.selections
+        (coordinate, path)
+        for coordinate, path in shape.selections
         if coordinate not in policy.allowed and not coordinate.split(".", 1)[1].startswith("__")
     ]
     if denied:
         return [
             error(
                 f"field {path} ({coordinate}) is not allowed for this agency",
-                "FIELD_NOT_ALLOWED", field=coordinate, path=path,
+                "FIELD_NOT_ALLOWED",
+                field=coordinate,
+                path=path,
             )
             for coordinate, path in denied
         ]
     if purpose is not None:
         if not (purpose in policy.purposes or (CASE_NUMBER in policy.purposes and CASE_NUMBER_PATTERN.match(purpose))):
             allowed = ", ".join(sorted(policy.purposes)) or "none"
-            return [error(f"purpose {purpose!r} is not allowed for this agency (allowed: {allowed})", "PURPOSE_NOT_ALLOWED")]
+            return [
+                error(f"purpose {purpose!r} is not allowed for this agency (allowed: {allowed})", "PURPOSE_NOT_ALLOWED")
+            ]
     elif shape.roots & policy.purpose_required:
-        return [error(
-            "declare the purpose of this question in the Hub-Purpose header: a matter code"
-            + (" or the case number" if CASE_NUMBER in policy.purposes else ""),
-            "PURPOSE_REQUIRED",
-        )]
+        return [
+            error(
+                "declare the purpose of this question in the Hub-Purpose header: a matter code"
+                + (" or the case number" if CASE_NUMBER in policy.purposes else ""),
+                "PURPOSE_REQUIRED",
+            )
+        ]
     return []
 
 

@@ -57,9 +57,7 @@ def page_size(ctx: HubContext, first: int | None) -> int:
     return first
 
 
-def page_args(
-    ctx: HubContext, scope: str, first: int | None, after: str | None, *filters: Any
-) -> PageArgs:
+def page_args(ctx: HubContext, scope: str, first: int | None, after: str | None, *filters: Any) -> PageArgs:
     """Page arguments of a child list keyed by integer id."""
     after_id = None if after is None else decode_cursor(ctx.cursor_key, scope, after)
     if after_id is not None and not isinstance(after_id, int):
@@ -114,9 +112,7 @@ def build_connection(
     )
 
 
-def page_connection(
-    ctx: HubContext, scope: str, page: Page, node: Callable[[Row], T]
-) -> Connection[T]:
+def page_connection(ctx: HubContext, scope: str, page: Page, node: Callable[[Row], T]) -> Connection[T]:
     return build_connection(ctx, scope, page.rows, page.has_next, node)
 
 

@@ -51,8 +51,7 @@ class Vehicle:
     async def seizures(self, info: Info) -> list[VehicleSeizure]:
         rows = await info.context.loaders.seizures_by_vehicle.load(self.db_id)
         return [
-            VehicleSeizure(case_id=r["case_id"], seized_on=r["seized_on"], released_on=r["released_on"])
-            for r in rows
+            VehicleSeizure(case_id=r["case_id"], seized_on=r["seized_on"], released_on=r["released_on"]) for r in rows
         ]
 
     @strawberry.field(description="True when a seizure is in force: the vehicle may not be transferred.")

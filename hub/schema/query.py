@@ -13,7 +13,7 @@ from hub.schema.audit import AuditQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
-from hub.schema.pagination import After, First, Connection, build_connection, decode_cursor, page_size
+from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.sources import core, tourism
 
@@ -30,9 +30,7 @@ def _internal_id(raw: str, argument: str) -> int:
     return value
 
 
-@strawberry.type(
-    description="Read access to subjects, cases, assets and hotels; agencies for the platform operator."
-)
+@strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
 class Query(AdminQuery, AuditQuery):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
@@ -42,12 +40,12 @@ class Query(AdminQuery, AuditQuery):
         return None if row is None else to_subject(info, row)
 
     @strawberry.field(
-        description=(
-            "Subjects by internal ids, in the order asked (null where unknown); at most 100 ids."
-        )
+        description=("Subjects by internal ids, in the order asked (null where unknown); at most 100 ids.")
     )
     async def subjects(
-        self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Internal ids, at most 100.")]
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Internal ids, at most 100.")],
     ) -> list[Subject | None]:
         if len(ids) > MAX_IDS:
             raise InvalidInput(f"at most {MAX_IDS} ids per request, got {len(ids)}", argument="ids")
@@ -78,7 +76,9 @@ class Query(AdminQuery, AuditQuery):
         )
     )
     async def subject_by_uscc(
-        self, info: Info, uscc: Annotated[str, strawberry.argument(description="Unified social credit code, 18 characters.")]
+        self,
+        info: Info,
+        uscc: Annotated[str, strawberry.argument(description="Unified social credit code, 18 characters.")],
     ) -> Subject | None:
         code = parse_uscc(uscc).code
         row = await info.context.loaders.subject_by_identifier.load(code)
@@ -111,11 +111,13 @@ class Query(AdminQuery, AuditQuery):
         if after is not None:
             rank, last_id = decode_cursor(ctx.cursor_key, scope, after)
             after_key = (float(rank), int(last_id))
-        rows = await core.search_subjects(
-            ctx.db, name, str(kind.value) if kind else None, limit + 1, after_key
-        )
+        rows = await core.search_subjects(ctx.db, name, str(kind.value) if kind else None, limit + 1, after_key)
         return build_connection(
-            ctx, scope, rows[:limit], len(rows) > limit, lambda r: to_subject(info, r),
+            ctx,
+            scope,
+            rows[:limit],
+            len(rows) > limit,
+            lambda r: to_subject(info, r),
             sort_key=lambda r: [r["rank"], r["id"]],
         )
 
@@ -136,9 +138,7 @@ class Query(AdminQuery, AuditQuery):
         row = await info.context.loaders.hotel_by_code.load(code.strip().upper())
         return None if row is None else hotel_from_row(row)
 
-    @strawberry.field(
-        description="Hotels in the star-rating list, by id; filter by minimum stars and region prefix."
-    )
+    @strawberry.field(description="Hotels in the star-rating list, by id; filter by minimum stars and region prefix.")
     async def hotels(
         self,
         info: Info,

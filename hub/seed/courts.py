@@ -32,9 +32,7 @@ PROVINCE_CHAR: Final = "闽"
 # 金门县 is administered from Taiwan: it has a code but no mainland court or residents.
 _UNADMINISTERED: Final = frozenset({"350527"})
 
-SUBJECT_COUNTIES: Final[tuple[str, ...]] = tuple(
-    c for c in FUJIAN_COUNTIES if c not in _UNADMINISTERED
-)
+SUBJECT_COUNTIES: Final[tuple[str, ...]] = tuple(c for c in FUJIAN_COUNTIES if c not in _UNADMINISTERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +69,7 @@ INTERMEDIATE_COURTS: Final[Mapping[str, Court]] = MappingProxyType(
     }
 )
 BASIC_COURTS: Final[Mapping[str, Court]] = MappingProxyType(
-    {
-        county: Court(court_code(county), _basic_court_name(county), "basic", county)
-        for county in SUBJECT_COUNTIES
-    }
+    {county: Court(court_code(county), _basic_court_name(county), "basic", county) for county in SUBJECT_COUNTIES}
 )
 COURTS: Final[tuple[Court, ...]] = (
     HIGH_COURT,

@@ -73,9 +73,10 @@ async def load_demo(url: str, data_dir: Path) -> list[DemoAgency]:
 
 
 async def _agencies(db: Database, conn: asyncpg.Connection, keyfile: Path) -> list[DemoAgency]:
+    # A small local file, read once at start: not worth a thread.
     saved: dict[str, str] = {}
-    if keyfile.is_file():
-        saved = json.loads(keyfile.read_text(encoding="utf-8"))
+    if keyfile.is_file():  # noqa: ASYNC240
+        saved = json.loads(keyfile.read_text(encoding="utf-8"))  # noqa: ASYNC240
     result: list[DemoAgency] = []
     for code, name, kind, region, role in AGENCIES:
         key = saved.get(code)
@@ -102,17 +103,13 @@ async def _agencies(db: Database, conn: asyncpg.Connection, keyfile: Path) -> li
 async def _person(conn: asyncpg.Connection, name: str, region: str, born: dt.date, seq: int) -> int:
     number = make_resident_id(region, born, seq)
     sex = "male" if int(number[16]) % 2 else "female"
-    subject_id: int = await conn.fetchval(
-        QUERIES.core.insert_subject, "person", number, name, sex, born, region
-    )
+    subject_id: int = await conn.fetchval(QUERIES.core.insert_subject, "person", number, name, sex, born, region)
     return subject_id
 
 
 async def _organisation(conn: asyncpg.Connection, name: str, region: str, body: str) -> int:
     code = make_uscc("9", "1", region, body)
-    subject_id: int = await conn.fetchval(
-        QUERIES.core.insert_subject, "organisation", code, name, None, None, region
-    )
+    subject_id: int = await conn.fetchval(QUERIES.core.insert_subject, "organisation", code, name, None, None, region)
     return subject_id
 
 
@@ -128,8 +125,16 @@ async def _case(
     debtors: list[int],
 ) -> int:
     case_id: int = await conn.fetchval(
-        QUERIES.court.insert_case, number, court, filed, basis, issuer, obligation,
-        Decimal(amount), "none", Decimal(0),
+        QUERIES.court.insert_case,
+        number,
+        court,
+        filed,
+        basis,
+        issuer,
+        obligation,
+        Decimal(amount),
+        "none",
+        Decimal(0),
     )
     for subject_id in debtors:
         await conn.execute(QUERIES.court.insert_case_party, case_id, subject_id)
@@ -137,8 +142,13 @@ async def _case(
 
 
 async def _listing(
-    conn: asyncpg.Connection, subject: int, case: int, published: dt.date,
-    circumstance: str | None = "refuses_with_ability", list_kind: str = "dishonest", term: int | None = None,
+    conn: asyncpg.Connection,
+    subject: int,
+    case: int,
+    published: dt.date,
+    circumstance: str | None = "refuses_with_ability",
+    list_kind: str = "dishonest",
+    term: int | None = None,
 ) -> None:
     # Refusing with the ability to pay lists a debtor until the obligation is performed
     # (SPC rules art. 2); the other circumstances for a term, here set so the stories are
@@ -156,14 +166,26 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     # 林某: private-lending debt, Gulou court; refused at the Fuzhou registry in September 2018.
     lin = await _person(conn, "林文斌", "350102", dt.date(1976, 4, 12), 271)
     lin_case = await _case(
-        conn, "(2018)闽0102执1867号", "闽0102", dt.date(2018, 3, 6),
-        "(2017)闽0102民初4321号民事判决书", "福州市鼓楼区人民法院",
-        "偿还民间借贷本金及利息", "486000.00", [lin],
+        conn,
+        "(2018)闽0102执1867号",
+        "闽0102",
+        dt.date(2018, 3, 6),
+        "(2017)闽0102民初4321号民事判决书",
+        "福州市鼓楼区人民法院",
+        "偿还民间借贷本金及利息",
+        "486000.00",
+        [lin],
     )
     await _listing(conn, lin, lin_case, dt.date(2018, 5, 20))
     flat = await conn.fetchval(
-        land.insert_estate, "闽(2016)福州市不动产权第0031522号", None, "350102",
-        "福州市鼓楼区五四路128号3座1203单元", Decimal("112.46"), "residential", dt.date(2016, 7, 1),
+        land.insert_estate,
+        "闽(2016)福州市不动产权第0031522号",
+        None,
+        "350102",
+        "福州市鼓楼区五四路128号3座1203单元",
+        Decimal("112.46"),
+        "residential",
+        dt.date(2016, 7, 1),
     )
     await conn.execute(land.insert_ownership, flat, lin, Decimal(1))
     await conn.execute(
@@ -173,18 +195,30 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     # 曹某: 水南村, 杉城镇, 泰宁县; listed when he stood for village party secretary.
     cao = await _person(conn, "曹永福", "350429", dt.date(1969, 11, 3), 53)
     cao_case = await _case(
-        conn, "(2017)闽0429执412号", "闽0429", dt.date(2017, 8, 14),
-        "(2016)闽0429民初1207号民事判决书", "泰宁县人民法院",
-        "支付工程款", "350000.00", [cao],
+        conn,
+        "(2017)闽0429执412号",
+        "闽0429",
+        dt.date(2017, 8, 14),
+        "(2016)闽0429民初1207号民事判决书",
+        "泰宁县人民法院",
+        "支付工程款",
+        "350000.00",
+        [cao],
     )
     await _listing(conn, cao, cao_case, dt.date(2017, 12, 1))
 
     # 龚某某: Fuzhou Intermediate Court, filed January 2015.
     gong = await _person(conn, "龚德明", "350104", dt.date(1965, 2, 27), 117)
     gong_case = await _case(
-        conn, "(2015)闽01执37号", "闽01", dt.date(2015, 1, 16),
-        "(2014)榕民初字第889号民事判决书", "福建省福州市中级人民法院",
-        "偿还借款本息", "2650000.00", [gong],
+        conn,
+        "(2015)闽01执37号",
+        "闽01",
+        dt.date(2015, 1, 16),
+        "(2014)榕民初字第889号民事判决书",
+        "福建省福州市中级人民法院",
+        "偿还借款本息",
+        "2650000.00",
+        [gong],
     )
     await _listing(conn, gong, gong_case, dt.date(2025, 6, 10), "evades_enforcement", term=24)
 
@@ -192,17 +226,29 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     chen = await _person(conn, "陈建华", "350105", dt.date(1980, 9, 18), 335)
     firm = await _organisation(conn, "福州鑫源贸易有限公司", "350105", "73212345")
     await conn.execute(
-        market.insert_company, firm, "limited_liability", Decimal("5000000"), dt.date(2012, 5, 8),
-        "active", "福州市马尾区江滨东大道68号", "批发和零售业",
+        market.insert_company,
+        firm,
+        "limited_liability",
+        Decimal("5000000"),
+        dt.date(2012, 5, 8),
+        "active",
+        "福州市马尾区江滨东大道68号",
+        "批发和零售业",
     )
     await conn.execute(market.insert_directorship, firm, chen, "legal_representative", "执行董事", dt.date(2012, 5, 8))
     await conn.execute(market.insert_directorship, firm, chen, "actual_controller", None, dt.date(2012, 5, 8))
     await conn.execute(market.insert_shareholding, firm, chen, Decimal("0.8"), Decimal("4000000"))
     await conn.execute(market.insert_shareholding, firm, lin, Decimal("0.2"), Decimal("1000000"))
     chen_case = await _case(
-        conn, "(2018)闽0105执2231号", "闽0105", dt.date(2018, 4, 23),
-        "(2018)闽0105民初987号民事调解书", "福州市马尾区人民法院",
-        "支付货款", "1280000.00", [chen, firm],
+        conn,
+        "(2018)闽0105执2231号",
+        "闽0105",
+        dt.date(2018, 4, 23),
+        "(2018)闽0105民初987号民事调解书",
+        "福州市马尾区人民法院",
+        "支付货款",
+        "1280000.00",
+        [chen, firm],
     )
     await _listing(conn, chen, chen_case, dt.date(2025, 7, 2), "breaches_settlement", term=24)
     await _listing(conn, firm, chen_case, dt.date(2025, 7, 2), None, list_kind="restricted")
@@ -210,9 +256,15 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     # Shishi: a debtor's car seized with the police's help.
     wu = await _person(conn, "吴国栋", "350581", dt.date(1983, 6, 30), 91)
     wu_case = await _case(
-        conn, "(2018)闽0581执956号", "闽0581", dt.date(2018, 2, 9),
-        "(2017)闽0581民初3310号民事判决书", "石狮市人民法院",
-        "支付货款及违约金", "730000.00", [wu],
+        conn,
+        "(2018)闽0581执956号",
+        "闽0581",
+        dt.date(2018, 2, 9),
+        "(2017)闽0581民初3310号民事判决书",
+        "石狮市人民法院",
+        "支付货款及违约金",
+        "730000.00",
+        [wu],
     )
     await _listing(conn, wu, wu_case, dt.date(2018, 4, 16), "refuses_with_ability")
     car = await conn.fetchval(
@@ -229,9 +281,17 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     ):
         await conn.execute(tourism.insert_hotel, code, name, region, address, stars, dt.date(2018, 1, 15), "open")
     return {
-        "lin": lin, "lin_case": lin_case, "lin_flat": flat,
-        "cao": cao, "cao_case": cao_case,
-        "gong": gong, "gong_case": gong_case,
-        "chen": chen, "firm": firm, "chen_case": chen_case,
-        "wu": wu, "wu_case": wu_case, "wu_car": car,
+        "lin": lin,
+        "lin_case": lin_case,
+        "lin_flat": flat,
+        "cao": cao,
+        "cao_case": cao_case,
+        "gong": gong,
+        "gong_case": gong_case,
+        "chen": chen,
+        "firm": firm,
+        "chen_case": chen_case,
+        "wu": wu,
+        "wu_case": wu_case,
+        "wu_car": car,
     }

@@ -74,26 +74,42 @@ _CITIES: Final = tuple(sorted(c for c in FUJIAN if c.endswith("00") and c != "35
 _CITY_SHORT: Final = {c: FUJIAN[c].removesuffix("市") for c in _CITIES}
 # Resident population in millions (2020 census, rounded): where subjects live.
 _CITY_POPULATION: Final = {
-    "350100": 8.3, "350200": 5.2, "350300": 3.2, "350400": 2.5, "350500": 8.8,
-    "350600": 5.1, "350700": 2.7, "350800": 2.7, "350900": 3.1,
+    "350100": 8.3,
+    "350200": 5.2,
+    "350300": 3.2,
+    "350400": 2.5,
+    "350500": 8.8,
+    "350600": 5.1,
+    "350700": 2.7,
+    "350800": 2.7,
+    "350900": 3.1,
 }
 _PLATE_LETTER: Final = {
-    "350100": "A", "350300": "B", "350500": "C", "350200": "D", "350600": "E",
-    "350800": "F", "350400": "G", "350700": "H", "350900": "J",
+    "350100": "A",
+    "350300": "B",
+    "350500": "C",
+    "350200": "D",
+    "350600": "E",
+    "350800": "F",
+    "350400": "G",
+    "350700": "H",
+    "350900": "J",
 }
 # One-character city abbreviations used in arbitration and notarial document numbers.
 _CITY_ABBR: Final = {
-    "350100": "榕", "350200": "厦", "350300": "莆", "350400": "明", "350500": "泉",
-    "350600": "漳", "350700": "南", "350800": "岩", "350900": "宁",
+    "350100": "榕",
+    "350200": "厦",
+    "350300": "莆",
+    "350400": "明",
+    "350500": "泉",
+    "350600": "漳",
+    "350700": "南",
+    "350800": "岩",
+    "350900": "宁",
 }
-_COUNTIES_OF_CITY: Final = {
-    c: tuple(k for k in SUBJECT_COUNTIES if city_code(k) == c) for c in _CITIES
-}
+_COUNTIES_OF_CITY: Final = {c: tuple(k for k in SUBJECT_COUNTIES if city_code(k) == c) for c in _CITIES}
 _COUNTY_URN: Final = urn(
-    [
-        (k, _CITY_POPULATION[city_code(k)] / len(_COUNTIES_OF_CITY[city_code(k)]))
-        for k in SUBJECT_COUNTIES
-    ],
+    [(k, _CITY_POPULATION[city_code(k)] / len(_COUNTIES_OF_CITY[city_code(k)])) for k in SUBJECT_COUNTIES],
     0.01,
 )
 # "福州市鼓楼区": the part of an address before the street.
@@ -101,9 +117,7 @@ _ADDRESS_PREFIX: Final = {k: FUJIAN[city_code(k)] + FUJIAN[k] for k in SUBJECT_C
 _FULL_REGION: Final = {k: region_name(k) or FUJIAN[k] for k in SUBJECT_COUNTIES}
 # The registration office in a certificate number: the city for its districts, the
 # county (or county-level city) otherwise.
-_CERT_OFFICE: Final = {
-    k: FUJIAN[city_code(k)] if FUJIAN[k].endswith("区") else FUJIAN[k] for k in SUBJECT_COUNTIES
-}
+_CERT_OFFICE: Final = {k: FUJIAN[city_code(k)] if FUJIAN[k].endswith("区") else FUJIAN[k] for k in SUBJECT_COUNTIES}
 # Names of companies registered in a county: mostly the city, some the county itself.
 _NAME_PLACES: Final = {
     k: (
@@ -114,8 +128,7 @@ _NAME_PLACES: Final = {
     for k in SUBJECT_COUNTIES
 }
 _OTHER_COUNTIES_IN_CITY: Final = {
-    k: tuple(x for x in _COUNTIES_OF_CITY[city_code(k)] if x != k) or (k,)
-    for k in SUBJECT_COUNTIES
+    k: tuple(x for x in _COUNTIES_OF_CITY[city_code(k)] if x != k) or (k,) for k in SUBJECT_COUNTIES
 }
 
 _ROADS: Final = tuple(
@@ -126,72 +139,127 @@ _ROADS: Final = tuple(
 )
 _COMPOUNDS: Final = ("花园", "小区", "大厦", "公寓", "华府", "新村", "苑", "广场", "名都")
 _BANKS: Final = (
-    "中国工商银行股份有限公司", "中国农业银行股份有限公司", "中国银行股份有限公司",
-    "中国建设银行股份有限公司", "交通银行股份有限公司", "兴业银行股份有限公司",
-    "中国邮政储蓄银行股份有限公司", "招商银行股份有限公司", "福建海峡银行股份有限公司",
-    "中信银行股份有限公司", "平安银行股份有限公司",
+    "中国工商银行股份有限公司",
+    "中国农业银行股份有限公司",
+    "中国银行股份有限公司",
+    "中国建设银行股份有限公司",
+    "交通银行股份有限公司",
+    "兴业银行股份有限公司",
+    "中国邮政储蓄银行股份有限公司",
+    "招商银行股份有限公司",
+    "福建海峡银行股份有限公司",
+    "中信银行股份有限公司",
+    "平安银行股份有限公司",
 )
 
 # Ways to split a company among 1-4 holders, as numeric(7,6) text; each sums to <= 1.
 _SHARE_PATTERNS: Final = {
     1: (("1.000000",),),
-    2: (("0.500000", "0.500000"), ("0.600000", "0.400000"), ("0.700000", "0.300000"),
-        ("0.510000", "0.490000"), ("0.800000", "0.200000")),
-    3: (("0.400000", "0.300000", "0.300000"), ("0.500000", "0.300000", "0.200000"),
-        ("0.333333", "0.333333", "0.333333"), ("0.600000", "0.200000", "0.200000")),
-    4: (("0.400000", "0.200000", "0.200000", "0.200000"),
+    2: (
+        ("0.500000", "0.500000"),
+        ("0.600000", "0.400000"),
+        ("0.700000", "0.300000"),
+        ("0.510000", "0.490000"),
+        ("0.800000", "0.200000"),
+    ),
+    3: (
+        ("0.400000", "0.300000", "0.300000"),
+        ("0.500000", "0.300000", "0.200000"),
+        ("0.333333", "0.333333", "0.333333"),
+        ("0.600000", "0.200000", "0.200000"),
+    ),
+    4: (
+        ("0.400000", "0.200000", "0.200000", "0.200000"),
         ("0.250000", "0.250000", "0.250000", "0.250000"),
-        ("0.350000", "0.250000", "0.200000", "0.200000")),
+        ("0.350000", "0.250000", "0.200000", "0.200000"),
+    ),
 }
 _MICRO: Final = {s: int(s.replace(".", "")) for p in _SHARE_PATTERNS.values() for t in p for s in t}
 _COMPANY_TYPE_URN: Final = urn(
-    [("limited_liability", 90), ("joint_stock", 5), ("sole_proprietorship", 3),
-     ("partnership", 2)]
+    [("limited_liability", 90), ("joint_stock", 5), ("sole_proprietorship", 3), ("partnership", 2)]
 )
 # How each company type is named (names.company_name forms).
 _FORM: Final = {
-    "limited_liability": "limited", "joint_stock": "joint_stock",
-    "sole_proprietorship": "sole", "partnership": "partnership",
+    "limited_liability": "limited",
+    "joint_stock": "joint_stock",
+    "sole_proprietorship": "sole",
+    "partnership": "partnership",
 }
 _HOLDER_COUNT_URN: Final = urn([(1, 25), (2, 45), (3, 20), (4, 10)])
 _CAPITAL_URN: Final = urn(
-    [(100_000, 8), (300_000, 6), (500_000, 10), (1_000_000, 20), (2_000_000, 10),
-     (3_000_000, 8), (5_000_000, 10), (10_000_000, 10), (20_000_000, 5),
-     (50_000_000, 3), (100_000_000, 1)]
+    [
+        (100_000, 8),
+        (300_000, 6),
+        (500_000, 10),
+        (1_000_000, 20),
+        (2_000_000, 10),
+        (3_000_000, 8),
+        (5_000_000, 10),
+        (10_000_000, 10),
+        (20_000_000, 5),
+        (50_000_000, 3),
+        (100_000_000, 1),
+    ]
 )
-_SMALL_CAPITAL_URN: Final = urn(
-    [(10_000, 3), (30_000, 3), (50_000, 4), (100_000, 4), (200_000, 2), (500_000, 1)]
-)
+_SMALL_CAPITAL_URN: Final = urn([(10_000, 3), (30_000, 3), (50_000, 4), (100_000, 4), (200_000, 2), (500_000, 1)])
 _CASES_URN: Final = urn([(1, 66), (2, 22), (3, 8), (4, 3), (5, 1)])
 _FILED_YEAR_URN: Final = urn(
-    [(2014, 5), (2015, 6), (2016, 8), (2017, 9), (2018, 10), (2019, 12), (2020, 11),
-     (2021, 11), (2022, 10), (2023, 9), (2024, 9)]
+    [
+        (2014, 5),
+        (2015, 6),
+        (2016, 8),
+        (2017, 9),
+        (2018, 10),
+        (2019, 12),
+        (2020, 11),
+        (2021, 11),
+        (2022, 10),
+        (2023, 9),
+        (2024, 9),
+    ]
 )
 _CIRCUMSTANCE_URN: Final = urn(
-    [("refuses_with_ability", 55), ("evades_enforcement", 14),
-     ("violates_asset_reporting", 16), ("obstructs_enforcement", 5),
-     ("violates_consumption_restriction", 5), ("breaches_settlement", 5)]
+    [
+        ("refuses_with_ability", 55),
+        ("evades_enforcement", 14),
+        ("violates_asset_reporting", 16),
+        ("obstructs_enforcement", 5),
+        ("violates_consumption_restriction", 5),
+        ("breaches_settlement", 5),
+    ]
 )
 _REMOVAL_URN: Final = urn(
-    [("settled", 30), ("credit_repair", 25), ("term_expired", 20),
-     ("published_in_error", 10), ("other", 15)]
+    [("settled", 30), ("credit_repair", 25), ("term_expired", 20), ("published_in_error", 10), ("other", 15)]
 )
 _PERSON_OBLIGATIONS: Final = urn(
-    [("偿还借款本金{}元及利息", 30), ("支付货款{}元", 12), ("赔偿损失{}元", 12),
-     ("支付租金{}元", 6), ("返还不当得利{}元", 4), ("支付工程款{}元", 5),
-     ("偿还信用卡透支本息{}元", 10), ("支付抚养费{}元", 3), ("支付违约金{}元", 5),
-     ("支付转让款{}元", 3)]
+    [
+        ("偿还借款本金{}元及利息", 30),
+        ("支付货款{}元", 12),
+        ("赔偿损失{}元", 12),
+        ("支付租金{}元", 6),
+        ("返还不当得利{}元", 4),
+        ("支付工程款{}元", 5),
+        ("偿还信用卡透支本息{}元", 10),
+        ("支付抚养费{}元", 3),
+        ("支付违约金{}元", 5),
+        ("支付转让款{}元", 3),
+    ]
 )
 _ORG_OBLIGATIONS: Final = urn(
-    [("支付货款{}元及逾期付款利息", 30), ("偿还借款本金{}元及利息", 20),
-     ("支付工程款{}元", 15), ("支付劳动报酬{}元", 10), ("支付租金{}元", 8),
-     ("支付违约金{}元", 7), ("赔偿损失{}元", 5), ("返还预付款{}元", 5)]
+    [
+        ("支付货款{}元及逾期付款利息", 30),
+        ("偿还借款本金{}元及利息", 20),
+        ("支付工程款{}元", 15),
+        ("支付劳动报酬{}元", 10),
+        ("支付租金{}元", 8),
+        ("支付违约金{}元", 7),
+        ("赔偿损失{}元", 5),
+        ("返还预付款{}元", 5),
+    ]
 )
 # Basis kinds: 0 civil judgment, 1 mediation, 2 appeal judgment, 3 payment order,
 # 4 criminal judgment, 5 arbitral award, 6 notarised debt instrument, 7 labour award.
-_PERSON_BASIS_URN: Final = urn(
-    [(0, 42), (1, 25), (2, 6), (3, 4), (4, 5), (5, 6), (6, 12)]
-)
+_PERSON_BASIS_URN: Final = urn([(0, 42), (1, 25), (2, 6), (3, 4), (4, 5), (5, 6), (6, 12)])
 _ORG_BASIS_URN: Final = urn([(0, 40), (1, 20), (2, 10), (3, 4), (5, 16), (6, 4), (7, 6)])
 
 _PERSON_ESTATES: Final = (
@@ -210,35 +278,46 @@ _ORG_VEHICLES: Final = (
     urn([(0, 55), (1, 30), (2, 10), (3, 5)]),
     urn([(0, 35), (1, 30), (2, 20), (3, 10), (5, 5)]),
 )
-_PERSON_USAGE: Final = urn(
-    [("residential", 78), ("commercial", 8), ("land", 4), ("other", 10)]
-)
-_ORG_USAGE: Final = urn(
-    [("commercial", 35), ("industrial", 35), ("land", 20), ("residential", 5), ("other", 5)]
-)
+_PERSON_USAGE: Final = urn([("residential", 78), ("commercial", 8), ("land", 4), ("other", 10)])
+_ORG_USAGE: Final = urn([("commercial", 35), ("industrial", 35), ("land", 20), ("residential", 5), ("other", 5)])
 # Area in hundredths of m², (low, span) by usage.
 _AREA: Final = {
-    "residential": (4_500, 15_000), "commercial": (2_000, 40_000),
-    "industrial": (80_000, 1_920_000), "land": (10_000, 2_990_000), "other": (1_200, 2_000),
+    "residential": (4_500, 15_000),
+    "commercial": (2_000, 40_000),
+    "industrial": (80_000, 1_920_000),
+    "land": (10_000, 2_990_000),
+    "other": (1_200, 2_000),
 }
 _PERSON_VEHICLE_TYPES: Final = urn([("car", 90), ("motorcycle", 6), ("truck", 3), ("other", 1)])
 _ORG_VEHICLE_TYPES: Final = urn([("car", 50), ("truck", 40), ("bus", 6), ("other", 4)])
 # (make, world manufacturer identifier) by vehicle type.
 _MAKES: Final = {
     "car": urn(
-        [(("大众", "LSV"), 12), (("大众", "LFV"), 10), (("丰田", "LVG"), 8),
-         (("本田", "LHG"), 7), (("日产", "LGB"), 6), (("别克", "LSG"), 6),
-         (("比亚迪", "LGX"), 9), (("吉利", "LB3"), 7), (("长安", "LS5"), 5),
-         (("五菱", "LZW"), 6), (("现代", "LBE"), 4), (("起亚", "LJD"), 3),
-         (("宝马", "LBV"), 3), (("奔驰", "LE4"), 3), (("福特", "LVS"), 4),
-         (("特斯拉", "LRW"), 3), (("东南", "LDN"), 2)]
+        [
+            (("大众", "LSV"), 12),
+            (("大众", "LFV"), 10),
+            (("丰田", "LVG"), 8),
+            (("本田", "LHG"), 7),
+            (("日产", "LGB"), 6),
+            (("别克", "LSG"), 6),
+            (("比亚迪", "LGX"), 9),
+            (("吉利", "LB3"), 7),
+            (("长安", "LS5"), 5),
+            (("五菱", "LZW"), 6),
+            (("现代", "LBE"), 4),
+            (("起亚", "LJD"), 3),
+            (("宝马", "LBV"), 3),
+            (("奔驰", "LE4"), 3),
+            (("福特", "LVS"), 4),
+            (("特斯拉", "LRW"), 3),
+            (("东南", "LDN"), 2),
+        ]
     ),
-    "truck": urn([(("解放", "LFW"), 4), (("东风", "LGA"), 4), (("重汽", "LZZ"), 3),
-                  (("福田", "LVB"), 3), (("江淮", "LJC"), 2)]),
+    "truck": urn(
+        [(("解放", "LFW"), 4), (("东风", "LGA"), 4), (("重汽", "LZZ"), 3), (("福田", "LVB"), 3), (("江淮", "LJC"), 2)]
+    ),
     "bus": urn([(("金龙", "LKL"), 5), (("宇通", "LZY"), 3)]),
-    "motorcycle": urn(
-        [(("豪爵", "LC6"), 3), (("五羊-本田", "LWB"), 2), (("新大洲本田", "LAL"), 1)]
-    ),
+    "motorcycle": urn([(("豪爵", "LC6"), 3), (("五羊-本田", "LWB"), 2), (("新大洲本田", "LAL"), 1)]),
     "other": urn([(("合力", "LHF"), 1), (("龙工", "LLG"), 1)]),
 }
 _VIN_CHARS: Final = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -246,7 +325,8 @@ _VIN_VALUES: Final = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7, "R": 9,
+    "P": 7,
+    "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _VIN_WEIGHTS: Final = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
@@ -256,12 +336,20 @@ _VIN_YEAR: Final = {y: "ABCDEFGHJKLMNPRST"[y - 2010] for y in range(2010, 2027)}
 _PLATE_LETTERS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 # Plate serial shapes: d digit, L letter; most are digits with at most two letters.
 _PLATE_SHAPES: Final = urn(
-    [("LLddd", 25), ("LdLdd", 10), ("Ldddd", 20), ("dLddd", 5), ("ddddL", 10), ("ddddd", 3),
-     ("DLdddd", 8), ("Dddddd", 6), ("FLdddd", 5), ("Fddddd", 3)]
+    [
+        ("LLddd", 25),
+        ("LdLdd", 10),
+        ("Ldddd", 20),
+        ("dLddd", 5),
+        ("ddddL", 10),
+        ("ddddd", 3),
+        ("DLdddd", 8),
+        ("Dddddd", 6),
+        ("FLdddd", 5),
+        ("Fddddd", 3),
+    ]
 )
-_HOTEL_SUFFIX: Final = urn(
-    [("大酒店", 4), ("酒店", 6), ("宾馆", 3), ("商务酒店", 2), ("度假酒店", 1)]
-)
+_HOTEL_SUFFIX: Final = urn([("大酒店", 4), ("酒店", 6), ("宾馆", 3), ("商务酒店", 2), ("度假酒店", 1)])
 _STARS_URN: Final = urn([(0, 40), (1, 3), (2, 12), (3, 25), (4, 14), (5, 6)])
 
 
@@ -349,9 +437,7 @@ class _Builder:
         return build_chunk(self.seed, index, size, self.company_names)
 
 
-def build_chunk(
-    seed: int, index: int, size: int, company_names: set[str] | None = None
-) -> Chunk:
+def build_chunk(seed: int, index: int, size: int, company_names: set[str] | None = None) -> Chunk:
     """The rows of chunk ``index`` with ``size`` subjects: a pure function of its arguments.
 
     ``company_names`` holds the names used by earlier chunks and is updated.
@@ -468,10 +554,7 @@ class _Draft:
         rnd = self.rnd
         cases_urn = _CASES_URN
         n = len(cases_urn)
-        self.n_cases = [
-            cases_urn[int(rnd() * n)] if rnd() < (0.42 if org else 0.28) else 0
-            for org in self.is_org
-        ]
+        self.n_cases = [cases_urn[int(rnd() * n)] if rnd() < (0.42 if org else 0.28) else 0 for org in self.is_org]
         self.debtor_persons = [i for i in self.persons if self.n_cases[i]]
 
     def add_companies(self) -> None:
@@ -605,9 +688,7 @@ class _Draft:
                         break
                     serial = 1 + int(rnd() * 30_000)
                 numbers.add(number)
-                doc, issuer, obligation = _basis(
-                    rnd, year, basic, intermediate, county, is_org, money
-                )
+                doc, issuer, obligation = _basis(rnd, year, basic, intermediate, county, is_org, money)
 
                 r = rnd()
                 if r < 0.60:
@@ -620,10 +701,7 @@ class _Draft:
                     performance, performed = "full", money
                 c = len(cases)
                 filed_on = dates[filed - _DAY0]
-                cases.append(
-                    (number, court.code, filed_on, doc, issuer, obligation, money, performance,
-                     performed)
-                )
+                cases.append((number, court.code, filed_on, doc, issuer, obligation, money, performance, performed))
                 parties.append((c, s))
                 case_filed.append(filed)
                 case_court.append(court.code)
@@ -659,8 +737,7 @@ class _Draft:
                     removed_on = dates[min(removed, as_of) - _DAY0]
                     version += 1
                 listings.append(
-                    (s, c, lst, circumstance, dates[published - _DAY0], term, extended,
-                     removed_on, reason, version)
+                    (s, c, lst, circumstance, dates[published - _DAY0], term, extended, removed_on, reason, version)
                 )
 
     def _case_of(self, s: int) -> int:
@@ -730,8 +807,7 @@ class _Draft:
                     address = f"{street}{1 + int(rnd() * 888)}号"
                 e = len(estates)
                 estates.append(
-                    (cert, unit, where, address, f"{area // 100}.{area % 100:02d}", usage,
-                     dates[registered - _DAY0])
+                    (cert, unit, where, address, f"{area // 100}.{area % 100:02d}", usage, dates[registered - _DAY0])
                 )
                 r = rnd()
                 if is_org or r < 0.55 or not related:
@@ -752,9 +828,7 @@ class _Draft:
                     end = mortgaged + 365 + int(rnd() * 2_500)
                     released = dates[end - _DAY0] if rnd() < 0.3 and end <= as_of else None
                     bank = _BANKS[int(rnd() * len(_BANKS))] + _CITY_SHORT[city] + "分行"
-                    encumbrances.append(
-                        (e, "mortgage", bank, None, dates[mortgaged - _DAY0], released)
-                    )
+                    encumbrances.append((e, "mortgage", bank, None, dates[mortgaged - _DAY0], released))
                 if k and rnd() < 0.4:
                     c = self._case_of(s)
                     sealed = min(max(self.case_filed[c] + 10 + int(rnd() * 200), registered), as_of)
@@ -866,9 +940,7 @@ def build_hotels(seed: int, count: int) -> list[Row]:
         rated_on = None
         if stars:
             rated_on = _DATES[_YEAR_START[2008] + int(rnd() * 16 * 365) - _DAY0]
-        address = (
-            _ADDRESS_PREFIX[county] + _ROADS[int(rnd() * len(_ROADS))] + f"{1 + int(rnd() * 888)}号"
-        )
+        address = _ADDRESS_PREFIX[county] + _ROADS[int(rnd() * len(_ROADS))] + f"{1 + int(rnd() * 888)}号"
         status = "closed" if rnd() < 0.05 else "open"
         rows.append((f"FJ-HOTEL-{n:06d}", name, county, address, stars, rated_on, status))
     return rows
@@ -943,9 +1015,7 @@ _KEYS: Final = (
 )
 
 
-async def _resolve_collisions(
-    conn: asyncpg.Connection, chunk: Chunk, rng: random.Random
-) -> int:
+async def _resolve_collisions(conn: asyncpg.Connection, chunk: Chunk, rng: random.Random) -> int:
     """Regenerate natural keys that already exist in the database; returns how many."""
     rnd = rng.random
     fixed = 0
@@ -1032,13 +1102,9 @@ async def _reserve(conn: asyncpg.Connection, table: str, n: int) -> Sequence[int
     return ids
 
 
-async def _copy(
-    conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Iterable[Row]
-) -> None:
+async def _copy(conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Iterable[Row]) -> None:
     schema, name = table.split(".")
-    await conn.copy_records_to_table(
-        name, schema_name=schema, columns=list(columns), records=records
-    )
+    await conn.copy_records_to_table(name, schema_name=schema, columns=list(columns), records=records)
 
 
 async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
@@ -1047,64 +1113,97 @@ async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
     E = await _reserve(conn, "land.real_estate", len(ch.estates))
     V = await _reserve(conn, "police.vehicle", len(ch.vehicles))
     await _copy(
-        conn, "core.subject",
+        conn,
+        "core.subject",
         ("id", "kind", "identifier", "name", "sex", "birth_date", "region"),
         ((i, *r) for i, r in zip(S, ch.subjects, strict=True)),
     )
     await _copy(
-        conn, "market.company",
-        ("subject_id", "company_type", "registered_capital", "established_on", "status",
-         "address", "industry"),
+        conn,
+        "market.company",
+        ("subject_id", "company_type", "registered_capital", "established_on", "status", "address", "industry"),
         ((S[r[0]], *r[1:]) for r in ch.companies),
     )
     await _copy(
-        conn, "market.shareholding",
+        conn,
+        "market.shareholding",
         ("company_id", "holder_id", "share", "subscribed_capital"),
         ((S[a], S[b], c, d) for a, b, c, d in ch.shareholdings),
     )
     await _copy(
-        conn, "market.directorship",
+        conn,
+        "market.directorship",
         ("company_id", "person_id", "role", "title", "since"),
         ((S[a], S[b], c, d, e) for a, b, c, d, e in ch.directorships),
     )
     await _copy(
-        conn, "court.enforcement_case",
-        ("id", "case_number", "court_code", "filed_on", "basis_document", "basis_issuer",
-         "obligation", "amount", "performance", "performed_amount"),
+        conn,
+        "court.enforcement_case",
+        (
+            "id",
+            "case_number",
+            "court_code",
+            "filed_on",
+            "basis_document",
+            "basis_issuer",
+            "obligation",
+            "amount",
+            "performance",
+            "performed_amount",
+        ),
         ((i, *r) for i, r in zip(C, ch.cases, strict=True)),
     )
     await _copy(
-        conn, "court.case_party", ("case_id", "subject_id"),
+        conn,
+        "court.case_party",
+        ("case_id", "subject_id"),
         ((C[a], S[b]) for a, b in ch.case_parties),
     )
     await _copy(
-        conn, "court.listing",
-        ("subject_id", "case_id", "list", "circumstance", "published_on", "term_months",
-         "extended_months", "removed_on", "removal_reason", "version"),
+        conn,
+        "court.listing",
+        (
+            "subject_id",
+            "case_id",
+            "list",
+            "circumstance",
+            "published_on",
+            "term_months",
+            "extended_months",
+            "removed_on",
+            "removal_reason",
+            "version",
+        ),
         ((S[r[0]], C[r[1]], *r[2:]) for r in ch.listings),
     )
     await _copy(
-        conn, "land.real_estate",
-        ("id", "certificate_number", "unit_number", "region", "address", "area_m2", "usage",
-         "registered_on"),
+        conn,
+        "land.real_estate",
+        ("id", "certificate_number", "unit_number", "region", "address", "area_m2", "usage", "registered_on"),
         ((i, *r) for i, r in zip(E, ch.estates, strict=True)),
     )
     await _copy(
-        conn, "land.ownership", ("estate_id", "subject_id", "share"),
+        conn,
+        "land.ownership",
+        ("estate_id", "subject_id", "share"),
         ((E[a], S[b], c) for a, b, c in ch.ownerships),
     )
     await _copy(
-        conn, "land.encumbrance",
+        conn,
+        "land.encumbrance",
         ("estate_id", "kind", "holder", "case_id", "registered_on", "released_on"),
         ((E[a], b, c, None if d is None else C[d], e, f) for a, b, c, d, e, f in ch.encumbrances),
     )
     await _copy(
-        conn, "police.vehicle",
+        conn,
+        "police.vehicle",
         ("id", "plate", "vin", "owner_id", "make", "vehicle_type", "registered_on"),
         ((i, p, n, S[o], m, t, d) for i, (p, n, o, m, t, d) in zip(V, ch.vehicles, strict=True)),
     )
     await _copy(
-        conn, "police.vehicle_seizure", ("vehicle_id", "case_id", "seized_on", "released_on"),
+        conn,
+        "police.vehicle_seizure",
+        ("vehicle_id", "case_id", "seized_on", "released_on"),
         ((V[a], C[b], c, d) for a, b, c, d in ch.seizures),
     )
 
@@ -1159,9 +1258,7 @@ class _Chunks:
     def _submit(self) -> None:
         assert self._pool is not None
         if self._next < len(self._sizes):
-            self._queue.append(
-                self._pool.submit(_build_in_worker, self._next, self._sizes[self._next])
-            )
+            self._queue.append(self._pool.submit(_build_in_worker, self._next, self._sizes[self._next]))
             self._next += 1
 
     async def get(self, index: int) -> Chunk:
@@ -1184,9 +1281,7 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
-async def seed_synthetic(
-    conn: asyncpg.Connection, *, subjects: int, seed: int, progress: bool = True
-) -> SeedReport:
+async def seed_synthetic(conn: asyncpg.Connection, *, subjects: int, seed: int, progress: bool = True) -> SeedReport:
     """Load ``subjects`` synthetic subjects with their cases, listings and assets.
 
     Everything is written in one transaction. The run is recorded in ``core.dataset`` as
@@ -1208,11 +1303,7 @@ async def seed_synthetic(
         )
         if not claimed:
             # As text, so a jsonb codec the caller may have set on the connection is moot.
-            details = json.loads(
-                await conn.fetchval(
-                    "SELECT details::text FROM core.dataset WHERE name = $1", dataset
-                )
-            )
+            details = json.loads(await conn.fetchval("SELECT details::text FROM core.dataset WHERE name = $1", dataset))
             return SeedReport(
                 dataset,
                 {k: int(v) for k, v in details.get("counts", {}).items()},
@@ -1220,8 +1311,7 @@ async def seed_synthetic(
                 already_loaded=True,
             )
         await conn.execute(
-            "SET LOCAL synchronous_commit = off;"
-            " SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'"
+            "SET LOCAL synchronous_commit = off; SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'"
         )
         await ensure_courts(conn)
         with ExitStack() as stack, _progress(progress) as bar:
@@ -1229,20 +1319,17 @@ async def seed_synthetic(
             chunks = _Chunks(seed, sizes, stack)
             for index, size in enumerate(sizes):
                 chunk = await chunks.get(index)
-                regenerated += await _resolve_collisions(
-                    conn, chunk, _chunk_rng(seed, index, "collisions")
-                )
+                regenerated += await _resolve_collisions(conn, chunk, _chunk_rng(seed, index, "collisions"))
                 await _load_chunk(conn, chunk)
                 for f in fields(Chunk):
                     counts[f.name] += len(getattr(chunk, f.name))
                 del chunk
                 bar.advance(task, size)
             hotels = Chunk(hotels=build_hotels(seed, max(20, subjects // 2000)))
-            regenerated += await _resolve_collisions(
-                conn, hotels, _chunk_rng(seed, 0, "hotel-collisions")
-            )
+            regenerated += await _resolve_collisions(conn, hotels, _chunk_rng(seed, 0, "hotel-collisions"))
             await _copy(
-                conn, "tourism.hotel",
+                conn,
+                "tourism.hotel",
                 ("code", "name", "region", "address", "stars", "rated_on", "status"),
                 hotels.hotels,
             )

@@ -24,9 +24,7 @@ def index_by(rows: Iterable[Row], column: str) -> dict[Any, Row]:
     return {row[column]: row for row in rows}
 
 
-async def fetch_grouped(
-    db: Database, query: str, keys: Sequence[Hashable], *args: Any
-) -> dict[Any, list[Row]]:
+async def fetch_grouped(db: Database, query: str, keys: Sequence[Hashable], *args: Any) -> dict[Any, list[Row]]:
     return group_by(await db.fetch(query, list(keys), *args))
 
 

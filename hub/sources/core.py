@@ -31,9 +31,7 @@ async def search_subjects(
     after: tuple[float, int] | None,
 ) -> list[Row]:
     after_rank, after_id = after if after else (None, None)
-    return await db.fetch(
-        Q.search_subjects, name, kind, limit, after_rank, after_id, _like_escape(name)
-    )
+    return await db.fetch(Q.search_subjects, name, kind, limit, after_rank, after_id, _like_escape(name))
 
 
 async def agency_by_key_hash(db: Database, key_hash: bytes) -> Row | None:

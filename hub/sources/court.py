@@ -42,9 +42,7 @@ async def listings_by_subjects(
     limit: int,
     include_removed: bool,
 ) -> dict[int, list[Row]]:
-    return await fetch_page(
-        db, Q.listings_by_subjects, subject_ids, after, limit, include_removed
-    )
+    return await fetch_page(db, Q.listings_by_subjects, subject_ids, after, limit, include_removed)
 
 
 async def listings_by_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:

@@ -21,7 +21,5 @@ async def owners_by_estates(db: Database, estate_ids: Sequence[int]) -> dict[int
     return await fetch_grouped(db, Q.owners_by_estates, estate_ids)
 
 
-async def encumbrances_by_estates(
-    db: Database, estate_ids: Sequence[int]
-) -> dict[int, list[Row]]:
+async def encumbrances_by_estates(db: Database, estate_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await fetch_grouped(db, Q.encumbrances_by_estates, estate_ids)

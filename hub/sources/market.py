@@ -33,7 +33,5 @@ async def directorships_by_persons(
     return await fetch_page(db, Q.directorships_by_persons, person_ids, after, limit)
 
 
-async def directorships_by_companies(
-    db: Database, company_ids: Sequence[int]
-) -> dict[int, list[Row]]:
+async def directorships_by_companies(db: Database, company_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await fetch_grouped(db, Q.directorships_by_companies, company_ids)

@@ -64,9 +64,12 @@ async def rewrite(conn: asyncpg.Connection, first: int, last: int, **changes: An
         record = dataclasses.replace(AuditRecord.from_row(row), **changes)
         digest = chain_hash(prev, canonical_bytes(seq, record))
         await conn.execute(
-            "UPDATE audit.event SET operator = $2, purpose = $3, prev_hash = $4, hash = $5"
-            " WHERE seq = $1",
-            seq, record.operator, record.purpose, prev, digest,
+            "UPDATE audit.event SET operator = $2, purpose = $3, prev_hash = $4, hash = $5 WHERE seq = $1",
+            seq,
+            record.operator,
+            record.purpose,
+            prev,
+            digest,
         )
         prev = digest
     await conn.execute("UPDATE audit.head SET seq = $1, hash = $2", last, prev)

@@ -38,7 +38,9 @@ async def _one_of_each(db: Database) -> None:
     await AuditWriter(db).append(make_record())
     await db.execute(
         "INSERT INTO audit.checkpoint (seq, hash, at, signature, key_id, public_key)"
-        " VALUES (1, $1, now(), $2, '0123456789abcdef', $1)", bytes(32), bytes(64),
+        " VALUES (1, $1, now(), $2, '0123456789abcdef', $1)",
+        bytes(32),
+        bytes(64),
     )
 
 
@@ -53,9 +55,7 @@ async def test_the_app_role_may_not_change_the_trail(
         await as_role(conn, app_role, statement)
 
 
-async def test_the_app_role_may_append_and_read(
-    conn: asyncpg.Connection, db: Database, app_role: str
-) -> None:
+async def test_the_app_role_may_append_and_read(conn: asyncpg.Connection, db: Database, app_role: str) -> None:
     # Given the application's role
     await conn.execute(f"SET LOCAL ROLE {app_role}")
     try:
@@ -70,9 +70,7 @@ async def test_the_app_role_may_append_and_read(
 
 
 @pytest.mark.parametrize("statement", CHANGES)
-async def test_the_triggers_refuse_even_the_superuser(
-    conn: asyncpg.Connection, db: Database, statement: str
-) -> None:
+async def test_the_triggers_refuse_even_the_superuser(conn: asyncpg.Connection, db: Database, statement: str) -> None:
     await _one_of_each(db)
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await as_role(conn, None, statement)

@@ -23,7 +23,11 @@ def hub(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedPr
     env.pop("HUB_AUDIT_SIGNING_KEY", None)
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", "audit", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -62,9 +66,7 @@ async def test_checkpoint_export_and_verify(fresh_database_url: str, tmp_path: P
     assert "1 checkpoint(s) matched" in done.stdout
 
 
-async def test_verify_names_the_first_break_and_exits_1(
-    fresh_database_url: str, tmp_path: Path
-) -> None:
+async def test_verify_names_the_first_break_and_exits_1(fresh_database_url: str, tmp_path: Path) -> None:
     # Given a committed trail whose record 3 was changed by someone with database access
     await _committed_trail(fresh_database_url, 5)
     conn = await asyncpg.connect(fresh_database_url)

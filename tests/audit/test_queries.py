@@ -27,12 +27,22 @@ async def events(db: Database) -> int:
     for record in [
         make_record(1, at=at, agency_id=1, subjects=(11, 12), purpose="执行查询"),
         make_record(2, at=at + timedelta(minutes=1), agency_id=1, subjects=(12,), outcome="denied"),
-        make_record(3, at=at + timedelta(minutes=2), agency_id=2, agency_code="FJ-LAND",
-                    subjects=(11,), purpose="不动产登记"),
-        make_record(4, at=at + timedelta(minutes=3), agency_id=2, agency_code="FJ-LAND",
-                    subjects=(), outcome="limited"),
-        make_record(5, at=at + timedelta(minutes=4), agency_id=None, agency_code=None, key_id=None,
-                    subjects=(), outcome="denied", error_codes=("UNAUTHENTICATED",)),
+        make_record(
+            3, at=at + timedelta(minutes=2), agency_id=2, agency_code="FJ-LAND", subjects=(11,), purpose="不动产登记"
+        ),
+        make_record(
+            4, at=at + timedelta(minutes=3), agency_id=2, agency_code="FJ-LAND", subjects=(), outcome="limited"
+        ),
+        make_record(
+            5,
+            at=at + timedelta(minutes=4),
+            agency_id=None,
+            agency_code=None,
+            key_id=None,
+            subjects=(),
+            outcome="denied",
+            error_codes=("UNAUTHENTICATED",),
+        ),
         make_record(6, at=LATE, agency_id=1, subjects=(13,), outcome="error", error_codes=("X",)),
     ]:
         await writer.append(record)
@@ -67,8 +77,19 @@ async def test_search_refuses_bad_arguments(db: Database) -> None:
 
 async def test_daily_statistics_per_agency_per_local_day(db: Database, events: int) -> None:
     rows = await daily_statistics(db, since=date(2024, 5, 1), until=date(2024, 5, 3))
-    got = [(r["day"], r["agency_id"], r["agency_code"], r["operations"], r["subjects"],
-            r["denied"], r["limited"], r["errors"]) for r in rows]
+    got = [
+        (
+            r["day"],
+            r["agency_id"],
+            r["agency_code"],
+            r["operations"],
+            r["subjects"],
+            r["denied"],
+            r["limited"],
+            r["errors"],
+        )
+        for r in rows
+    ]
     assert got == [
         (date(2024, 5, 1), None, None, 1, 0, 1, 0, 0),
         (date(2024, 5, 1), 1, "FJ-COURT", 2, 2, 1, 0, 0),
@@ -78,8 +99,7 @@ async def test_daily_statistics_per_agency_per_local_day(db: Database, events: i
     ]
     only = await daily_statistics(db, since=date(2024, 5, 1), until=date(2024, 5, 2), agency_id=2)
     assert [(r["agency_id"], r["operations"]) for r in only] == [(2, 2)]
-    utc = await daily_statistics(db, since=date(2024, 5, 1), until=date(2024, 5, 2), agency_id=1,
-                                 time_zone="UTC")
+    utc = await daily_statistics(db, since=date(2024, 5, 1), until=date(2024, 5, 2), agency_id=1, time_zone="UTC")
     assert [r["operations"] for r in utc] == [3]
     with pytest.raises(InvalidInput):
         await daily_statistics(db, since=date(2024, 5, 2), until=date(2024, 5, 2))

@@ -18,11 +18,14 @@ def test_the_canonical_form_is_a_fixed_order_json_array() -> None:
     # When its canonical form as record 1 is taken
     canonical = canonical_bytes(1, record)
     # Then it is the documented array: version, seq, microseconds since the epoch, every column
-    assert canonical == (
-        '["hub-audit/1",1,1714550401123456,1,"FJ-COURT",7,"办案人员1","query","SubjectLookup",'
-        f'"{"ab" * 32}",["Person.listings","Query.subjectByResidentId"],[101],"执行案件查询","ok",'
-        '[],1501,"10.0.0.9"]'
-    ).encode()
+    assert (
+        canonical
+        == (
+            '["hub-audit/1",1,1714550401123456,1,"FJ-COURT",7,"办案人员1","query","SubjectLookup",'
+            f'"{"ab" * 32}",["Person.listings","Query.subjectByResidentId"],[101],"执行案件查询","ok",'
+            '[],1501,"10.0.0.9"]'
+        ).encode()
+    )
 
 
 def test_seq_and_every_value_change_the_canonical_form() -> None:
@@ -30,10 +33,21 @@ def test_seq_and_every_value_change_the_canonical_form() -> None:
     base = canonical_bytes(1, record)
     assert canonical_bytes(2, record) != base
     changes = {
-        "at": record.at + timedelta(microseconds=1), "agency_id": None, "agency_code": "X",
-        "key_id": 8, "operator": None, "operation_type": "mutation", "operation_name": None,
-        "document_hash": None, "fields": (), "subjects": (1,), "purpose": None, "outcome": "denied",
-        "error_codes": ("UNAUTHENTICATED",), "duration_us": 0, "client": None,
+        "at": record.at + timedelta(microseconds=1),
+        "agency_id": None,
+        "agency_code": "X",
+        "key_id": 8,
+        "operator": None,
+        "operation_type": "mutation",
+        "operation_name": None,
+        "document_hash": None,
+        "fields": (),
+        "subjects": (1,),
+        "purpose": None,
+        "outcome": "denied",
+        "error_codes": ("UNAUTHENTICATED",),
+        "duration_us": 0,
+        "client": None,
     }
     assert set(changes) == {f.name for f in dataclasses.fields(record)}
     for name, value in changes.items():
@@ -80,9 +94,7 @@ def test_a_record_is_normalised_when_made() -> None:
         ({"operator": "\ud800"}, "surrogate"),
     ],
 )
-def test_values_the_database_would_refuse_are_refused_at_once(
-    changes: dict[str, object], message: str
-) -> None:
+def test_values_the_database_would_refuse_are_refused_at_once(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_record(1, **changes)
 

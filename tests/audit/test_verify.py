@@ -49,9 +49,7 @@ async def test_an_intact_trail_verifies(db: Database, trail: int) -> None:
     assert report.head_hash == (await chain_head(db))[1].hex()
 
 
-async def test_a_modified_record_is_named(
-    conn: asyncpg.Connection, db: Database, trail: int
-) -> None:
+async def test_a_modified_record_is_named(conn: asyncpg.Connection, db: Database, trail: int) -> None:
     # When record 4's purpose is changed in place
     await tamper(conn, f"UPDATE audit.event SET purpose = '伪造' WHERE seq = {trail + 4}")
     # Then verification stops at record 4: modified
@@ -74,9 +72,7 @@ async def test_a_modified_record_with_its_hash_recomputed_is_named(
     assert (report.first_break.seq, report.first_break.kind) == (trail + 4, "modified")
 
 
-async def test_a_deleted_record_is_named(
-    conn: asyncpg.Connection, db: Database, trail: int
-) -> None:
+async def test_a_deleted_record_is_named(conn: asyncpg.Connection, db: Database, trail: int) -> None:
     await tamper(conn, f"DELETE FROM audit.event WHERE seq = {trail + 4}")
     report = await verify(db, batch_size=3)
     assert report.first_break is not None
@@ -84,21 +80,26 @@ async def test_a_deleted_record_is_named(
 
 
 @pytest.mark.parametrize("forger", ["chains it properly", "leaves a bad hash"])
-async def test_an_inserted_record_is_named(
-    conn: asyncpg.Connection, db: Database, trail: int, forger: str
-) -> None:
+async def test_an_inserted_record_is_named(conn: asyncpg.Connection, db: Database, trail: int, forger: str) -> None:
     # When the records from 4 on move up one seq and a forged record takes seq 4
     at = trail + 4
     # (Through a free range: the primary key is checked row by row.)
-    await tamper(conn, f"UPDATE audit.event SET seq = seq + {FREE + 1} WHERE seq >= {at}",
-                 f"UPDATE audit.event SET seq = seq - {FREE} WHERE seq > {FREE}")
+    await tamper(
+        conn,
+        f"UPDATE audit.event SET seq = seq + {FREE + 1} WHERE seq >= {at}",
+        f"UPDATE audit.event SET seq = seq - {FREE} WHERE seq > {FREE}",
+    )
     forged = make_record(99, purpose="伪造")
     prev = await stored_hash(conn, at - 1)
     proper = forger == "chains it properly"
     digest = chain_hash(prev, canonical_bytes(at, forged)) if proper else bytes(32)
     await conn.execute(
         "INSERT INTO audit.event VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-        " $13, $14, $15, $16::inet, $17, $18)", at, *forged.columns(), prev, digest,
+        " $13, $14, $15, $16::inet, $17, $18)",
+        at,
+        *forged.columns(),
+        prev,
+        digest,
     )
     await conn.execute("UPDATE audit.head SET seq = seq + 1")
     # Then record 4 is named as inserted
@@ -107,14 +108,15 @@ async def test_an_inserted_record_is_named(
     assert (report.first_break.seq, report.first_break.kind) == (at, "inserted")
 
 
-async def test_swapped_records_are_named(
-    conn: asyncpg.Connection, db: Database, trail: int
-) -> None:
+async def test_swapped_records_are_named(conn: asyncpg.Connection, db: Database, trail: int) -> None:
     # When records 4 and 5 swap their seqs
     four, five = trail + 4, trail + 5
-    await tamper(conn, f"UPDATE audit.event SET seq = {FREE} WHERE seq = {four}",
-                 f"UPDATE audit.event SET seq = {four} WHERE seq = {five}",
-                 f"UPDATE audit.event SET seq = {five} WHERE seq = {FREE}")
+    await tamper(
+        conn,
+        f"UPDATE audit.event SET seq = {FREE} WHERE seq = {four}",
+        f"UPDATE audit.event SET seq = {four} WHERE seq = {five}",
+        f"UPDATE audit.event SET seq = {five} WHERE seq = {FREE}",
+    )
     # Then seq 4 is named: reordered
     report = await verify(db, batch_size=4)
     assert report.first_break is not None
@@ -201,9 +203,7 @@ async def test_an_attackers_own_signature_is_not_trusted(
     assert (report.first_break.seq, report.first_break.kind) == (trail + 10, "bad_checkpoint")
 
 
-async def test_a_checkpoint_whose_signature_fails_is_named(
-    db: Database, trail: int, key: Ed25519PrivateKey
-) -> None:
+async def test_a_checkpoint_whose_signature_fails_is_named(db: Database, trail: int, key: Ed25519PrivateKey) -> None:
     good = sign(key, trail + 6, (await chain_head(db))[1], checkpoint_time())
     forged = dataclasses.replace(good, signature=bytes(64))
     report = await verify(db, [forged])
@@ -215,9 +215,7 @@ async def test_a_checkpoint_whose_signature_fails_is_named(
     assert report.first_break.kind == "bad_checkpoint"
 
 
-async def test_a_head_moved_back_is_named(
-    conn: asyncpg.Connection, db: Database, trail: int
-) -> None:
+async def test_a_head_moved_back_is_named(conn: asyncpg.Connection, db: Database, trail: int) -> None:
     await conn.execute("UPDATE audit.head SET seq = seq - 2")
     report = await verify(db)
     assert report.first_break is not None

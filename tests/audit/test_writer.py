@@ -55,7 +55,8 @@ async def test_repeatable_read_appends_are_refused(database_url: str) -> None:
             with pytest.raises(AuditUnavailable, match="READ COMMITTED"):
                 await writer.append(make_record())
             assert await conn.fetchval("SELECT seq FROM audit.head") == await conn.fetchval(
-                "SELECT coalesce(max(seq), 0) FROM audit.event")
+                "SELECT coalesce(max(seq), 0) FROM audit.event"
+            )
     finally:
         await conn.close()
 
@@ -140,8 +141,11 @@ async def test_an_unreachable_database_fails_every_waiting_append(fresh_database
     appends = (writer.append(make_record(n)) for n in range(5))
     results = await asyncio.gather(*appends, return_exceptions=True)
     assert all(isinstance(result, AuditUnavailable) for result in results)
-    assert all(result.http_status == 503 and result.code == "AUDIT_UNAVAILABLE"
-               for result in results if isinstance(result, AuditUnavailable))
+    assert all(
+        result.http_status == 503 and result.code == "AUDIT_UNAVAILABLE"
+        for result in results
+        if isinstance(result, AuditUnavailable)
+    )
     await writer.stop()
 
 

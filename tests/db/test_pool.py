@@ -14,7 +14,11 @@ async def test_pooled_connections_cannot_rewrite_the_trail(fresh_database_url: s
         async with pool.acquire() as conn:
             assert await conn.fetchval("SELECT current_user") == "hub_app"
             assert await conn.fetchval("SELECT count(*) FROM core.subject") == 0
-            for statement in ("UPDATE audit.event SET outcome = 'ok'", "DELETE FROM audit.event", "TRUNCATE audit.event"):
+            for statement in (
+                "UPDATE audit.event SET outcome = 'ok'",
+                "DELETE FROM audit.event",
+                "TRUNCATE audit.event",
+            ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await conn.execute(statement)
     finally:

@@ -22,9 +22,7 @@ async def test_readyz_reports_database_and_migrations(app_client: httpx.AsyncCli
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_fails_when_a_migration_is_pending(
-    app_client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_readyz_fails_when_a_migration_is_pending(app_client: httpx.AsyncClient, db: Database) -> None:
     # Given the record of the last migration is gone, as if a newer file had not been applied
     await db.execute("DELETE FROM public.hub_migration WHERE version = (SELECT max(version) FROM public.hub_migration)")
     response = await app_client.get("/readyz")
@@ -143,7 +141,9 @@ async def test_an_invalid_identifier_names_position_and_reason(
 
 
 async def test_a_page_over_the_maximum_is_refused(app_client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    response = await app_client.post("/graphql", json={"query": "{ hotels(first: 101) { nodes { code } } }"}, headers=auth)
+    response = await app_client.post(
+        "/graphql", json={"query": "{ hotels(first: 101) { nodes { code } } }"}, headers=auth
+    )
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "PAGE_SIZE_EXCEEDED"
     assert error["extensions"]["maximum"] == 100
@@ -158,9 +158,7 @@ async def test_a_cursor_the_hub_did_not_issue_is_refused(
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
 
 
-async def test_unexpected_errors_are_masked(
-    app_client: httpx.AsyncClient, auth: dict[str, str], db: Database
-) -> None:
+async def test_unexpected_errors_are_masked(app_client: httpx.AsyncClient, auth: dict[str, str], db: Database) -> None:
     # Given a table the resolver needs has vanished (inside this test's transaction)
     await db.execute("ALTER TABLE tourism.hotel RENAME TO hotel_gone")
     response = await app_client.post("/graphql", json={"query": "{ hotels { nodes { code } } }"}, headers=auth)

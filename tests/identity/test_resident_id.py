@@ -65,9 +65,7 @@ def test_made_number_parses_back_to_its_parts(region: str, born: date, sequence:
 
 
 @given(county_codes, twentieth_century_dates, sequences)
-def test_first_generation_form_parses_to_the_same_number(
-    region: str, born: date, sequence: int
-) -> None:
+def test_first_generation_form_parses_to_the_same_number(region: str, born: date, sequence: int) -> None:
     # given a number of someone born in the 1900s, and its 15-digit form
     number = make_resident_id(region, born, sequence)
     old_number = to_first_generation(number)
@@ -87,9 +85,7 @@ def test_no_first_generation_form_after_1999(region: str, born: date, sequence: 
 
 
 @given(valid_numbers, st.data())
-def test_full_width_lower_case_and_separated_variants_parse_the_same(
-    number: str, data: st.DataObject
-) -> None:
+def test_full_width_lower_case_and_separated_variants_parse_the_same(number: str, data: st.DataObject) -> None:
     # given a variant with some characters full-width, x lower-cased, and separators
     chars = []
     for ch in number:
@@ -220,9 +216,7 @@ _BAD_NUMBERS = [
 
 
 @pytest.mark.parametrize(("raw", "position", "reason_part"), _BAD_NUMBERS)
-def test_bad_number_is_reported_at_its_position(
-    raw: str, position: int | None, reason_part: str
-) -> None:
+def test_bad_number_is_reported_at_its_position(raw: str, position: int | None, reason_part: str) -> None:
     # when a bad number is parsed
     with pytest.raises(InvalidIdentifier) as caught:
         parse_resident_id(raw, today=TODAY)
@@ -271,9 +265,7 @@ def test_default_today_rejects_a_far_future_birth_date() -> None:
         pytest.param("350102", date(1964, 3, 15), -1, "0 to 999", id="negative-sequence"),
     ],
 )
-def test_make_rejects_out_of_range_parts(
-    region: str, born: date, sequence: int, message: str
-) -> None:
+def test_make_rejects_out_of_range_parts(region: str, born: date, sequence: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_resident_id(region, born, sequence)
 

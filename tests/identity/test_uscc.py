@@ -41,9 +41,7 @@ def full_width(ch: str) -> str:
 
 
 @given(authorities, org_types, region_codes, org_bodies)
-def test_made_code_parses_back_to_its_parts(
-    authority: str, org_type: str, region: str, body: str
-) -> None:
+def test_made_code_parses_back_to_its_parts(authority: str, org_type: str, region: str, body: str) -> None:
     # given a code built from its parts
     code = make_uscc(authority, org_type, region, body)
 
@@ -96,9 +94,7 @@ def test_any_changed_character_is_rejected(code: str, index: int, data: st.DataO
     st.integers(min_value=0, max_value=17),
     st.sampled_from(["I", "O", "S", "V", "Z", "#", "*", "中", "_", "."]),
 )
-def test_character_outside_the_alphabet_is_reported_at_its_position(
-    code: str, index: int, bad: str
-) -> None:
+def test_character_outside_the_alphabet_is_reported_at_its_position(code: str, index: int, bad: str) -> None:
     changed = code[:index] + bad + code[index + 1 :]
 
     with pytest.raises(InvalidIdentifier) as caught:
@@ -109,9 +105,7 @@ def test_character_outside_the_alphabet_is_reported_at_its_position(
 
 
 @given(valid_codes, st.data())
-def test_lower_case_full_width_and_spaced_variants_parse_the_same(
-    code: str, data: st.DataObject
-) -> None:
+def test_lower_case_full_width_and_spaced_variants_parse_the_same(code: str, data: st.DataObject) -> None:
     # given a variant with some characters lower-cased or full-width, and spaces
     chars = []
     for ch in code:
@@ -199,9 +193,7 @@ _BAD_CODES = [
 
 
 @pytest.mark.parametrize(("raw", "position", "reason_part"), _BAD_CODES)
-def test_bad_code_is_reported_at_its_position(
-    raw: str, position: int | None, reason_part: str
-) -> None:
+def test_bad_code_is_reported_at_its_position(raw: str, position: int | None, reason_part: str) -> None:
     with pytest.raises(InvalidIdentifier) as caught:
         parse_uscc(raw)
 
@@ -233,8 +225,6 @@ def test_error_never_contains_the_value(raw: str, position: int | None, reason_p
         pytest.param("9", "1", "350100", "1234567#", "A-Z", id="body-not-alphanumeric"),
     ],
 )
-def test_make_rejects_bad_parts(
-    authority: str, org_type: str, region: str, body: str, message: str
-) -> None:
+def test_make_rejects_bad_parts(authority: str, org_type: str, region: str, body: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_uscc(authority, org_type, region, body)

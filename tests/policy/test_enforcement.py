@@ -14,7 +14,9 @@ from tests.schema.test_subjects import LIN_ID
 MakeAgency = Callable[..., Awaitable[dict[str, str]]]
 
 
-async def post(client: httpx.AsyncClient, headers: dict[str, str], query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, headers: dict[str, str], query: str, variables: dict[str, Any] | None = None
+) -> httpx.Response:
     return await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
 
 
@@ -37,9 +39,18 @@ async def test_land_registry_sees_listings_and_masked_ids(
     [
         ("{ subjectByResidentId(residentId: $id) { vehicles { nodes { plate } } } }", "subjectByResidentId.vehicles"),
         ("{ subjectByResidentId(residentId: $id) { cars: vehicles { nodes { plate } } } }", "subjectByResidentId.cars"),
-        ("{ subjectByResidentId(residentId: $id) { ... on Person { vehicles { nodes { plate } } } } }", "subjectByResidentId.vehicles"),
-        ("{ subjectByResidentId(residentId: $id) { ...Cars } } fragment Cars on Subject { vehicles { nodes { plate } } }", "subjectByResidentId.vehicles"),
-        ("{ subjectByResidentId(residentId: $id) { listings { nodes { case { amount } } } } }", "subjectByResidentId.listings.nodes.case.amount"),
+        (
+            "{ subjectByResidentId(residentId: $id) { ... on Person { vehicles { nodes { plate } } } } }",
+            "subjectByResidentId.vehicles",
+        ),
+        (
+            "{ subjectByResidentId(residentId: $id) { ...Cars } } fragment Cars on Subject { vehicles { nodes { plate } } }",
+            "subjectByResidentId.vehicles",
+        ),
+        (
+            "{ subjectByResidentId(residentId: $id) { listings { nodes { case { amount } } } } }",
+            "subjectByResidentId.listings.nodes.case.amount",
+        ),
         ("{ subjectByResidentId(residentId: $id) { ... on Person { birthDate } } }", "subjectByResidentId.birthDate"),
     ],
 )
@@ -101,9 +112,7 @@ async def test_courts_declare_a_case_number(
     assert matter.json()["errors"][0]["extensions"]["code"] == "PURPOSE_NOT_ALLOWED"
 
 
-async def test_only_the_operator_administers_agencies(
-    app_client: httpx.AsyncClient, make_agency: MakeAgency
-) -> None:
+async def test_only_the_operator_administers_agencies(app_client: httpx.AsyncClient, make_agency: MakeAgency) -> None:
     court = await make_agency("court", COURT_PURPOSE)
     operator = await make_agency("platform", "PLATFORM_OVERSIGHT")
     create = """mutation { createAgency(input: {code: "XM-BANK", name: "厦门某银行", kind: FINANCE, regionCode: "350200"}) {
@@ -117,15 +126,28 @@ async def test_only_the_operator_administers_agencies(
     assert (await post(app_client, bank, "{ hotels { nodes { code } } }")).status_code == 200
 
     # Rotate: a second key, then revoke the first; the old key is refused at once.
-    issued = (await post(app_client, operator, 'mutation { issueApiKey(agencyCode: "XM-BANK", label: "2026-rotation") { apiKey } }')).json()
+    issued = (
+        await post(
+            app_client, operator, 'mutation { issueApiKey(agencyCode: "XM-BANK", label: "2026-rotation") { apiKey } }'
+        )
+    ).json()
     new_key = issued["data"]["issueApiKey"]["apiKey"]
-    revoked = await post(app_client, operator, 'mutation { revokeApiKey(agencyCode: "XM-BANK", label: "default") { apiKeys { label revokedAt } } }')
+    revoked = await post(
+        app_client,
+        operator,
+        'mutation { revokeApiKey(agencyCode: "XM-BANK", label: "default") { apiKeys { label revokedAt } } }',
+    )
     keys = {k["label"]: k["revokedAt"] for k in revoked.json()["data"]["revokeApiKey"]["apiKeys"]}
-    assert keys["default"] is not None and keys["2026-rotation"] is None
+    assert keys["default"] is not None
+    assert keys["2026-rotation"] is None
     assert (await post(app_client, bank, "{ hotels { nodes { code } } }")).status_code == 401
-    assert (await post(app_client, {**bank, "Authorization": f"Bearer {new_key}"}, "{ hotels { nodes { code } } }")).status_code == 200
+    assert (
+        await post(app_client, {**bank, "Authorization": f"Bearer {new_key}"}, "{ hotels { nodes { code } } }")
+    ).status_code == 200
 
-    twice = await post(app_client, operator, 'mutation { issueApiKey(agencyCode: "XM-BANK", label: "2026-rotation") { apiKey } }')
+    twice = await post(
+        app_client, operator, 'mutation { issueApiKey(agencyCode: "XM-BANK", label: "2026-rotation") { apiKey } }'
+    )
     assert twice.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 

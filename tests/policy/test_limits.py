@@ -11,8 +11,17 @@ import pytest
 from hub.policy.limits import Limits, RateLimiter
 from hub.settings import Settings
 
-SMALL = Limits(max_depth=4, max_aliases=2, max_tokens=60, max_directives=2, max_query_chars=400,
-               max_cost=300, operations_per_minute=5, subjects_per_minute=3, max_body_bytes=4096)
+SMALL = Limits(
+    max_depth=4,
+    max_aliases=2,
+    max_tokens=60,
+    max_directives=2,
+    max_query_chars=400,
+    max_cost=300,
+    operations_per_minute=5,
+    subjects_per_minute=3,
+    max_body_bytes=4096,
+)
 
 
 @pytest.fixture
@@ -30,15 +39,31 @@ async def _code(client: httpx.AsyncClient, headers: dict[str, str], query: str) 
     ("query", "code", "limit"),
     [
         ("{ subjects(ids: [1]) { listings { nodes { case { court { name } } } } } }", "QUERY_TOO_DEEP", 4),
-        ("{ a: hotels { nodes { code } } b: hotels { nodes { code } } c: hotels { nodes { code } } }", "TOO_MANY_ALIASES", 2),
-        ("{ hotels { nodes { code @include(if: true) name @include(if: true) stars @skip(if: false) } } }", "TOO_MANY_DIRECTIVES", 2),
+        (
+            "{ a: hotels { nodes { code } } b: hotels { nodes { code } } c: hotels { nodes { code } } }",
+            "TOO_MANY_ALIASES",
+            2,
+        ),
+        (
+            "{ hotels { nodes { code @include(if: true) name @include(if: true) stars @skip(if: false) } } }",
+            "TOO_MANY_DIRECTIVES",
+            2,
+        ),
         ("{ hotels { nodes { " + "a " * 70 + "} } }", "TOO_MANY_TOKENS", 60),
-        ("{ hotels(first: 100) { nodes { code region { name } } } hotel(code: \"X\") { code } }", "COST_LIMIT_EXCEEDED", 300),
+        (
+            '{ hotels(first: 100) { nodes { code region { name } } } hotel(code: "X") { code } }',
+            "COST_LIMIT_EXCEEDED",
+            300,
+        ),
         ("# " + "x" * 500 + "\n{ hotels { nodes { code } } }", "QUERY_TOO_LONG", 400),
     ],
 )
 async def test_each_limit_names_itself(
-    app_client: httpx.AsyncClient, make_agency: Callable[..., Awaitable[dict[str, str]]], query: str, code: str, limit: int
+    app_client: httpx.AsyncClient,
+    make_agency: Callable[..., Awaitable[dict[str, str]]],
+    query: str,
+    code: str,
+    limit: int,
 ) -> None:
     court = await make_agency("court", "(2018)闽0102执1867号")
     _, found, extensions = await _code(app_client, court, query)
@@ -76,9 +101,13 @@ async def test_distinct_subjects_per_minute(
 ) -> None:
     court = await make_agency("court", "(2018)闽0102执1867号")
     for key in ("lin", "cao", "gong"):
-        response = await app_client.post("/graphql", json={"query": f'{{ subject(id: "{stories[key]}") {{ name }} }}'}, headers=court)
+        response = await app_client.post(
+            "/graphql", json={"query": f'{{ subject(id: "{stories[key]}") {{ name }} }}'}, headers=court
+        )
         assert response.status_code == 200
-    response = await app_client.post("/graphql", json={"query": f'{{ subject(id: "{stories["wu"]}") {{ name }} }}'}, headers=court)
+    response = await app_client.post(
+        "/graphql", json={"query": f'{{ subject(id: "{stories["wu"]}") {{ name }} }}'}, headers=court
+    )
     assert response.status_code == 429
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBJECT_RATE_LIMITED"
     assert int(response.headers["retry-after"]) >= 1

@@ -18,7 +18,7 @@ def settings() -> Settings:
 async def test_introspection_is_for_the_operator(
     app_client: httpx.AsyncClient, make_agency: Callable[..., Awaitable[dict[str, str]]]
 ) -> None:
-    query = {"query": "{ __type(name: \"Subject\") { name } }"}
+    query = {"query": '{ __type(name: "Subject") { name } }'}
     court = await make_agency("court")
     refused = await app_client.post("/graphql", json=query, headers=court)
     assert refused.json()["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"

@@ -11,12 +11,27 @@ from hub.policy import Principal
 from hub.policy.rules import RULES_PATH, parse_rules, schema_coordinates
 from hub.schema import build_schema
 
-MATTERS = frozenset({
-    "REAL_ESTATE_REGISTRATION", "LUXURY_PROPERTY_PURCHASE", "HOTEL_CHECK_IN", "ENTERPRISE_REGISTRATION_CHANGE",
-    "LEGAL_REPRESENTATIVE_APPOINTMENT", "GOVERNMENT_PROCUREMENT", "VILLAGE_COMMITTEE_CANDIDACY",
-    "CIVIL_SERVICE_RECRUITMENT", "FLIGHT_TICKET", "HIGH_SPEED_RAIL_TICKET", "VEHICLE_REGISTRATION", "LOAN_APPROVAL",
-    "PRIVATE_SCHOOL_ENROLMENT", "HOUSING_SUBSIDY", "SOCIAL_ASSISTANCE", "VEHICLE_ENFORCEMENT", "PLATFORM_OVERSIGHT",
-})
+MATTERS = frozenset(
+    {
+        "REAL_ESTATE_REGISTRATION",
+        "LUXURY_PROPERTY_PURCHASE",
+        "HOTEL_CHECK_IN",
+        "ENTERPRISE_REGISTRATION_CHANGE",
+        "LEGAL_REPRESENTATIVE_APPOINTMENT",
+        "GOVERNMENT_PROCUREMENT",
+        "VILLAGE_COMMITTEE_CANDIDACY",
+        "CIVIL_SERVICE_RECRUITMENT",
+        "FLIGHT_TICKET",
+        "HIGH_SPEED_RAIL_TICKET",
+        "VEHICLE_REGISTRATION",
+        "LOAN_APPROVAL",
+        "PRIVATE_SCHOOL_ENROLMENT",
+        "HOUSING_SUBSIDY",
+        "SOCIAL_ASSISTANCE",
+        "VEHICLE_ENFORCEMENT",
+        "PLATFORM_OVERSIGHT",
+    }
+)
 
 
 def raw() -> dict:  # type: ignore[type-arg]
@@ -45,7 +60,12 @@ def test_a_field_without_a_rule_is_refused_by_name() -> None:
     [
         ("fields", "Subject.secret", ["court"], "Subject.secret is not a field"),
         ("fields", "Subject.name", ["court", "spaceport"], "unknown profile spaceport"),
-        ("profiles", "land", {"kind": "land", "identifiers": {"resident_id": "MASKED"}, "purposes": ["TEA"]}, "TEA is not a matter"),
+        (
+            "profiles",
+            "land",
+            {"kind": "land", "identifiers": {"resident_id": "MASKED"}, "purposes": ["TEA"]},
+            "TEA is not a matter",
+        ),
         ("profiles", "land", {"kind": "land", "identifiers": {"resident_id": "MASKED"}, "purposes": []}, None),
     ],
 )
@@ -83,14 +103,31 @@ def test_defaults_mirror_practice() -> None:
     # Courts see everything about cases and debtors' assets.
     assert all(sees("court", "Subject.vehicles", "EnforcementCase.amount", "Person.birthDate", "Subject.realEstate"))
     # The land registry: listings and real estate, not vehicles or debt amounts.
-    assert sees("land", "Subject.listings", "Subject.realEstate", "Subject.vehicles", "EnforcementCase.amount") == [True, True, False, False]
+    assert sees("land", "Subject.listings", "Subject.realEstate", "Subject.vehicles", "EnforcementCase.amount") == [
+        True,
+        True,
+        False,
+        False,
+    ]
     # Market supervision: listings, companies, equity, directorships.
-    assert all(sees("market", "Subject.listings", "Subject.shareholdings", "Person.directorships", "Organisation.legalRepresentative"))
+    assert all(
+        sees(
+            "market",
+            "Subject.listings",
+            "Subject.shareholdings",
+            "Person.directorships",
+            "Organisation.legalRepresentative",
+        )
+    )
     assert sees("market", "Subject.vehicles", "Subject.realEstate") == [False, False]
     # Police: listings and vehicles.
     assert sees("police", "Subject.listings", "Subject.vehicles", "Subject.realEstate") == [True, True, False]
     # The hotel system never searches by name nor sees ID numbers.
-    assert sees("police", "Query.searchSubjects", "Person.residentId", "Query.hotel", role="hotel") == [False, False, True]
+    assert sees("police", "Query.searchSubjects", "Person.residentId", "Query.hotel", role="hotel") == [
+        False,
+        False,
+        True,
+    ]
     # Tourism: hotels only.
     assert sees("tourism", "Query.hotels", "Query.subject", "Subject.listings") == [True, False, False]
     # Only the operator administers agencies.
@@ -107,7 +144,11 @@ def test_an_unknown_kind_or_role_may_do_nothing() -> None:
 
 def test_per_agency_overrides() -> None:
     spec = raw()
-    spec["agencies"]["FZ-LAND"] = {"allow": ["Subject.vehicles", "Vehicle.plate"], "deny": ["Subject.realEstate"], "purposes": ["LOAN_APPROVAL"]}
+    spec["agencies"]["FZ-LAND"] = {
+        "allow": ["Subject.vehicles", "Vehicle.plate"],
+        "deny": ["Subject.realEstate"],
+        "purposes": ["LOAN_APPROVAL"],
+    }
     rules = parse_rules(spec, build_schema()._schema, MATTERS)
     policy = rules.for_principal(principal("land", code="FZ-LAND"), development=False)
     assert {"Subject.vehicles", "Vehicle.plate"} <= policy.allowed

@@ -32,7 +32,8 @@ async def _debtors(db: Database, count: int, firm: int) -> list[int]:
             "INSERT INTO core.subject (kind, identifier, name, sex, birth_date, region) "
             "VALUES ('person', $1, '债务人' || $2, CASE WHEN substr($1, 17, 1)::int % 2 = 1 THEN 'male' ELSE 'female' END, "
             "to_date(substr($1, 7, 8), 'YYYYMMDD'), '350103') RETURNING id",
-            number, str(i),
+            number,
+            str(i),
         )
         case = await db.fetchval(
             "INSERT INTO court.enforcement_case (case_number, court_code, filed_on, basis_document, basis_issuer, obligation, amount) "
@@ -43,7 +44,8 @@ async def _debtors(db: Database, count: int, firm: int) -> list[int]:
         await db.execute(
             "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on) "
             "VALUES ($1, $2, 'dishonest', 'refuses_with_ability', '2020-03-01')",
-            subject, case,
+            subject,
+            case,
         )
         estate = await db.fetchval(
             "INSERT INTO land.real_estate (certificate_number, region, address, area_m2, usage, registered_on) "
@@ -53,14 +55,20 @@ async def _debtors(db: Database, count: int, firm: int) -> list[int]:
         await db.execute("INSERT INTO land.ownership VALUES ($1, $2, 1)", estate, subject)
         await db.execute(
             "INSERT INTO land.encumbrance (estate_id, kind, holder, case_id, registered_on) VALUES ($1, 'seal', '台江法院', $2, '2020-02-01')",
-            estate, case,
+            estate,
+            case,
         )
         car = await db.fetchval(
             "INSERT INTO police.vehicle (plate, vin, owner_id, make, vehicle_type, registered_on) "
             "VALUES ('闽A' || lpad($1, 5, '0'), 'LVSHFFAL' || lpad($1, 9, '0'), $2, '比亚迪', 'car', '2018-01-01') RETURNING id",
-            str(70000 + i), subject,
+            str(70000 + i),
+            subject,
         )
-        await db.execute("INSERT INTO police.vehicle_seizure (vehicle_id, case_id, seized_on) VALUES ($1, $2, '2020-04-01')", car, case)
+        await db.execute(
+            "INSERT INTO police.vehicle_seizure (vehicle_id, case_id, seized_on) VALUES ($1, $2, '2020-04-01')",
+            car,
+            case,
+        )
         await db.execute("INSERT INTO market.shareholding VALUES ($1, $2, 0.001, 10)", firm, subject)
         ids.append(subject)
     return ids
@@ -81,7 +89,9 @@ async def test_statements_do_not_grow_with_the_number_of_subjects(
         # The data is really there, at every level.
         assert all(s["vehicles"]["nodes"][0]["seizures"][0]["case"]["caseNumber"] for s in subjects)
         assert all(s["realEstate"]["nodes"][0]["estate"]["owners"][0]["owner"]["name"] == s["name"] for s in subjects)
-        assert all(s["shareholdings"]["nodes"][0]["company"]["legalRepresentative"]["name"] == "陈建华" for s in subjects)
+        assert all(
+            s["shareholdings"]["nodes"][0]["company"]["legalRepresentative"]["name"] == "陈建华" for s in subjects
+        )
         counts[n] = db.statements
     assert counts[1] == counts[10] == counts[100], counts
     assert counts[1] <= 20, counts  # one statement per relationship, plus the key lookup

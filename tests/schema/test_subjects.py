@@ -39,14 +39,17 @@ async def test_one_response_carries_court_land_market_data(
     assert lin["name"] == "林文斌"
     assert lin["id"] == str(stories["lin"])
     assert lin["region"] == {"code": "350102", "name": "福建省福州市鼓楼区"}
-    assert lin["birthDate"] == "1976-04-12" and lin["sex"] == "MALE"
+    assert lin["birthDate"] == "1976-04-12"
+    assert lin["sex"] == "MALE"
     [listing] = lin["listings"]["nodes"]
-    assert listing["list"] == "DISHONEST" and listing["active"] is True
+    assert listing["list"] == "DISHONEST"
+    assert listing["active"] is True
     assert listing["case"]["caseNumber"] == "(2018)闽0102执1867号"
     assert listing["case"]["court"] == {"code": "闽0102", "name": "福州市鼓楼区人民法院", "level": "BASIC"}
     assert listing["case"]["amount"] == "486000.00"
     # Refusing with the ability to pay: listed until the obligation is performed.
-    assert listing["termMonths"] is None and listing["expiresOn"] is None
+    assert listing["termMonths"] is None
+    assert listing["expiresOn"] is None
     [holding] = lin["realEstate"]["nodes"]
     assert holding["estate"]["sealed"] is True
     assert holding["estate"]["encumbrances"][0]["case"]["caseNumber"] == "(2018)闽0102执1867号"
@@ -61,7 +64,8 @@ async def test_police_vehicles_and_seizures(
     body = await gql(app_client, auth, EVERYTHING_ABOUT_A_PERSON, {"id": WU_ID})
     wu = body["data"]["subjectByResidentId"]
     [car] = wu["vehicles"]["nodes"]
-    assert car["plate"] == "闽C8K726" and car["seized"] is True
+    assert car["plate"] == "闽C8K726"
+    assert car["seized"] is True
     assert car["seizures"][0]["case"]["caseNumber"] == "(2018)闽0581执956号"
 
 
@@ -70,7 +74,9 @@ async def test_first_generation_full_width_and_lower_case_ids_find_the_same_pers
 ) -> None:
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in LIN_ID)
     for variant in (full_width, f"  {LIN_ID}  "):
-        body = await gql(app_client, auth, "query($id: String!) { subjectByResidentId(residentId: $id) { id } }", {"id": variant})
+        body = await gql(
+            app_client, auth, "query($id: String!) { subjectByResidentId(residentId: $id) { id } }", {"id": variant}
+        )
         assert body["data"]["subjectByResidentId"] == {"id": str(stories["lin"])}
 
 
@@ -93,7 +99,8 @@ async def test_an_organisation_reaches_its_legal_representative_and_controllers(
     assert firm["legalRepresentative"]["listings"]["nodes"] == [{"list": "DISHONEST", "active": True}]
     assert firm["actualControllers"] == [{"name": "陈建华"}]
     assert {(o["role"], o["person"]["name"]) for o in firm["officers"]} == {
-        ("LEGAL_REPRESENTATIVE", "陈建华"), ("ACTUAL_CONTROLLER", "陈建华")
+        ("LEGAL_REPRESENTATIVE", "陈建华"),
+        ("ACTUAL_CONTROLLER", "陈建华"),
     }
     assert sorted(s["holder"]["name"] for s in firm["shareholders"]["nodes"]) == ["林文斌", "陈建华"]
     assert firm["listings"]["nodes"] == [{"list": "RESTRICTED", "circumstance": None}]
@@ -102,7 +109,9 @@ async def test_an_organisation_reaches_its_legal_representative_and_controllers(
 async def test_a_person_reaches_their_companies(
     app_client: httpx.AsyncClient, auth: dict[str, str], stories: dict[str, int]
 ) -> None:
-    query = "query($id: ID!) { subject(id: $id) { ... on Person { directorships { nodes { role company { name } } } } } }"
+    query = (
+        "query($id: ID!) { subject(id: $id) { ... on Person { directorships { nodes { role company { name } } } } } }"
+    )
     body = await gql(app_client, auth, query, {"id": str(stories["chen"])})
     roles = body["data"]["subject"]["directorships"]["nodes"]
     assert {r["company"]["name"] for r in roles} == {"福州鑫源贸易有限公司"}
@@ -118,7 +127,8 @@ async def test_a_case_reaches_its_subjects_and_court(
     case = body["data"]["enforcementCase"]
     assert case["court"]["name"] == "福州市马尾区人民法院"
     assert {(s["name"], s["kind"]) for s in case["subjects"]["nodes"]} == {
-        ("陈建华", "PERSON"), ("福州鑫源贸易有限公司", "ORGANISATION")
+        ("陈建华", "PERSON"),
+        ("福州鑫源贸易有限公司", "ORGANISATION"),
     }
     assert sorted(x["list"] for x in case["listings"]) == ["DISHONEST", "RESTRICTED"]
 
@@ -140,7 +150,9 @@ async def test_removed_listings_are_left_out_unless_asked_for(
 
 
 async def test_unknown_subjects_are_null(app_client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    body = await gql(app_client, auth, '{ subject(id: "999999999") { id } subjectByUscc(uscc: "91350100M000100Y43") { id } }')
+    body = await gql(
+        app_client, auth, '{ subject(id: "999999999") { id } subjectByUscc(uscc: "91350100M000100Y43") { id } }'
+    )
     assert body == {"data": {"subject": None, "subjectByUscc": None}}
 
 
@@ -156,7 +168,9 @@ async def test_search_finds_exact_partial_and_similar_names(
     assert "福州鑫源贸易有限公司" in [n["name"] for n in similar["data"]["searchSubjects"]["nodes"]]
 
 
-async def _walk(client: httpx.AsyncClient, auth: dict[str, str], query: str, variables: dict[str, Any], path: list[str]) -> list[Any]:
+async def _walk(
+    client: httpx.AsyncClient, auth: dict[str, str], query: str, variables: dict[str, Any], path: list[str]
+) -> list[Any]:
     seen: list[Any] = []
     after = None
     for _ in range(100):
@@ -181,7 +195,8 @@ async def test_same_name_people_page_through_search_in_a_stable_order(
         await db.execute(
             "INSERT INTO core.subject (kind, identifier, name, sex, birth_date, region) "
             "VALUES ('person', $1, '张伟', 'male', to_date(substr($1, 7, 8), 'YYYYMMDD'), $2)",
-            number, region,
+            number,
+            region,
         )
     query = """query($after: String) { searchSubjects(name: "张伟", first: 3, after: $after) {
         edges { node { id name ... on Person { birthDate region { code } } } }
@@ -204,15 +219,21 @@ async def test_child_lists_page_with_cursors(
         holder = await db.fetchval(
             "INSERT INTO core.subject (kind, identifier, name, sex, birth_date, region) "
             "VALUES ('person', $1, '股东' || $2, 'male', to_date(substr($1, 7, 8), 'YYYYMMDD'), '350102') RETURNING id",
-            number, str(i),
+            number,
+            str(i),
         )
-        await db.execute("UPDATE market.shareholding SET share = share - 0.05 WHERE company_id = $1 AND holder_id = $2", stories["firm"], stories["chen"])
+        await db.execute(
+            "UPDATE market.shareholding SET share = share - 0.05 WHERE company_id = $1 AND holder_id = $2",
+            stories["firm"],
+            stories["chen"],
+        )
         await db.execute("INSERT INTO market.shareholding VALUES ($1, $2, 0.05, 100)", stories["firm"], holder)
     query = """query($id: ID!, $after: String) { subject(id: $id) { ... on Organisation {
         shareholders(first: 2, after: $after) { edges { node { holder { id } } } pageInfo { hasNextPage endCursor } } } } }"""
     holders = await _walk(app_client, auth, query, {"id": str(stories["firm"])}, ["subject", "shareholders"])
     ids = [int(h["holder"]["id"]) for h in holders]
-    assert len(ids) == 5 and ids == sorted(ids)
+    assert len(ids) == 5
+    assert ids == sorted(ids)
 
 
 async def test_a_cursor_from_one_list_does_not_continue_another(

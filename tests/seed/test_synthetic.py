@@ -76,9 +76,7 @@ async def test_report_counts_match_the_tables(
     assert report.dataset == f"synthetic:{SEED}:{SUBJECTS}"
     for key, table in synthetic._TABLES.items():
         assert report.counts[key] == await conn.fetchval(f"SELECT count(*) FROM {table}"), key
-    details = await conn.fetchval(
-        "SELECT details->'counts' FROM core.dataset WHERE name = $1", report.dataset
-    )
+    details = await conn.fetchval("SELECT details->'counts' FROM core.dataset WHERE name = $1", report.dataset)
     assert '"subjects": 2000' in details
 
 
@@ -86,9 +84,7 @@ async def test_proportions_are_realistic(seeded: tuple[asyncpg.Connection, SeedR
     conn, report = seeded
     counts = report.counts
     assert counts["subjects"] == SUBJECTS
-    organisations = await conn.fetchval(
-        "SELECT count(*) FROM core.subject WHERE kind = 'organisation'"
-    )
+    organisations = await conn.fetchval("SELECT count(*) FROM core.subject WHERE kind = 'organisation'")
     assert 0.12 < organisations / SUBJECTS < 0.18
     assert counts["companies"] == organisations
 
@@ -108,9 +104,9 @@ async def test_proportions_are_realistic(seeded: tuple[asyncpg.Connection, SeedR
         """
     )
     assert 2.4 < assets / debtors < 3.6
-    non_debtor_assets = (
-        counts["ownerships"] + counts["vehicles"] + counts["shareholdings"] - assets
-    ) / (SUBJECTS - debtors)
+    non_debtor_assets = (counts["ownerships"] + counts["vehicles"] + counts["shareholdings"] - assets) / (
+        SUBJECTS - debtors
+    )
     assert non_debtor_assets < assets / debtors
 
     lists = dict(await conn.fetch("SELECT list, count(*) FROM court.listing GROUP BY list"))
@@ -124,9 +120,7 @@ async def test_proportions_are_realistic(seeded: tuple[asyncpg.Connection, SeedR
 
 async def test_identifiers_are_valid(seeded: tuple[asyncpg.Connection, SeedReport]) -> None:
     conn, _ = seeded
-    rows = await conn.fetch(
-        "SELECT kind, identifier, sex, birth_date, region FROM core.subject ORDER BY id"
-    )
+    rows = await conn.fetch("SELECT kind, identifier, sex, birth_date, region FROM core.subject ORDER BY id")
     for row in rows:
         if row["kind"] == "person":
             parsed = parse_resident_id(row["identifier"])
@@ -188,9 +182,7 @@ async def test_same_seed_gives_the_same_rows() -> None:
     for _ in range(2):
         async with fresh_database() as conn:
             await seed_synthetic(conn, subjects=500, seed=7, progress=False)
-            cases = await conn.fetch(
-                "SELECT case_number, amount FROM court.enforcement_case ORDER BY id"
-            )
+            cases = await conn.fetch("SELECT case_number, amount FROM court.enforcement_case ORDER BY id")
             runs.append((await _subjects(conn), [tuple(r) for r in cases]))
     assert runs[0] == runs[1]
     assert len(runs[0][0]) == 500
