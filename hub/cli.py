@@ -72,6 +72,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            # uvicorn's access log prints query strings, and a GET query's variables may hold
+            # an ID number; the gateway logs one line per operation without them instead.
+            access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=30,
         )

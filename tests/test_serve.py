@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -116,6 +117,12 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         assert lin["realEstate"]["nodes"][0]["estate"]["sealed"] is True
         assert lin["shareholdings"]["nodes"][0]["company"]["name"] == "福州鑫源贸易有限公司"
 
+        # A GET carries its variables in the URL; the logs must not keep the ID number.
+        got = httpx.get(
+            f"{served.url}/graphql", params={"query": QUERY, "variables": json.dumps({"id": LIN})}, headers=auth
+        )
+        assert got.json()["data"]["subjectByResidentId"]["name"] == "林文斌"
+
         ide = httpx.get(f"{served.url}/graphql", headers={"Accept": "text/html"})
         assert ide.status_code == 200
         assert "graphiql" in ide.text.lower()
@@ -135,6 +142,8 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
     finally:
         code = served.stop()
     assert code == 0, served.out.read_text()
+    log = served.out.read_text()
+    assert LIN not in log and LIN[:14] not in log
     assert _postgres_processes(data_dir) == [], "the embedded PostgreSQL was left running"
 
     # A second start on the same data directory reuses the data and the keys.

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from hub.gateway.app import HubState
 
 log = logging.getLogger(__name__)
+# One line per operation: agency, operation, outcome, codes, status, time; never query text.
+access = logging.getLogger("hub.access")
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -265,4 +267,13 @@ class Trail:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
             return _error_response(exc, JSON)
+        access.info(
+            "%s %s %s %s %d %.1fms",
+            record.agency_code or "-",
+            record.operation_name or record.operation_type or "-",
+            result,
+            ",".join(record.error_codes) or "-",
+            response.status_code,
+            record.duration_us / 1000,
+        )
         return response
