@@ -17,23 +17,12 @@ import asyncpg
 from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.errors import InvalidInput
-from hub.policy import Principal
+from hub.policy import AGENCY_KINDS, Principal
 from hub.sources import core
 
 Q = QUERIES.agencies
 
-KINDS = (
-    "court",
-    "land",
-    "market",
-    "police",
-    "tourism",
-    "housing",
-    "finance",
-    "civil_affairs",
-    "township",
-    "platform",
-)
+
 MODES = ("api", "console")
 KEY_PREFIX = "hub_"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
@@ -72,8 +61,8 @@ def validate_agency(code: str, name: str, kind: str, region: str, mode: str, rol
         )
     if not name.strip():
         raise InvalidInput("agency name must not be empty", argument="name")
-    if kind not in KINDS:
-        raise InvalidInput(f"agency kind must be one of {', '.join(KINDS)}; got {kind!r}", argument="kind")
+    if kind not in AGENCY_KINDS:
+        raise InvalidInput(f"agency kind must be one of {', '.join(AGENCY_KINDS)}; got {kind!r}", argument="kind")
     if not (len(region) == 6 and region.isdigit() and region[0] != "0"):
         raise InvalidInput("region must be a six-digit division code, e.g. 350100", argument="region")
     if mode not in MODES:

@@ -10,6 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The kinds of linked agency; each has a default profile in rules.toml.
+AGENCY_KINDS = (
+    "court",
+    "land",
+    "market",
+    "police",
+    "tourism",
+    "housing",
+    "finance",
+    "civil_affairs",
+    "township",
+    "platform",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

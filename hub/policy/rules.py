@@ -14,25 +14,13 @@ from typing import Any
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 
 from hub.errors import ConfigurationError
-from hub.policy import Principal
+from hub.policy import AGENCY_KINDS, Principal
 
 RULES_PATH = Path(__file__).with_name("rules.toml")
 MODES = ("FULL", "MASKED", "NONE")
 IDENTIFIERS = {"resident_id": "Person.residentId", "uscc": "Organisation.uscc"}
 CASE_NUMBER = "CASE_NUMBER"
 STRUCTURAL = ("PageInfo.*", "*Connection.*", "*Edge.*")
-KINDS = (
-    "court",
-    "land",
-    "market",
-    "police",
-    "tourism",
-    "housing",
-    "finance",
-    "civil_affairs",
-    "township",
-    "platform",
-)
 
 
 @dataclass(frozen=True)
@@ -160,7 +148,7 @@ def parse_rules(raw: Mapping[str, Any], schema: GraphQLSchema, matters: frozense
     profiles: dict[str, Profile] = {}
     for name, spec in raw.get("profiles", {}).items():
         kind = spec.get("kind")
-        if kind not in KINDS:
+        if kind not in AGENCY_KINDS:
             problems.append(f"profile {name}: kind {kind!r} is not an agency kind")
         identifiers = dict(spec.get("identifiers", {}))
         for identifier in IDENTIFIERS:

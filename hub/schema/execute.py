@@ -205,27 +205,13 @@ class Executor:
 
     def _check_limits(self, shape: Shape, variables: dict[str, Any] | None, ctx: HubContext) -> dict[str, Any] | None:
         limits = self.limits
-        if shape.depth > limits.max_depth:
-            return error(
-                f"the query is {shape.depth} levels deep; the limit is {limits.max_depth}",
-                "QUERY_TOO_DEEP",
-                limit=limits.max_depth,
-                actual=shape.depth,
-            )
-        if shape.aliases > limits.max_aliases:
-            return error(
-                f"the query uses {shape.aliases} aliases; the limit is {limits.max_aliases}",
-                "TOO_MANY_ALIASES",
-                limit=limits.max_aliases,
-                actual=shape.aliases,
-            )
-        if shape.directives > limits.max_directives:
-            return error(
-                f"the query uses {shape.directives} directives; the limit is {limits.max_directives}",
-                "TOO_MANY_DIRECTIVES",
-                limit=limits.max_directives,
-                actual=shape.directives,
-            )
+        for actual, limit, what, code in (
+            (shape.depth, limits.max_depth, "levels deep", "QUERY_TOO_DEEP"),
+            (shape.aliases, limits.max_aliases, "aliases", "TOO_MANY_ALIASES"),
+            (shape.directives, limits.max_directives, "directives", "TOO_MANY_DIRECTIVES"),
+        ):
+            if actual > limit:
+                return error(f"the query has {actual} {what}; the limit is {limit}", code, limit=limit, actual=actual)
         estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
         if estimate > limits.max_cost:
             return error(
