@@ -143,7 +143,8 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         code = served.stop()
     assert code == 0, served.out.read_text()
     log = served.out.read_text()
-    assert LIN not in log and LIN[:14] not in log
+    assert LIN not in log
+    assert LIN[:14] not in log
     assert _postgres_processes(data_dir) == [], "the embedded PostgreSQL was left running"
 
     # A second start on the same data directory reuses the data and the keys.
