@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from hub.audit import AuditRecord, AuditWriter
 from hub.db.database import Database, create_pool
+from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
+from hub.gateway.ws import graphql_ws
 from hub.policy import Principal
 from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules, load_rules
@@ -50,6 +52,8 @@ class HubState:
     audit: AuditSink
     rate_limiter: RateLimiter
     limits: Limits
+    # Wakes subscription streams when the outbox moves (poll-only without a pool).
+    listener: EventListener = field(default_factory=EventListener)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
 
     def policy_for(self, principal: Principal) -> EffectivePolicy:
@@ -81,6 +85,9 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             database = Database(pool=pool)
         writer: AuditWriter | None = None
         checkpoints: asyncio.Task[None] | None = None
+        listener = EventListener(database_url if pool is not None else None)
+        dispatcher = None
+        dispatch_pool = None
         try:
             schema = build_schema()
             rules = load_rules(schema._schema, await core.matter_codes(database))
@@ -101,7 +108,24 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 audit=audit,
                 rate_limiter=RateLimiter(settings.limits),
                 limits=settings.limits,
+                listener=listener,
             )
+            listener.start()
+            if pool is not None:
+                # Webhooks post on their own small pool: a slow receiver must not hold the
+                # connections that answer requests.
+                from hub.events.webhooks import Dispatcher, WebhookConfig
+
+                webhook_config = WebhookConfig.from_env()
+                assert database_url is not None
+                dispatch_pool = await create_pool(
+                    database_url,
+                    min_size=1,
+                    max_size=webhook_config.concurrency,
+                    statement_timeout_ms=settings.statement_timeout_ms,
+                )
+                dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
+                dispatcher.start()
             if pool is not None and writer is not None and settings.audit_checkpoint_seconds:
                 from hub.audit.checkpoint import checkpoint_every, signing_key
 
@@ -111,6 +135,11 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 )
             yield {"hub": state}
         finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
+            if dispatch_pool is not None:
+                await dispatch_pool.close()
+            await listener.stop()
             if checkpoints is not None:
                 checkpoints.cancel()
                 await asyncio.wait([checkpoints])
@@ -122,6 +151,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
     return Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

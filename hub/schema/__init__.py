@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from hub.schema.admin import Mutation
 from hub.schema.core import Organisation, Person
+from hub.schema.events import Subscription
 from hub.schema.query import Query
 
 
@@ -17,6 +18,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Person, Organisation],
         config=StrawberryConfig(auto_camel_case=True),
     )

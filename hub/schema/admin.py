@@ -10,6 +10,7 @@ import strawberry
 
 from hub import agencies
 from hub.schema.context import Info
+from hub.schema.events import WebhookMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.sources.base import Row
 
@@ -111,7 +112,7 @@ class AdminQuery:
 
 
 @strawberry.type(description="Changes to agencies and keys, for the platform operator.")
-class Mutation:
+class Mutation(WebhookMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

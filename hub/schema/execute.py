@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from graphql import (
     OperationDefinitionNode,
     execute,
     parse,
+    subscribe,
     validate,
 )
 from strawberry.execution import optimized_is_awaitable
@@ -149,12 +151,11 @@ class Executor:
         allowed: tuple[str, ...] = ("query", "mutation"),
         purpose: str | None = None,
     ) -> Outcome:
-        prepared = self.prepare(query)
-        if prepared.document is None:
-            return _rejected(list(prepared.errors), prepared.result)
-        shape = self.shape(prepared, operation_name)
-        if isinstance(shape, dict):
-            return _rejected([shape], ERROR)
+        admitted = self._admit(query, variables, operation_name, context, allowed, purpose)
+        if isinstance(admitted, Outcome):
+            return admitted
+        prepared, shape = admitted
+        assert prepared.document is not None
         op_type, op_name = shape.operation_type, shape.operation_name
         fields = tuple(sorted(shape.coordinates))
 
@@ -162,17 +163,6 @@ class Executor:
             outcome = _rejected(errors, result, status)
             outcome.operation_type, outcome.operation_name, outcome.fields = op_type, op_name, fields
             return outcome
-
-        if op_type not in allowed:
-            return refuse(
-                [error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405
-            )
-        limited = self._check_limits(shape, variables, context)
-        if limited is not None:
-            return refuse([limited], LIMITED)
-        denied = _check_policy(shape, context, purpose)
-        if denied:
-            return refuse(denied, DENIED, 403)
 
         result = execute(
             self._graphql,
@@ -202,6 +192,96 @@ class Executor:
             subjects=tuple(sorted(context.returned_subjects)),
             error_codes=tuple(sorted({e["extensions"]["code"] for e in errors})),
         )
+
+    def _admit(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: HubContext,
+        allowed: tuple[str, ...],
+        purpose: str | None,
+    ) -> tuple[Prepared, Shape] | Outcome:
+        """The checks every operation passes before it runs: parse, validate, operation type,
+        limits, policy. The prepared document and its shape, or the refusal."""
+        prepared = self.prepare(query)
+        if prepared.document is None:
+            return _rejected(list(prepared.errors), prepared.result)
+        shape = self.shape(prepared, operation_name)
+        if isinstance(shape, dict):
+            return _rejected([shape], ERROR)
+
+        def refuse(errors: list[dict[str, Any]], result: str, status: int | None = None) -> Outcome:
+            outcome = _rejected(errors, result, status)
+            outcome.operation_type, outcome.operation_name = shape.operation_type, shape.operation_name
+            outcome.fields = tuple(sorted(shape.coordinates))
+            return outcome
+
+        op_type = shape.operation_type
+        if op_type not in allowed:
+            return refuse(
+                [error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405
+            )
+        limited = self._check_limits(shape, variables, context)
+        if limited is not None:
+            return refuse([limited], LIMITED)
+        denied = _check_policy(shape, context, purpose)
+        if denied:
+            return refuse(denied, DENIED, 403)
+        return prepared, shape
+
+    async def subscribe(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: HubContext,
+        purpose: str | None = None,
+        root_value: Any = None,
+    ) -> tuple[Outcome, AsyncGenerator[dict[str, Any], None] | None]:
+        """Start a subscription after the same checks as ``run``: the outcome of the start
+        (for the audit trail; its body holds the errors when refused) and the stream of
+        response bodies, or None when refused."""
+        admitted = self._admit(query, variables, operation_name, context, ("subscription",), purpose)
+        if isinstance(admitted, Outcome):
+            return admitted, None
+        prepared, shape = admitted
+        outcome = Outcome(
+            {},
+            OK,
+            operation_type=shape.operation_type,
+            operation_name=shape.operation_name,
+            fields=tuple(sorted(shape.coordinates)),
+        )
+        started: Any = subscribe(
+            self._graphql,
+            prepared.document,  # type: ignore[arg-type]  # admitted documents are parsed
+            root_value=root_value,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+            executor_class=self.schema.execution_context_class,
+            hide_suggestions=True,
+        )
+        if optimized_is_awaitable(started):
+            started = await started
+        if isinstance(started, ExecutionResult):
+            errors = started.errors or []
+            if all(e.path is None for e in errors):
+                # Nothing started: the variables did not coerce.
+                formatted = [_request_error(e, "BAD_USER_INPUT") for e in errors]
+                refused = _rejected(formatted, ERROR)
+            else:
+                formatted = [_field_error(e) for e in errors]
+                refused = _rejected(formatted, ERROR)
+            refused.operation_type, refused.operation_name, refused.fields = (
+                outcome.operation_type,
+                outcome.operation_name,
+                outcome.fields,
+            )
+            return refused, None
+        stream: AsyncIterator[ExecutionResult] = started
+        return outcome, _bodies(stream)
 
     def _check_limits(self, shape: Shape, variables: dict[str, Any] | None, ctx: HubContext) -> dict[str, Any] | None:
         limits = self.limits
@@ -259,6 +339,21 @@ def _check_policy(shape: Shape, ctx: HubContext, purpose: str | None) -> list[di
             )
         ]
     return []
+
+
+async def _bodies(results: AsyncIterator[ExecutionResult]) -> AsyncGenerator[dict[str, Any], None]:
+    """Each event's result as a response body, unexpected errors masked as in ``run``.
+    Closing it closes the source stream (and the resolver's generator) too."""
+    try:
+        async for result in results:
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = [_field_error(e) for e in result.errors]
+            yield body
+    finally:
+        close = getattr(results, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | dict[str, Any]:

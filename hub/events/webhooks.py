@@ -1,0 +1,372 @@
+"""Webhooks: list changes POSTed to system-docked agencies, signed, in order, at least once.
+
+Registration (``registerWebhook``) stores the agency's endpoint and a signing secret shown
+once. HTTPS is required; plain ``http://`` only to a loopback address (127.0.0.0/8, ::1),
+for development and tests.
+
+Each event is one POST of JSON ``{seq, kind, at, listing, subject}``: the subject's
+resident ID is masked unless the agency's policy shows it in full (USCC likewise), and an
+agency whose policy may not read list changes receives nothing. Headers:
+
+    Hub-Event-Id:   <seq>                 the event number, increasing
+    Hub-Timestamp:  <unix seconds>        when this attempt was signed
+    Hub-Signature:  v1=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>
+
+A receiver recomputes the HMAC over the timestamp, a dot and the raw body bytes with the
+secret (its UTF-8 bytes) and compares in constant time; it rejects timestamps more than
+5 minutes old (replay) and event ids it has already processed (at-least-once delivery
+sends an event again after a lost answer).
+
+Delivery is in order per agency: event n+1 is not sent before n was answered with a 2xx
+or parked. A failed attempt is retried after ``backoff * 2**(attempt-1)`` seconds (1, 2,
+4, 8 s by default); after ``max_attempts`` the event is parked and the next one goes.
+Every attempt is a row in ``events.delivery``. ``redeliverParked(seq)`` queues a parked
+event again; queued redeliveries go before the next new event.
+
+Two hub processes never deliver for one webhook at once: a delivery runs in a transaction
+holding the webhook's row lock (``FOR UPDATE SKIP LOCKED``), and moves its cursor in the
+same transaction. LISTEN/NOTIFY wakes the dispatchers; they also poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import orjson
+
+from hub.db.database import Database
+from hub.db.queries import QUERIES
+from hub.errors import ConfigurationError, HubError, InvalidInput
+from hub.events.listener import EventListener
+from hub.identity import mask_resident_id, mask_uscc
+from hub.policy import Principal
+from hub.policy.rules import EffectivePolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger(__name__)
+
+Q = QUERIES.events
+# The field whose rule decides whether an agency receives list changes at all.
+LIST_CHANGES = "Subscription.listChanges"
+MAX_URL = 2000
+
+
+class WebhookUrlRefused(InvalidInput):
+    code = "WEBHOOK_URL_REFUSED"
+
+
+class NoWebhook(HubError):
+    code = "NO_WEBHOOK"
+
+
+class EventNotParked(InvalidInput):
+    code = "EVENT_NOT_PARKED"
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """How the dispatcher retries: ``HUB_WEBHOOK_BACKOFF_SECONDS``, ``HUB_WEBHOOK_MAX_ATTEMPTS``."""
+
+    backoff_seconds: float = 1.0
+    max_attempts: int = 5
+    timeout_seconds: float = 5.0
+    # Webhooks delivered at once by one process (each holds a connection while posting).
+    concurrency: int = 4
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WebhookConfig:
+        env = os.environ if environ is None else environ
+        try:
+            backoff = float(env.get("HUB_WEBHOOK_BACKOFF_SECONDS") or cls.backoff_seconds)
+            attempts = int(env.get("HUB_WEBHOOK_MAX_ATTEMPTS") or cls.max_attempts)
+        except ValueError:
+            raise ConfigurationError(
+                "HUB_WEBHOOK_BACKOFF_SECONDS and HUB_WEBHOOK_MAX_ATTEMPTS must be numbers"
+            ) from None
+        if backoff <= 0 or attempts < 1:
+            raise ConfigurationError("HUB_WEBHOOK_BACKOFF_SECONDS must be > 0 and HUB_WEBHOOK_MAX_ATTEMPTS >= 1")
+        return cls(backoff_seconds=backoff, max_attempts=attempts)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return float(self.backoff_seconds * 2 ** (attempt - 1))
+
+
+# ---------------------------------------------------------------- registration
+
+
+def check_url(url: str) -> str:
+    """The URL if a webhook may be sent to it; WebhookUrlRefused otherwise."""
+    url = url.strip()
+    if len(url) > MAX_URL:
+        raise WebhookUrlRefused(f"the URL is longer than {MAX_URL} characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  # raises ValueError on a port out of range
+    except ValueError:
+        raise WebhookUrlRefused("the URL cannot be parsed") from None
+    if not host:
+        raise WebhookUrlRefused("the URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise WebhookUrlRefused("credentials in the URL are not accepted; the hub signs every request instead")
+    if parts.scheme == "https":
+        return url
+    if parts.scheme == "http":
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return url
+        raise WebhookUrlRefused(
+            "webhooks need HTTPS; plain http is accepted only to a loopback address (127.0.0.0/8, ::1)"
+        )
+    raise WebhookUrlRefused(f"the URL scheme must be https, not {parts.scheme or 'none'}")
+
+
+@dataclass(frozen=True)
+class Registered:
+    url: str
+    secret: str
+    created_at: datetime
+    # Events after this number are delivered to the new endpoint.
+    after_seq: int
+
+
+async def register(db: Database, agency_id: int, url: str) -> Registered:
+    """Make ``url`` the agency's one active webhook with a new secret; a replaced webhook's
+    cursor carries over, a first one starts at the outbox's head."""
+    url = check_url(url)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    async with db.transaction() as conn:
+        replaced = await conn.fetchrow(Q.deactivate_webhook, agency_id)
+        after = replaced["last_seq"] if replaced is not None else await conn.fetchval(Q.last_seq)
+        row = await conn.fetchrow(Q.insert_webhook, agency_id, url, secret.encode(), after)
+        await conn.execute(Q.wake_dispatchers)
+    assert row is not None
+    return Registered(url=row["url"], secret=secret, created_at=row["created_at"], after_seq=row["last_seq"])
+
+
+async def unregister(db: Database, agency_id: int) -> bool:
+    """Stop the agency's webhook; False if it had none."""
+    async with db.transaction() as conn:
+        return await conn.fetchrow(Q.deactivate_webhook, agency_id) is not None
+
+
+async def request_redelivery(db: Database, agency_id: int, seq: int) -> None:
+    """Queue a parked event for its agency's active webhook."""
+    async with db.transaction() as conn:
+        hook = await conn.fetchrow(Q.active_webhook, agency_id)
+        if hook is None:
+            raise NoWebhook("the agency has no active webhook; register one first")
+        if await conn.fetchval(Q.last_status, hook["id"], seq) != "parked":
+            raise EventNotParked(f"event {seq} is not parked for this agency's webhook", seq=seq)
+        await conn.execute(Q.request_redelivery, hook["id"], seq)
+
+
+# ---------------------------------------------------------------- signing and the body
+
+
+def signature(secret: bytes, timestamp: int, body: bytes) -> str:
+    """The ``Hub-Signature`` header value."""
+    digest = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"v1={digest}"
+
+
+def verify(secret: bytes, timestamp: str, body: bytes, header: str, *, now: float | None = None) -> bool:
+    """What a receiver does: a fresh timestamp (5 minutes) and a matching signature."""
+    if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > 300:
+        return False
+    return hmac.compare_digest(signature(secret, int(timestamp), body), header)
+
+
+def event_body(event: Mapping[str, Any] | asyncpg.Record, policy: EffectivePolicy) -> dict[str, Any]:
+    """The JSON an agency receives for an outbox row, identifiers shown as its policy says."""
+    payload = event["payload"]
+    if isinstance(payload, str):
+        payload = orjson.loads(payload)
+    subject = dict(payload.get("subject") or {})
+    identifier = subject.pop("identifier", None)
+    if subject.get("kind") == "organisation":
+        mode = policy.identifier_mode("uscc")
+        subject["uscc"] = None if mode == "NONE" or identifier is None else (
+            identifier if mode == "FULL" else mask_uscc(identifier)
+        )
+    else:
+        mode = policy.identifier_mode("resident_id")
+        subject["residentId"] = None if mode == "NONE" or identifier is None else (
+            identifier if mode == "FULL" else mask_resident_id(identifier)
+        )
+    at: datetime = event["at"]
+    return {
+        "seq": event["seq"],
+        "kind": event["kind"],
+        "at": at.isoformat(),
+        "listing": payload.get("listing"),
+        "subject": subject,
+    }
+
+
+# ---------------------------------------------------------------- the dispatcher
+
+
+class Dispatcher:
+    """Delivers the outbox to every active webhook; ``start()``, then ``await stop()``."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy_for: Callable[[Principal], EffectivePolicy],
+        listener: EventListener,
+        config: WebhookConfig | None = None,
+    ) -> None:
+        self._db = db
+        self._policy_for = policy_for
+        self._listener = listener
+        self.config = config or WebhookConfig()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(self.config.concurrency)
+
+    def start(self) -> None:
+        import httpx
+
+        if self._task is not None:
+            return
+        self._client = httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait([self._task])
+            self._task = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _run(self) -> None:
+        with self._listener.waiter() as waiter:
+            while True:
+                waiter.clear()
+                try:
+                    pause = await self.run_once()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, HubError) as exc:
+                    log.warning("webhook dispatch failed (%s); retrying", exc)
+                    pause = self._listener.poll_seconds
+                except Exception:
+                    # A dispatcher that died would stop every agency's pushes unnoticed.
+                    log.exception("webhook dispatch failed unexpectedly; retrying")
+                    pause = self._listener.poll_seconds
+                await waiter.wait(pause)
+
+    async def run_once(self) -> float:
+        """Deliver what is due now; the seconds until a deferred retry is due."""
+        hooks = await self._db.fetch(Q.active_webhook_ids)
+        due = [h["id"] for h in hooks if h["wait_s"] <= 0]
+        if any(await asyncio.gather(*(self._drain(hook_id) for hook_id in due))):
+            return 0.0  # a round ended with events left: go on at once
+        # Read again: the drains have just deferred the webhooks whose attempt failed.
+        # An idle webhook (nothing deferred) waits for a notification or the poll.
+        waits = [float(h["wait_s"]) for h in await self._db.fetch(Q.active_webhook_ids) if h["wait_s"] > 0]
+        return min([self._listener.poll_seconds, *waits])
+
+    async def _drain(self, webhook_id: int) -> bool:
+        """Deliver a round of one webhook's events; True if it may have more."""
+        async with self._slots:
+            # A bounded round keeps one agency's backlog from holding a slot for ever.
+            for _ in range(100):
+                if not await self._step(webhook_id):
+                    return False
+            return True
+
+    async def _step(self, webhook_id: int) -> bool:
+        """Send the event at the head of one webhook; True to go on with the next."""
+        async with self._db.transaction() as conn:
+            hook = await conn.fetchrow(Q.claim_webhook, webhook_id)
+            if hook is None:
+                return False  # another process has it, or a retry is not yet due
+            redelivery = await conn.fetchval(Q.next_redelivery, webhook_id)
+            if redelivery is not None:
+                event = await conn.fetchrow(Q.event_by_seq, redelivery)
+            else:
+                rows = await conn.fetch(Q.events_after, hook["last_seq"], 1)
+                event = rows[0] if rows else None
+            if event is None:
+                return False
+            seq = event["seq"]
+
+            async def done() -> None:
+                if redelivery is not None:
+                    await conn.execute(Q.finish_redelivery, webhook_id, seq)
+                else:
+                    await conn.execute(Q.advance_webhook, webhook_id, seq)
+
+            policy = self._policy_for(_principal(hook))
+            if LIST_CHANGES not in policy.allowed:
+                await done()  # nothing this agency may see
+                return True
+            attempt = int(await conn.fetchval(Q.attempts_made, webhook_id, seq)) + 1
+            body = orjson.dumps(event_body(event, policy))
+            http_status, error = await self._post(hook["url"], bytes(hook["secret"]), seq, body)
+            if http_status is not None and 200 <= http_status < 300:
+                await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "delivered", http_status, None)
+                await done()
+                return True
+            if attempt >= self.config.max_attempts:
+                log.warning("webhook %d: event %d parked after %d attempts", webhook_id, seq, attempt)
+                await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "parked", http_status, error)
+                await done()
+                return True
+            await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "failed", http_status, error)
+            await conn.execute(Q.defer_webhook, webhook_id, self.config.delay(attempt))
+            return False
+
+    async def _post(self, url: str, secret: bytes, seq: int, body: bytes) -> tuple[int | None, str | None]:
+        import httpx
+
+        assert self._client is not None, "start() the dispatcher first"
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "joint-sanctions-hub webhooks",
+            "Hub-Event-Id": str(seq),
+            "Hub-Timestamp": str(timestamp),
+            "Hub-Signature": signature(secret, timestamp, body),
+        }
+        try:
+            response = await self._client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:1000]
+        if 200 <= response.status_code < 300:
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}"
+
+
+def _principal(hook: asyncpg.Record) -> Principal:
+    """The agency behind a webhook, as the policy sees it (no key is involved)."""
+    return Principal(
+        agency_id=hook["agency_id"],
+        agency_code=hook["agency_code"],
+        agency_name=hook["agency_name"],
+        kind=hook["agency_kind"],
+        region=hook["agency_region"],
+        key_id=0,
+        role=hook["agency_role"],
+    )

@@ -1,0 +1,171 @@
+"""List changes as they happen: the ``listChanges`` subscription and agencies' webhooks."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Annotated, Any
+
+import orjson
+import strawberry
+
+from hub.errors import InvalidInput
+from hub.events import outbox, webhooks
+from hub.events.listener import EventListener
+from hub.loaders import Loaders
+from hub.schema.context import Info
+from hub.schema.core import Subject, load_subject
+from hub.schema.court import Circumstance, ListKind, RemovalReason
+from hub.sources.base import Row
+
+# Events read from the outbox per statement while catching up.
+BATCH = 100
+
+
+@strawberry.enum(description="What happened to a list entry.")
+class ListChangeKind(Enum):
+    PUBLISHED = strawberry.enum_value("listing.published", description="A court published the entry.")
+    EXTENDED = strawberry.enum_value("listing.extended", description="Its term was extended.")
+    CORRECTED = strawberry.enum_value("listing.corrected", description="A court corrected it (a new version).")
+    REMOVED = strawberry.enum_value("listing.removed", description="It was removed: stop applying it at once.")
+    EXPIRED = strawberry.enum_value("listing.expired", description="Its term ended: stop applying it at once.")
+
+
+@strawberry.type(description="The list entry as it stood right after the change.")
+class ChangedListing:
+    id: strawberry.ID = strawberry.field(description="The hub's internal id of the entry.")
+    version: int = strawberry.field(description="Revision of the entry after the change.")
+    list: ListKind = strawberry.field(description="Which list the entry is on.")
+    circumstance: Circumstance | None = strawberry.field(description="Statutory circumstance; dishonest list only.")
+    published_on: datetime.date = strawberry.field(description="Publication date.")
+    expires_on: datetime.date | None = strawberry.field(description="End of the term; null if open-ended.")
+    removed_on: datetime.date | None = strawberry.field(description="Date of removal; null while listed.")
+    removal_reason: RemovalReason | None = strawberry.field(description="Why it was removed.")
+    case_number: str = strawberry.field(description="The enforcement case number, e.g. (2019)闽0102执1234号.")
+    court_code: str = strawberry.field(description="Code of the executing court as in case numbers, e.g. 闽0102.")
+
+
+@strawberry.type(description="One change to the dishonest or consumption-restriction list, numbered in order.")
+class ListChange:
+    subject_id: strawberry.Private[int]
+    seq: int = strawberry.field(
+        description="The event number: increasing; pass the last one seen as `after` to resume without a gap."
+    )
+    at: datetime.datetime = strawberry.field(description="When the change was committed.")
+    kind: ListChangeKind = strawberry.field(description="What happened.")
+    listing: ChangedListing = strawberry.field(description="The entry after the change.")
+
+    @strawberry.field(description="The listed subject, its identifier shown as the agency's policy says.")
+    async def subject(self, info: Info) -> Subject:
+        subject = await load_subject(info, self.subject_id)
+        assert subject is not None, "a listed subject is never deleted"
+        return subject
+
+
+def _date(value: Any) -> datetime.date | None:
+    return None if value is None else datetime.date.fromisoformat(value)
+
+
+def change_from_row(row: Row) -> ListChange:
+    payload = row["payload"]
+    if isinstance(payload, str):
+        payload = orjson.loads(payload)
+    facts = payload["listing"]
+    published = _date(facts["publishedOn"])
+    assert published is not None
+    return ListChange(
+        subject_id=row["subject_id"],
+        seq=row["seq"],
+        at=row["at"],
+        kind=ListChangeKind(row["kind"]),
+        listing=ChangedListing(
+            id=strawberry.ID(str(facts["id"])),
+            version=facts["version"],
+            list=ListKind(facts["list"]),
+            circumstance=None if facts["circumstance"] is None else Circumstance(facts["circumstance"]),
+            published_on=published,
+            expires_on=_date(facts["expiresOn"]),
+            removed_on=_date(facts["removedOn"]),
+            removal_reason=None if facts["removalReason"] is None else RemovalReason(facts["removalReason"]),
+            case_number=facts["caseNumber"],
+            court_code=facts["courtCode"],
+        ),
+    )
+
+
+@strawberry.type(description="Streams over WebSocket (graphql-transport-ws on /graphql).")
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Every change to the lists, in order: first the events after `after` (replay), then each "
+            "new one as it is committed. Without `after`, only changes from now on. After a "
+            "disconnect, subscribe again with the last `seq` received: nothing is missed or repeated."
+        )
+    )
+    async def list_changes(
+        self,
+        info: Info,
+        after: Annotated[
+            int | None, strawberry.argument(description="Replay the events numbered above this one first.")
+        ] = None,
+    ) -> AsyncGenerator[ListChange, None]:
+        ctx = info.context
+        if after is not None and after < 0:
+            raise InvalidInput("after must be an event number (0 or more)", argument="after")
+        root = info.root_value
+        listener = root if isinstance(root, EventListener) else EventListener()
+        # Registered before the first read, so a change committed meanwhile still wakes us.
+        with listener.waiter() as waiter:
+            last = after if after is not None else await outbox.last_seq(ctx.db)
+            while True:
+                waiter.clear()
+                rows = await outbox.events_after(ctx.db, last, BATCH)
+                for row in rows:
+                    last = row["seq"]
+                    # Each event is its own answer: no loader cache kept across a long stream.
+                    ctx.loaders = Loaders(ctx.db)
+                    yield change_from_row(row)
+                if len(rows) < BATCH:
+                    await waiter.wait()
+
+
+@strawberry.type(description="A webhook just registered: store `secret` now, it is not shown again.")
+class RegisteredWebhook:
+    url: str = strawberry.field(description="The endpoint the hub POSTs list changes to.")
+    secret: str = strawberry.field(
+        description="Signing secret: Hub-Signature is v1=hex(HMAC-SHA256(secret, timestamp + '.' + body))."
+    )
+    created_at: datetime.datetime = strawberry.field(description="When it was registered.")
+    after_seq: int = strawberry.field(description="Events numbered above this one will be delivered.")
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description=(
+            "Have list changes POSTed to this agency's endpoint (HTTPS; plain http only to a loopback "
+            "address). Replaces the agency's previous webhook, keeping its place in the event stream."
+        )
+    )
+    async def register_webhook(
+        self, info: Info, url: Annotated[str, strawberry.argument(description="The endpoint's URL.")]
+    ) -> RegisteredWebhook:
+        registered = await webhooks.register(info.context.db, info.context.principal.agency_id, url)
+        return RegisteredWebhook(
+            url=registered.url,
+            secret=registered.secret,
+            created_at=registered.created_at,
+            after_seq=registered.after_seq,
+        )
+
+    @strawberry.mutation(description="Stop this agency's webhook; false if it had none.")
+    async def unregister_webhook(self, info: Info) -> bool:
+        return await webhooks.unregister(info.context.db, info.context.principal.agency_id)
+
+    @strawberry.mutation(description="Send a parked event (one given up on after its last attempt) again.")
+    async def redeliver_parked(
+        self, info: Info, seq: Annotated[int, strawberry.argument(description="The parked event's number.")]
+    ) -> bool:
+        await webhooks.request_redelivery(info.context.db, info.context.principal.agency_id, seq)
+        return True

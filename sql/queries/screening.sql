@@ -1,0 +1,28 @@
+-- Screening: the facts a batch of identities is decided on, in a constant number of statements.
+-- court.listing_active_on (0005_catalogue.sql) says whether a listing is in force on a day.
+
+-- The catalogue's version token and, when $1 is a hotel code, that hotel: one round trip per call.
+-- name: catalogue_version_and_hotel
+SELECT v.token::text AS token, h.code, h.stars, h.status
+  FROM sanctions.catalogue_version v
+  LEFT JOIN tourism.hotel h ON h.code = $1;
+
+-- name: catalogue_measures
+SELECT m.code, m.name, m.list, m.legal_basis, m.condition::text AS condition, m.reaches,
+       coalesce((SELECT array_agg(mm.matter_code ORDER BY mm.matter_code)
+                   FROM sanctions.measure_matter mm WHERE mm.measure_code = m.code), '{}') AS matters,
+       coalesce((SELECT array_agg(mk.agency_kind ORDER BY mk.agency_kind)
+                   FROM sanctions.measure_agency_kind mk WHERE mk.measure_code = m.code), '{}') AS agency_kinds
+  FROM sanctions.measure m
+ ORDER BY m.code;
+
+-- name: matter_codes
+SELECT code FROM core.matter ORDER BY code;
+
+-- Everything known about a batch: see sanctions.screening_facts (0005_catalogue.sql).
+-- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 name-only flags,
+-- $5 candidate cap, $6 the day (China time).
+-- name: facts
+SELECT source, pos, subject_id, subject_name, role, listing_id, listing_version, list, case_id,
+       case_number, court_code, court_name
+  FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date);

@@ -1,0 +1,122 @@
+"""Two `hub serve` processes on one database: events cross processes through the outbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.events.conftest import Hub, Served, emit_committed, free_port, graphql, open_ws, poll, seed
+
+ROOT = Path(__file__).resolve().parents[2]
+CHANGES = "subscription { listChanges(after: 0) { seq kind listing { id } } }"
+REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { afterSeq } }"
+
+
+class Process:
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / f"hub-{self.port}.log"
+        env = dict(os.environ)
+        env.update(
+            HUB_DATABASE_URL=database_url,
+            HUB_DATA_DIR=str(data_dir),
+            HUB_AUDIT_CHECKPOINT_SECONDS="0",
+            HUB_WEBHOOK_BACKOFF_SECONDS="0.05",
+        )
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def ready(self) -> bool:
+        assert self.proc.poll() is None, self.log.read_text()
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"{self.url}/readyz", timeout=2)).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def processes(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[Process, Process]]:
+    pair = (Process(fresh_database_url, tmp_path), Process(fresh_database_url, tmp_path))
+    try:
+        yield pair
+    finally:
+        for process in pair:
+            process.stop()
+
+
+async def test_an_event_committed_through_one_process_reaches_a_subscriber_of_the_other(
+    fresh_database_url: str, processes: tuple[Process, Process]
+) -> None:
+    keys, subject_id = await seed(fresh_database_url)
+    a, b = processes
+    for process in processes:
+        await poll(process.ready, "a hub process to become ready", 15)
+    hub_a = Hub(a.url, fresh_database_url, keys, subject_id)
+    hub_b = Hub(b.url, fresh_database_url, keys, subject_id)
+    calls: list[int] = []
+
+    async def endpoint(request: Request) -> Response:
+        calls.append(orjson.loads(await request.body())["seq"])
+        return Response(status_code=204)
+
+    async with Served(Starlette(routes=[Route("/hook", endpoint, methods=["POST"])])) as receiver:
+        # Registered through A; both processes run a dispatcher.
+        await graphql(hub_a, keys["land"], REGISTER, {"url": f"http://127.0.0.1:{receiver.port}/hook"})
+        subscriber = await open_ws(hub_b, keys["court"])
+        await subscriber.subscribe("s", CHANGES)
+
+        published = await emit_committed(fresh_database_url, subject_id, "listing.published", listing_id=9)
+        removed = await emit_committed(fresh_database_url, subject_id, "listing.removed", listing_id=9)
+        streamed = await subscriber.next_payloads("s", 2)
+
+        async def both_posted() -> bool:
+            return len(calls) >= 2
+
+        await poll(both_posted, "the webhook deliveries")
+        await subscriber.ws.close()
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        # Both dispatchers were woken by both events; the cursor moves with each delivery
+        # under the webhook's row lock, so once both are recorded no process sends them again.
+        recorded = await conn.fetch("SELECT seq, status FROM events.delivery ORDER BY id")
+        cursor = await conn.fetchval("SELECT last_seq FROM events.webhook WHERE active")
+    finally:
+        await conn.close()
+
+    assert [(p["data"]["listChanges"]["seq"], p["data"]["listChanges"]["kind"]) for p in streamed] == [
+        (published, "PUBLISHED"),
+        (removed, "REMOVED"),
+    ]
+    assert calls == [published, removed]
+    assert [(r["seq"], r["status"]) for r in recorded] == [(published, "delivered"), (removed, "delivered")]
+    assert cursor == removed
