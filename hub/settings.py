@@ -42,6 +42,8 @@ class Settings:
     statement_timeout_ms: int = 5_000
     # Sign the audit chain's head this often while serving (0: never; `hub audit checkpoint`).
     audit_checkpoint_seconds: int = 300
+    # Mark listings whose term has ended as removed this often while serving (0: never).
+    expiry_seconds: int = 300
 
     @property
     def is_development(self) -> bool:
@@ -72,6 +74,7 @@ class Settings:
             limits=limits,
             statement_timeout_ms=_int(env, "HUB_STATEMENT_TIMEOUT_MS", 5_000),
             audit_checkpoint_seconds=_int(env, "HUB_AUDIT_CHECKPOINT_SECONDS", 300, minimum=0),
+            expiry_seconds=_int(env, "HUB_EXPIRY_SECONDS", 300, minimum=0),
             database_url=Secret(url) if url else None,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,

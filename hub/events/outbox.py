@@ -37,9 +37,7 @@ async def emit(
     if not conn.is_in_transaction():
         raise ValueError("emit runs in the transaction of the change it reports")
     await conn.execute(QUERIES.events.lock_outbox)
-    row = await conn.fetchrow(
-        QUERIES.events.insert_event, kind, listing_id, subject_id, orjson.dumps(payload).decode()
-    )
+    row = await conn.fetchrow(QUERIES.events.insert_event, kind, listing_id, subject_id, orjson.dumps(payload).decode())
     assert row is not None
     return int(row["seq"])
 

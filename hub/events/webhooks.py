@@ -205,13 +205,15 @@ def event_body(event: Mapping[str, Any] | asyncpg.Record, policy: EffectivePolic
     identifier = subject.pop("identifier", None)
     if subject.get("kind") == "organisation":
         mode = policy.identifier_mode("uscc")
-        subject["uscc"] = None if mode == "NONE" or identifier is None else (
-            identifier if mode == "FULL" else mask_uscc(identifier)
+        subject["uscc"] = (
+            None if mode == "NONE" or identifier is None else (identifier if mode == "FULL" else mask_uscc(identifier))
         )
     else:
         mode = policy.identifier_mode("resident_id")
-        subject["residentId"] = None if mode == "NONE" or identifier is None else (
-            identifier if mode == "FULL" else mask_resident_id(identifier)
+        subject["residentId"] = (
+            None
+            if mode == "NONE" or identifier is None
+            else (identifier if mode == "FULL" else mask_resident_id(identifier))
         )
     at: datetime = event["at"]
     return {

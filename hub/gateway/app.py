@@ -84,7 +84,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             )
             database = Database(pool=pool)
         writer: AuditWriter | None = None
-        checkpoints: asyncio.Task[None] | None = None
+        background: list[asyncio.Task[None]] = []
         listener = EventListener(database_url if pool is not None else None)
         dispatcher = None
         dispatch_pool = None
@@ -130,8 +130,18 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 from hub.audit.checkpoint import checkpoint_every, signing_key
 
                 key = signing_key(settings.data_dir)
-                checkpoints = asyncio.get_running_loop().create_task(
-                    checkpoint_every(database, key, settings.audit_checkpoint_seconds), name="audit-checkpoints"
+                background.append(
+                    asyncio.get_running_loop().create_task(
+                        checkpoint_every(database, key, settings.audit_checkpoint_seconds), name="audit-checkpoints"
+                    )
+                )
+            if pool is not None and settings.expiry_seconds:
+                from hub.sanctions.listings import expire_every
+
+                background.append(
+                    asyncio.get_running_loop().create_task(
+                        expire_every(database, settings.expiry_seconds), name="listing-expiry"
+                    )
                 )
             yield {"hub": state}
         finally:
@@ -140,9 +150,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             if dispatch_pool is not None:
                 await dispatch_pool.close()
             await listener.stop()
-            if checkpoints is not None:
-                checkpoints.cancel()
-                await asyncio.wait([checkpoints])
+            for task in background:
+                task.cancel()
+            if background:
+                await asyncio.wait(background)
             if writer is not None:
                 await writer.stop()
             if pool is not None:

@@ -189,6 +189,8 @@ async def graphql_endpoint(request: Request) -> Response:
         cursor_key=state.cursor_key,
         max_page_size=state.settings.max_page_size,
         default_page_size=state.settings.default_page_size,
+        purpose=purpose,
+        operator=trail.operator,
     )
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")

@@ -300,4 +300,3 @@ class _Session:
 
 def _hub_error(code: str, message: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
-

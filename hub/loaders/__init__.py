@@ -9,6 +9,7 @@ from hub.loaders.court import (
     CaseByNumberLoader,
     CasesBySubjectLoader,
     CourtByCodeLoader,
+    InterceptionsByCaseLoader,
     ListingsByCaseLoader,
     ListingsBySubjectLoader,
     SubjectIdsByCaseLoader,
@@ -53,3 +54,4 @@ class Loaders:
         self.directorships_by_person = DirectorshipsByPersonLoader(db)
         self.directorships_by_company = DirectorshipsByCompanyLoader(db)
         self.hotel_by_code = HotelByCodeLoader(db)
+        self.interceptions_by_case = InterceptionsByCaseLoader(db)

@@ -1,6 +1,7 @@
 """Court loaders: courts, cases, parties, listings."""
 
 from hub.loaders.base import PageByParentLoader, RowByKeyLoader, RowsByKeyLoader
+from hub.sanctions.interceptions import interceptions_by_cases
 from hub.sources import court
 
 
@@ -30,3 +31,7 @@ class ListingsBySubjectLoader(PageByParentLoader):
 
 class ListingsByCaseLoader(RowsByKeyLoader[int]):
     fetch = staticmethod(court.listings_by_cases)
+
+
+class InterceptionsByCaseLoader(RowsByKeyLoader[int]):
+    fetch = staticmethod(interceptions_by_cases)

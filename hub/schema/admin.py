@@ -12,6 +12,7 @@ from hub import agencies
 from hub.schema.context import Info
 from hub.schema.events import WebhookMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
+from hub.schema.sanctions import SanctionsMutation
 from hub.sources.base import Row
 
 
@@ -111,8 +112,12 @@ class AdminQuery:
         return None if row is None else agency_from_row(row)
 
 
-@strawberry.type(description="Changes to agencies and keys, for the platform operator.")
-class Mutation(WebhookMutation):
+@strawberry.type(
+    description=(
+        "Changes: screening and feedback, the list's lifecycle, hotels, webhooks; agencies and keys for the operator."
+    )
+)
+class Mutation(SanctionsMutation, WebhookMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -20,6 +20,9 @@ class HubContext:
     cursor_key: bytes
     max_page_size: int = 100
     default_page_size: int = 20
+    # Hub-Purpose and Hub-Operator as sent (the operator is recorded, never trusted).
+    purpose: str | None = None
+    operator: str | None = None
     loaders: Loaders = field(init=False)
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).

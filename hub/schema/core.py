@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from hub.errors import InvalidInput
 from hub.identity import mask_resident_id, mask_uscc
 from hub.identity.regions import region_name
 from hub.loaders.base import PageKey
@@ -88,6 +89,10 @@ class Subject:
     ) -> Connection[ListingT]:
         from hub.schema.court import listing_from_row
 
+        if include_removed and not sees_removed(info):
+            raise InvalidInput(
+                "removed entries are kept for courts and the platform operator only", argument="includeRemoved"
+            )
         scope = f"Subject.listings:{int(include_removed)}"
         args = page_args(info.context, scope, first, after, include_removed)
         page = await info.context.loaders.listings_by_subject.load(PageKey(self.db_id, args))
@@ -217,6 +222,11 @@ class Organisation(Subject):
         args = page_args(info.context, "Organisation.shareholders", first, after)
         page = await info.context.loaders.shareholdings_by_company.load(PageKey(self.db_id, args))
         return page_connection(info.context, "Organisation.shareholders", page, shareholding_from_row)
+
+
+def sees_removed(info: Info) -> bool:
+    """Removed list entries stay in history for courts and the operator, for no one else."""
+    return info.context.principal.kind in ("court", "platform")
 
 
 def to_subject(info: Info, row: Row) -> Subject:

@@ -16,8 +16,10 @@ from hub.sources.base import Row
 
 if TYPE_CHECKING:
     from hub.schema.core import Subject
+    from hub.schema.sanctions import Interception
 
 SubjectT = Annotated["Subject", strawberry.lazy("hub.schema.core")]
+InterceptionT = Annotated["Interception", strawberry.lazy("hub.schema.sanctions")]
 
 
 @strawberry.enum(description="The level of a people's court.")
@@ -117,10 +119,22 @@ class EnforcementCase:
             info.context, "EnforcementCase.subjects", page, lambda r: to_subject(info, by_id[r["id"]])
         )
 
-    @strawberry.field(description="List entries published for this case, including removed ones.")
+    @strawberry.field(
+        description="List entries published for this case; removed ones only for courts and the operator."
+    )
     async def listings(self, info: Info) -> list[Listing]:
+        from hub.schema.core import sees_removed
+
         rows = await info.context.loaders.listings_by_case.load(self.db_id)
-        return [listing_from_row(r) for r in rows]
+        history = sees_removed(info)
+        return [listing_from_row(r) for r in rows if history or r["removed_on"] is None]
+
+    @strawberry.field(description="Every interception this case caused, with what the agencies reported.")
+    async def interceptions(self, info: Info) -> list[InterceptionT]:
+        from hub.schema.sanctions import interception_from_row
+
+        rows = await info.context.loaders.interceptions_by_case.load(self.db_id)
+        return [interception_from_row(r) for r in rows]
 
 
 @strawberry.type(description="An entry of a subject on the dishonest or consumption-restriction list.")

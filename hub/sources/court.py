@@ -47,3 +47,7 @@ async def listings_by_subjects(
 
 async def listings_by_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:
     return await fetch_grouped(db, Q.listings_by_cases, case_ids)
+
+
+async def listing_by_id(db: Database, listing_id: int) -> Row | None:
+    return await db.fetchrow(Q.listing_by_id, listing_id)

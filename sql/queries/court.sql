@@ -72,3 +72,9 @@ INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on
                            extended_months, removed_on, removal_reason)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id;
+
+-- name: listing_by_id
+SELECT id, subject_id, case_id, list, circumstance, published_on, term_months, extended_months,
+       removed_on, removal_reason, version
+  FROM court.listing
+ WHERE id = $1;

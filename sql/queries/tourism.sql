@@ -17,3 +17,19 @@ SELECT id, code, name, region, address, stars, rated_on, status
 INSERT INTO tourism.hotel (code, name, region, address, stars, rated_on, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (code) DO NOTHING;
+
+-- name: add_hotel
+INSERT INTO tourism.hotel (code, name, region, address, stars, rated_on, status)
+VALUES ($1, $2, $3, $4, $5, $6, 'open')
+ON CONFLICT (code) DO NOTHING
+RETURNING id, code, name, region, address, stars, rated_on, status;
+
+-- name: rate_hotel
+UPDATE tourism.hotel SET stars = $2, rated_on = $3
+ WHERE code = $1
+RETURNING id, code, name, region, address, stars, rated_on, status;
+
+-- name: close_hotel
+UPDATE tourism.hotel SET status = 'closed'
+ WHERE code = $1
+RETURNING id, code, name, region, address, stars, rated_on, status;

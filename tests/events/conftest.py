@@ -108,22 +108,37 @@ async def seed(database_url: str) -> tuple[dict[str, str], int]:
 def payload(listing_id: int, subject_id: int, version: int = 1, removed: bool = False) -> dict[str, Any]:
     return listing_payload(
         {
-            "id": listing_id, "version": version, "list": "dishonest", "circumstance": "evades_enforcement",
-            "published_on": date(2024, 3, 1), "term_months": 24, "extended_months": 0,
-            "removed_on": date(2025, 1, 2) if removed else None, "removal_reason": "paid" if removed else None,
-            "case_number": "(2024)闽0102执77号", "court_code": "闽0102", "subject_id": subject_id,
-            "subject_kind": "person", "subject_name": "林文斌", "subject_identifier": PERSON_ID,
+            "id": listing_id,
+            "version": version,
+            "list": "dishonest",
+            "circumstance": "evades_enforcement",
+            "published_on": date(2024, 3, 1),
+            "term_months": 24,
+            "extended_months": 0,
+            "removed_on": date(2025, 1, 2) if removed else None,
+            "removal_reason": "paid" if removed else None,
+            "case_number": "(2024)闽0102执77号",
+            "court_code": "闽0102",
+            "subject_id": subject_id,
+            "subject_kind": "person",
+            "subject_name": "林文斌",
+            "subject_identifier": PERSON_ID,
         }
     )
 
 
-async def emit_committed(database_url: str, subject_id: int, kind: str = "listing.published", listing_id: int = 1) -> int:
+async def emit_committed(
+    database_url: str, subject_id: int, kind: str = "listing.published", listing_id: int = 1
+) -> int:
     """An event committed by a connection of its own, as a lifecycle mutation would."""
     conn = await asyncpg.connect(database_url)
     try:
         async with conn.transaction():
             return await emit(
-                conn, kind, listing_id=listing_id, subject_id=subject_id,
+                conn,
+                kind,
+                listing_id=listing_id,
+                subject_id=subject_id,
                 payload=payload(listing_id, subject_id, removed=kind == "listing.removed"),
             )
     finally:

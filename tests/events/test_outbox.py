@@ -47,10 +47,20 @@ async def test_emit_refuses_an_unknown_kind(conn: asyncpg.Connection) -> None:
 
 def test_listing_payload_computes_the_end_of_term() -> None:
     row = {
-        "id": 7, "version": 2, "list": "dishonest", "circumstance": "evades_enforcement",
-        "published_on": date(2020, 8, 31), "term_months": 24, "extended_months": 6,
-        "removed_on": None, "removal_reason": None, "case_number": "(2019)闽0102执1号",
-        "court_code": "闽0102", "subject_id": 3, "subject_kind": "person", "subject_name": "张三",
+        "id": 7,
+        "version": 2,
+        "list": "dishonest",
+        "circumstance": "evades_enforcement",
+        "published_on": date(2020, 8, 31),
+        "term_months": 24,
+        "extended_months": 6,
+        "removed_on": None,
+        "removal_reason": None,
+        "case_number": "(2019)闽0102执1号",
+        "court_code": "闽0102",
+        "subject_id": 3,
+        "subject_kind": "person",
+        "subject_name": "张三",
         "subject_identifier": "110101199003074514",
     }
 

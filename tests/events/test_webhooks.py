@@ -73,8 +73,14 @@ def test_webhook_urls_need_https_except_to_loopback() -> None:
     assert check_url("http://127.0.0.1:8080/hook") == "http://127.0.0.1:8080/hook"
     assert check_url("http://127.8.9.1/hook") == "http://127.8.9.1/hook"
     assert check_url("http://[::1]:9000/hook") == "http://[::1]:9000/hook"
-    for refused in ("http://bank.example/hook", "http://localhost/hook", "ftp://127.0.0.1/x",
-                    "https://user:pw@bank.example/", "http://10.0.0.1/hook", "https:///nohost"):
+    for refused in (
+        "http://bank.example/hook",
+        "http://localhost/hook",
+        "ftp://127.0.0.1/x",
+        "https://user:pw@bank.example/",
+        "http://10.0.0.1/hook",
+        "https:///nohost",
+    ):
         with pytest.raises(WebhookUrlRefused):
             check_url(refused)
 
@@ -115,7 +121,10 @@ async def test_events_are_retried_with_backoff_and_delivered_in_order(hub: Hub, 
     assert gaps[0] >= 0.04  # 0.05 s
     assert gaps[1] >= 0.09  # then 0.1 s
     assert await deliveries(hub) == [
-        (first, 1, "failed"), (first, 2, "failed"), (first, 3, "delivered"), (second, 1, "delivered")
+        (first, 1, "failed"),
+        (first, 2, "failed"),
+        (first, 3, "delivered"),
+        (second, 1, "delivered"),
     ]
     secret = registered["secret"].encode()
     for call in receiver.calls:
@@ -153,8 +162,11 @@ async def test_an_event_is_parked_after_its_last_attempt_and_redelivered_on_requ
     assert requested["data"]["redeliverParked"] is True
     assert [c.seq for c in receiver.calls] == [parked, parked, parked, following, parked]
     assert await deliveries(hub) == [
-        (parked, 1, "failed"), (parked, 2, "failed"), (parked, 3, "parked"),
-        (following, 1, "delivered"), (parked, 1, "delivered"),
+        (parked, 1, "failed"),
+        (parked, 2, "failed"),
+        (parked, 3, "parked"),
+        (following, 1, "delivered"),
+        (parked, 1, "delivered"),
     ]
     # The court sees the full resident ID.
     assert orjson.loads(receiver.calls[-1].body)["subject"]["residentId"] == PERSON_ID

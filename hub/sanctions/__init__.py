@@ -1,0 +1,1 @@
+"""Acting on the list: its lifecycle (courts), interceptions and sanction feedback (agencies)."""

@@ -1,0 +1,166 @@
+"""Interception records, sanction feedback and the statistics built on them.
+
+Every BLOCK and REVIEW is kept as an immutable interception; every screened identity counts
+as a comparison. An agency reports what it did with an idempotency key: the same key and
+body give the same result, the same key with another body is a conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+
+from hub.db.database import Database
+from hub.db.queries import QUERIES
+from hub.errors import HubError, InvalidInput
+from hub.policy import Principal
+from hub.screening import Outcome, ScreeningContext
+
+Q = QUERIES.sanctions
+
+OUTCOMES = ("sanction_applied", "overridden", "not_applicable", "paid_on_the_spot", "settled_on_the_spot")
+
+
+class IdempotencyConflict(HubError):
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+class InterceptionNotFound(HubError):
+    code = "NOT_FOUND"
+
+
+def _measures(outcome: Outcome) -> str:
+    return json.dumps(
+        [
+            {
+                "measure": m.measure_code,
+                "listing": m.listing_id,
+                "version": m.listing_version,
+                "case": m.case_id,
+                "reach": m.reach,
+                "via": m.via_subject_id,
+            }
+            for m in outcome.measures
+        ]
+    )
+
+
+def _array(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of plain tokens (ids, codes)."""
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+async def record(
+    db: Database,
+    principal: Principal,
+    operator: str | None,
+    context: ScreeningContext,
+    outcomes: Sequence[Outcome],
+    screened: int,
+) -> dict[int, int]:
+    """Store the BLOCK and REVIEW outcomes and count the comparisons, in one transaction.
+
+    Returns the interception id for each recorded outcome's index.
+    """
+    kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
+    context_json = json.dumps({"hotel_code": context.hotel_code} if context.hotel_code else {})
+    async with db.transaction() as conn:
+        ids: list[int] = []
+        if kept:
+            rows = await conn.fetch(
+                Q.insert_interceptions,
+                principal.agency_id,
+                operator,
+                context.matter,
+                context_json,
+                principal.region,
+                [o.subject_id for o in kept],
+                [_array(o.candidates) for o in kept],
+                [o.decision for o in kept],
+                [_array(o.reasons) for o in kept],
+                [_measures(o) for o in kept],
+                [_array(sorted({m.listing_id for m in o.measures})) for o in kept],
+                [_array(sorted({m.case_id for m in o.measures})) for o in kept],
+            )
+            ids = [r["id"] for r in rows]
+        if screened:
+            await conn.execute(Q.count_comparisons, principal.agency_id, context.matter, principal.region, screened)
+    return {o.index: i for o, i in zip(kept, ids, strict=True)}
+
+
+async def report(
+    db: Database,
+    principal: Principal,
+    operator: str | None,
+    *,
+    interception_id: int,
+    outcome: str,
+    reason: str | None,
+    business_reference: str | None,
+    occurred_at: dt.datetime,
+    idempotency_key: str,
+) -> asyncpg.Record:
+    """Record what the agency did about one of its interceptions (idempotent by key)."""
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", argument="outcome")
+    if outcome == "overridden" and not (reason or "").strip():
+        raise InvalidInput("an override needs a reason", argument="reason")
+    if not 8 <= len(idempotency_key) <= 200:
+        raise InvalidInput("idempotencyKey must have 8 to 200 characters", argument="idempotencyKey")
+    if occurred_at.tzinfo is None:
+        raise InvalidInput("occurredAt needs a time zone", argument="occurredAt")
+    body = orjson.dumps(
+        [interception_id, outcome, reason, business_reference, occurred_at.astimezone(dt.UTC).isoformat()]
+    )
+    request_hash = hashlib.sha256(body).digest()
+    async with db.transaction() as conn:
+        interception = await conn.fetchrow(Q.interception_by_id, interception_id)
+        if interception is None or interception["agency_id"] != principal.agency_id:
+            # Another agency's interception is as good as absent.
+            raise InterceptionNotFound(f"no interception {interception_id} of this agency")
+        row = await conn.fetchrow(
+            Q.insert_feedback,
+            interception_id,
+            principal.agency_id,
+            operator,
+            outcome,
+            reason,
+            business_reference,
+            occurred_at,
+            idempotency_key,
+            request_hash,
+        )
+        if row is None:
+            row = await conn.fetchrow(Q.feedback_by_key, principal.agency_id, idempotency_key)
+            assert row is not None
+            if bytes(row["request_hash"]) != request_hash:
+                raise IdempotencyConflict(
+                    "this idempotency key was used for a different report; use a new key for a new report"
+                )
+        return row
+
+
+async def statistics(db: Database, since: dt.date, until: dt.date, agency_id: int | None) -> list[asyncpg.Record]:
+    if until <= since:
+        raise InvalidInput("until must be after since", argument="until")
+    if (until - since).days > 366:
+        raise InvalidInput("ask for at most 366 days at once", argument="until")
+    return await db.fetch(Q.statistics, since, until, agency_id)
+
+
+async def interceptions_by_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[asyncpg.Record]]:
+    from hub.sources.base import group_by
+
+    return group_by(await db.fetch(Q.interceptions_by_cases, list(case_ids)))
+
+
+async def feedback_by_interceptions(db: Database, ids: Sequence[int]) -> dict[int, list[asyncpg.Record]]:
+    from hub.sources.base import group_by
+
+    return group_by(await db.fetch(Q.feedback_by_interceptions, list(ids)))

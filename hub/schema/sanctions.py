@@ -1,0 +1,494 @@
+"""Screening and interception, sanction feedback, the list's lifecycle, the hotel list."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from hub.errors import InvalidInput
+from hub.sanctions import interceptions, listings
+from hub.schema.context import Info
+from hub.schema.court import Court, CourtLevel, Listing, case_from_row, listing_from_row
+from hub.schema.tourism import Hotel, hotel_from_row
+from hub.screening import MAX_BATCH, Identity, MeasureHit, Outcome, ScreeningContext, screen
+from hub.sources import court, tourism
+
+if TYPE_CHECKING:
+    from hub.schema.core import Subject
+    from hub.schema.court import EnforcementCase
+
+SubjectT = Annotated["Subject", strawberry.lazy("hub.schema.core")]
+CaseT = Annotated["EnforcementCase", strawberry.lazy("hub.schema.court")]
+
+_HOTEL_CODE = re.compile(r"^[A-Z0-9-]{4,32}$")
+
+
+def arg(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+@strawberry.enum(description="What the agency must do with the transaction.")
+class Decision(Enum):
+    BLOCK = strawberry.enum_value("BLOCK", description="Refuse: a measure forbids this matter to this subject.")
+    REVIEW = strawberry.enum_value(
+        "REVIEW", description="Check by hand: a name or identifier matches a listed subject only in part."
+    )
+    ALLOW = strawberry.enum_value("ALLOW", description="Proceed: no active listing forbids it.")
+    INVALID = strawberry.enum_value("INVALID", description="The identity could not be screened; see error.")
+
+
+@strawberry.input(description="One person or organisation to screen.")
+class IdentityInput:
+    name: str = strawberry.field(description="Name as given by the customer.")
+    resident_id: str | None = strawberry.field(default=None, description="Resident ID (persons).")
+    uscc: str | None = strawberry.field(default=None, description="Unified social credit code (organisations).")
+    birth_date: datetime.date | None = strawberry.field(
+        default=None, description="Birth date, when no resident ID is at hand."
+    )
+
+
+@strawberry.type(description="Why an identity could not be screened.")
+class ScreeningError:
+    code: str = strawberry.field(description="Stable code, e.g. INVALID_IDENTIFIER.")
+    message: str = strawberry.field(description="What is wrong, with the position where it applies.")
+    position: int | None = strawberry.field(description="1-based character position in the identifier.")
+
+
+@strawberry.type(description="A measure that applies, the listing and case behind it, and how to lift it.")
+class AppliedMeasure:
+    hit: strawberry.Private[MeasureHit]
+    code: str = strawberry.field(description="Measure code in the catalogue.")
+    name: str = strawberry.field(description="The measure, e.g. 限制在星级以上宾馆酒店消费.")
+    legal_basis: str = strawberry.field(description="Document and article the measure rests on.")
+    reach: str = strawberry.field(
+        description="self, or the role through which a listed organisation's measure reaches this person."
+    )
+
+    @strawberry.field(description="The list entry that causes it.")
+    async def listing(self, info: Info) -> Listing:
+        rows = await info.context.loaders.listings_by_case.load(self.hit.case_id)
+        row = next(r for r in rows if r["id"] == self.hit.listing_id)
+        return listing_from_row(row)
+
+    @strawberry.field(description="The enforcement case behind the listing.")
+    async def case(self, info: Info) -> CaseT:
+        row = await info.context.loaders.case_by_id.load(self.hit.case_id)
+        assert row is not None
+        return case_from_row(row)
+
+    @strawberry.field(description="The executing court, where the debtor can pay or settle.")
+    async def court(self, info: Info) -> Court:
+        row = await info.context.loaders.court_by_code.load(self.hit.court_code)
+        assert row is not None
+        return Court(code=row["code"], name=row["name"], level=CourtLevel(row["level"]), region_code=row["region"])
+
+    @strawberry.field(description="What the subject can do to lift the restriction, in Chinese.")
+    def how_to_resolve(self) -> str:
+        return f"请联系{self.hit.court_name}，就{self.hit.case_number}履行义务或达成和解后申请解除。"
+
+
+@strawberry.type(description="The decision for one screened identity.")
+class ScreeningDecision:
+    outcome: strawberry.Private[Outcome]
+    index: int = strawberry.field(description="Position of the identity in the request, from 0.")
+    decision: Decision = strawberry.field(description="BLOCK, REVIEW, ALLOW or INVALID.")
+    reasons: list[str] = strawberry.field(description="Stable reason codes, e.g. LISTED, NAME_DIFFERS.")
+    interception_id: strawberry.ID | None = strawberry.field(
+        description="The stored interception (BLOCK and REVIEW); report the sanction against it."
+    )
+    measures: list[AppliedMeasure] = strawberry.field(description="Every applicable measure (BLOCK).")
+    error: ScreeningError | None = strawberry.field(description="Why the identity could not be screened.")
+
+    @strawberry.field(description="The listed subject matched by identifier; null if none.")
+    async def subject(self, info: Info) -> SubjectT | None:
+        from hub.schema.core import load_subject
+
+        return None if self.outcome.subject_id is None else await load_subject(info, self.outcome.subject_id)
+
+    @strawberry.field(description="Listed subjects behind a REVIEW (same name and birth date, or name only).")
+    async def candidates(self, info: Info) -> list[SubjectT]:
+        from hub.schema.core import load_subject
+
+        found = [await load_subject(info, i) for i in self.outcome.candidates]
+        return [s for s in found if s is not None]
+
+
+@strawberry.type(description="The decisions for a screened batch, in request order.")
+class ScreeningResult:
+    matter: str = strawberry.field(description="The matter screened for.")
+    decisions: list[ScreeningDecision] = strawberry.field(description="One decision per identity.")
+
+
+@strawberry.enum(description="What the agency did about an interception.")
+class SanctionOutcome(Enum):
+    SANCTION_APPLIED = strawberry.enum_value("sanction_applied", description="The transaction was refused.")
+    OVERRIDDEN = strawberry.enum_value("overridden", description="Allowed after all; a reason is required.")
+    NOT_APPLICABLE = strawberry.enum_value("not_applicable", description="Not this person, or not this matter.")
+    PAID_ON_THE_SPOT = strawberry.enum_value(
+        "paid_on_the_spot", description="The debtor paid the court there and then."
+    )
+    SETTLED_ON_THE_SPOT = strawberry.enum_value(
+        "settled_on_the_spot", description="The debtor settled with the creditor."
+    )
+
+
+@strawberry.input(description="A report of what was done about an interception.")
+class SanctionReportInput:
+    interception_id: strawberry.ID = strawberry.field(description="The interception reported on.")
+    outcome: SanctionOutcome = strawberry.field(description="What was done.")
+    reason: str | None = strawberry.field(default=None, description="Why; required for OVERRIDDEN.")
+    business_reference: str | None = strawberry.field(
+        default=None, description="The agency's own reference for the business matter."
+    )
+    occurred_at: datetime.datetime = strawberry.field(description="When it happened (with time zone).")
+    idempotency_key: str = strawberry.field(
+        description="8 to 200 characters, unique per report: resending the same report returns the same result."
+    )
+
+
+@strawberry.type(description="What an agency reported about an interception.")
+class SanctionFeedback:
+    id: strawberry.ID = strawberry.field(description="The report's id.")
+    outcome: SanctionOutcome = strawberry.field(description="What was done.")
+    reason: str | None = strawberry.field(description="Why, for an override.")
+    business_reference: str | None = strawberry.field(description="The agency's reference.")
+    occurred_at: datetime.datetime = strawberry.field(description="When it happened.")
+    recorded_at: datetime.datetime = strawberry.field(description="When the hub recorded it.")
+    operator: str | None = strawberry.field(description="Who reported it (Hub-Operator).")
+
+
+def feedback_from_row(row: Any) -> SanctionFeedback:
+    return SanctionFeedback(
+        id=strawberry.ID(str(row["id"])),
+        outcome=SanctionOutcome(row["outcome"]),
+        reason=row["reason"],
+        business_reference=row["business_reference"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        operator=row["operator"],
+    )
+
+
+@strawberry.type(description="A stored BLOCK or REVIEW decision and what was done about it.")
+class Interception:
+    row: strawberry.Private[Any]
+    id: strawberry.ID = strawberry.field(description="The interception's id.")
+    at: datetime.datetime = strawberry.field(description="When the decision was made.")
+    matter: str = strawberry.field(description="The matter screened for.")
+    decision: Decision = strawberry.field(description="BLOCK or REVIEW.")
+    reasons: list[str] = strawberry.field(description="Reason codes.")
+    operator: str | None = strawberry.field(description="The end user at the agency.")
+
+    @strawberry.field(description="The intercepted subject; null when only candidates matched.")
+    async def subject(self, info: Info) -> SubjectT | None:
+        from hub.schema.core import load_subject
+
+        subject_id = self.row["subject_id"]
+        return None if subject_id is None else await load_subject(info, subject_id)
+
+    @strawberry.field(description="Reports of what the agency did.")
+    async def feedback(self, info: Info) -> list[SanctionFeedback]:
+        rows = await interceptions.feedback_by_interceptions(info.context.db, [self.row["id"]])
+        return [feedback_from_row(r) for r in rows.get(self.row["id"], [])]
+
+
+def interception_from_row(row: Any) -> Interception:
+    return Interception(
+        row=row,
+        id=strawberry.ID(str(row["id"])),
+        at=row["at"],
+        matter=row["matter"],
+        decision=Decision(row["decision"]),
+        reasons=list(row["reasons"]),
+        operator=row["operator"],
+    )
+
+
+@strawberry.type(description="Joint-punishment figures for one day, agency, matter and region.")
+class SanctionDay:
+    day: datetime.date = strawberry.field(description="Local date (China Standard Time).")
+    agency_code: str = strawberry.field(description="The screening agency.")
+    matter: str = strawberry.field(description="The matter.")
+    region_code: str = strawberry.field(description="The agency's division code.")
+    comparisons: int = strawberry.field(description="Identities screened.")
+    interceptions: int = strawberry.field(description="BLOCK and REVIEW decisions.")
+    blocks: int = strawberry.field(description="BLOCK decisions.")
+    reviews: int = strawberry.field(description="REVIEW decisions.")
+    sanctions: int = strawberry.field(description="Interceptions reported as sanctioned, paid or settled.")
+    debtors_paid: int = strawberry.field(description="Intercepted debtors who then paid or settled.")
+
+
+@strawberry.enum(description="Why a listing is removed.")
+class RemovalReasonInput(Enum):
+    PAID = strawberry.enum_value("paid", description="The obligation was performed.")
+    SETTLED = strawberry.enum_value("settled", description="A settlement agreement was performed.")
+    CREDIT_REPAIR = strawberry.enum_value("credit_repair", description="Credit repair was granted.")
+    TERM_EXPIRED = strawberry.enum_value("term_expired", description="The term ended.")
+    PUBLISHED_IN_ERROR = strawberry.enum_value("published_in_error", description="It should never have been published.")
+    OTHER = strawberry.enum_value("other", description="Another reason; say which in note.")
+
+
+async def _listing(info: Info, listing_id: int) -> Listing:
+    row = await court.listing_by_id(info.context.db, listing_id)
+    assert row is not None
+    return listing_from_row(row)
+
+
+def _id(raw: str, argument: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(f"{argument} must be an id issued by the hub", argument=argument)
+    return int(raw)
+
+
+@strawberry.type(description="Screening, sanction feedback, the list's lifecycle and the hotel list.")
+class SanctionsMutation:
+    @strawberry.mutation(
+        description=(
+            "Screen up to 1,000 identities for a matter (declare the same matter in Hub-Purpose). "
+            "BLOCK and REVIEW decisions are stored as interceptions; every identity counts as a comparison."
+        )
+    )
+    async def screen(
+        self,
+        info: Info,
+        matter: Annotated[str, arg("Matter code, e.g. HOTEL_CHECK_IN or REAL_ESTATE_REGISTRATION.")],
+        identities: Annotated[list[IdentityInput], arg("The identities, at most 1,000.")],
+        hotel_code: Annotated[str | None, arg("The hotel, for HOTEL_CHECK_IN.")] = None,
+    ) -> ScreeningResult:
+        ctx = info.context
+        if ctx.purpose != matter:
+            raise InvalidInput("declare the matter you screen for in Hub-Purpose", argument="matter")
+        if len(identities) > MAX_BATCH:
+            raise InvalidInput(
+                f"at most {MAX_BATCH} identities per request, got {len(identities)}", argument="identities"
+            )
+        context = ScreeningContext(
+            matter=matter,
+            agency_kind=ctx.principal.kind,
+            hotel_code=None if hotel_code is None else hotel_code.strip().upper(),
+            at=datetime.datetime.now(datetime.UTC),
+        )
+        batch = [
+            Identity(name=i.name, resident_id=i.resident_id, uscc=i.uscc, birth_date=i.birth_date) for i in identities
+        ]
+        outcomes = await screen(ctx.db, batch, context)
+        ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes, len(batch))
+        decisions = []
+        for outcome in outcomes:
+            error = None
+            if outcome.error is not None:
+                error = ScreeningError(
+                    code=outcome.error.code, message=outcome.error.message, position=outcome.error.position
+                )
+            interception = ids.get(outcome.index)
+            decisions.append(
+                ScreeningDecision(
+                    outcome=outcome,
+                    index=outcome.index,
+                    decision=Decision(outcome.decision),
+                    reasons=list(outcome.reasons),
+                    interception_id=None if interception is None else strawberry.ID(str(interception)),
+                    measures=[
+                        AppliedMeasure(
+                            hit=m, code=m.measure_code, name=m.measure_name, legal_basis=m.legal_basis, reach=m.reach
+                        )
+                        for m in outcome.measures
+                    ],
+                    error=error,
+                )
+            )
+        return ScreeningResult(matter=matter, decisions=decisions)
+
+    @strawberry.mutation(description="Report what was done about one of this agency's interceptions (idempotent).")
+    async def report_sanction(
+        self, info: Info, input: Annotated[SanctionReportInput, arg("The report.")]
+    ) -> SanctionFeedback:
+        ctx = info.context
+        row = await interceptions.report(
+            ctx.db,
+            ctx.principal,
+            ctx.operator,
+            interception_id=_id(str(input.interception_id), "interceptionId"),
+            outcome=str(input.outcome.value),
+            reason=input.reason,
+            business_reference=input.business_reference,
+            occurred_at=input.occurred_at,
+            idempotency_key=input.idempotency_key,
+        )
+        return feedback_from_row(row)
+
+    @strawberry.mutation(description="Publish a listing for a debtor of a case (courts). Term: 24 months by default.")
+    async def publish_listing(
+        self,
+        info: Info,
+        case_number: Annotated[str, arg("The enforcement case, e.g. (2019)闽0102执1234号.")],
+        subject_id: Annotated[strawberry.ID, arg("The debtor's internal id (a party to the case).")],
+        list: Annotated[str, arg("dishonest or restricted.")],
+        circumstance: Annotated[str | None, arg("For the dishonest list: the statutory circumstance code.")] = None,
+        published_on: Annotated[datetime.date | None, arg("Publication date; today by default.")] = None,
+        term_months: Annotated[
+            int | None, arg("Term in months; 24 by default, none for refusing with the ability to pay.")
+        ] = None,
+    ) -> Listing:
+        ctx = info.context
+        term = term_months
+        if term is None and circumstance != "refuses_with_ability":
+            term = listings.DEFAULT_TERM_MONTHS
+        change = await listings.publish(
+            ctx.db,
+            ctx.principal,
+            case_number=case_number.strip().replace("（", "(").replace("）", ")"),
+            subject_id=_id(str(subject_id), "subjectId"),
+            list_kind=list,
+            circumstance=circumstance,
+            published_on=published_on or datetime.date.today(),
+            term_months=term,
+        )
+        return await _listing(info, change.listing_id)
+
+    @strawberry.mutation(description="Extend a listing's term (in total 12 to 36 months; courts).")
+    async def extend_listing(
+        self,
+        info: Info,
+        listing_id: Annotated[strawberry.ID, arg("The listing.")],
+        months: Annotated[int, arg("Months to add.")],
+    ) -> Listing:
+        change = await listings.extend(
+            info.context.db, info.context.principal, _id(str(listing_id), "listingId"), months
+        )
+        return await _listing(info, change.listing_id)
+
+    @strawberry.mutation(description="Correct a listing (courts); its version increases and agencies are told.")
+    async def correct_listing(
+        self,
+        info: Info,
+        listing_id: Annotated[strawberry.ID, arg("The listing.")],
+        note: Annotated[str, arg("What is corrected and why.")],
+        circumstance: Annotated[str | None, arg("New circumstance code.")] = None,
+        published_on: Annotated[datetime.date | None, arg("New publication date.")] = None,
+        term_months: Annotated[int | None, arg("New term in months.")] = None,
+    ) -> Listing:
+        change = await listings.correct(
+            info.context.db,
+            info.context.principal,
+            _id(str(listing_id), "listingId"),
+            note=note,
+            circumstance=circumstance,
+            published_on=published_on,
+            term_months=term_months,
+        )
+        return await _listing(info, change.listing_id)
+
+    @strawberry.mutation(description="Remove a listing (courts); it stops counting for every decision at once.")
+    async def remove_listing(
+        self,
+        info: Info,
+        listing_id: Annotated[strawberry.ID, arg("The listing.")],
+        reason: Annotated[RemovalReasonInput, arg("Why it is removed.")],
+        removed_on: Annotated[datetime.date | None, arg("Date of removal; today by default.")] = None,
+        note: Annotated[str | None, arg("A note for the record.")] = None,
+    ) -> Listing:
+        change = await listings.remove(
+            info.context.db,
+            info.context.principal,
+            _id(str(listing_id), "listingId"),
+            str(reason.value),
+            removed_on or datetime.date.today(),
+            note,
+        )
+        return await _listing(info, change.listing_id)
+
+    @strawberry.mutation(description="Add a hotel to the star-rating list (tourism).")
+    async def add_hotel(
+        self,
+        info: Info,
+        code: Annotated[str, arg("The bureau's hotel code: 4 to 32 of A-Z, 0-9, '-'.")],
+        name: Annotated[str, arg("Hotel name.")],
+        region_code: Annotated[str, arg("Six-digit division code.")],
+        address: Annotated[str, arg("Address.")],
+        stars: Annotated[int, arg("Star rating, 0 (not rated) to 5.")],
+    ) -> Hotel:
+        code = code.strip().upper()
+        _check_hotel(code, stars)
+        if not (region_code.isdigit() and len(region_code) == 6):
+            raise InvalidInput("regionCode must be a six-digit division code", argument="regionCode")
+        if not name.strip() or not address.strip():
+            raise InvalidInput("name and address must not be empty", argument="name")
+        row = await tourism.add_hotel(
+            info.context.db,
+            code,
+            name.strip(),
+            region_code,
+            address.strip(),
+            stars,
+            datetime.date.today() if stars else None,
+        )
+        if row is None:
+            raise InvalidInput(f"a hotel with code {code} exists already", argument="code")
+        return hotel_from_row(row)
+
+    @strawberry.mutation(description="Record a hotel's new star rating (tourism); the next decision uses it.")
+    async def rate_hotel(
+        self,
+        info: Info,
+        code: Annotated[str, arg("The hotel code.")],
+        stars: Annotated[int, arg("Star rating, 0 to 5.")],
+    ) -> Hotel:
+        code = code.strip().upper()
+        _check_hotel(code, stars)
+        row = await tourism.rate_hotel(info.context.db, code, stars, datetime.date.today() if stars else None)
+        if row is None:
+            raise InvalidInput(f"no hotel with code {code}", argument="code")
+        return hotel_from_row(row)
+
+    @strawberry.mutation(description="Mark a hotel closed (tourism).")
+    async def close_hotel(self, info: Info, code: Annotated[str, arg("The hotel code.")]) -> Hotel:
+        row = await tourism.close_hotel(info.context.db, code.strip().upper())
+        if row is None:
+            raise InvalidInput(f"no hotel with code {code}", argument="code")
+        return hotel_from_row(row)
+
+
+def _check_hotel(code: str, stars: int) -> None:
+    if not _HOTEL_CODE.match(code):
+        raise InvalidInput("a hotel code is 4 to 32 of A-Z, 0-9 and '-'", argument="code")
+    if not 0 <= stars <= 5:
+        raise InvalidInput("stars must be 0 to 5", argument="stars")
+
+
+@strawberry.type(description="Joint-punishment statistics.")
+class SanctionsQuery:
+    @strawberry.field(
+        description=(
+            "Per day, agency, matter and region: comparisons, interceptions, sanctions reported and debtors who "
+            "paid after an interception. The operator sees every agency; others their own."
+        )
+    )
+    async def sanction_statistics(
+        self,
+        info: Info,
+        since: Annotated[datetime.date, arg("First day (inclusive).")],
+        until: Annotated[datetime.date, arg("Day after the last day.")],
+    ) -> list[SanctionDay]:
+        ctx = info.context
+        agency = None if ctx.policy.operator else ctx.principal.agency_id
+        rows = await interceptions.statistics(ctx.db, since, until, agency)
+        return [
+            SanctionDay(
+                day=r["day"],
+                agency_code=r["agency_code"],
+                matter=r["matter"],
+                region_code=r["region"],
+                comparisons=r["comparisons"],
+                interceptions=r["interceptions"],
+                blocks=r["blocks"],
+                reviews=r["reviews"],
+                sanctions=r["sanctions"],
+                debtors_paid=r["debtors_paid"],
+            )
+            for r in rows
+        ]
