@@ -120,3 +120,45 @@ async def test_an_event_committed_through_one_process_reaches_a_subscriber_of_th
     assert calls == [published, removed]
     assert [(r["seq"], r["status"]) for r in recorded] == [(published, "delivered"), (removed, "delivered")]
     assert cursor == removed
+
+
+async def test_a_removal_through_one_process_reaches_a_subscriber_of_the_other(
+    fresh_database_url: str, processes: tuple[Process, Process]
+) -> None:
+    from hub.seed.courts import ensure_courts
+
+    keys, subject_id = await seed(fresh_database_url)
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        await ensure_courts(conn)
+        case_id = await conn.fetchval(
+            "INSERT INTO court.enforcement_case (case_number, court_code, filed_on, basis_document, basis_issuer,"
+            " obligation, amount) VALUES ('(2018)闽0102执1867号', '闽0102', '2018-03-06', '(2017)闽0102民初4321号',"
+            " '福州市鼓楼区人民法院', '偿还借款', 486000) RETURNING id"
+        )
+        await conn.execute("INSERT INTO court.case_party VALUES ($1, $2)", case_id, subject_id)
+        listing_id = await conn.fetchval(
+            "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on)"
+            " VALUES ($1, $2, 'dishonest', 'refuses_with_ability', '2018-05-20') RETURNING id",
+            subject_id,
+            case_id,
+        )
+    finally:
+        await conn.close()
+    a, b = processes
+    for process in processes:
+        await poll(process.ready, "a hub process to become ready", 15)
+    hub_a = Hub(a.url, fresh_database_url, keys, subject_id)
+    hub_b = Hub(b.url, fresh_database_url, keys, subject_id)
+    subscriber = await open_ws(hub_b, keys["land"])
+    await subscriber.subscribe("s", "subscription { listChanges(after: 0) { seq kind listing { id removalReason } } }")
+
+    removed = await graphql(
+        hub_a, keys["court"], 'mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { version } }',
+        {"id": str(listing_id)},
+    )
+    assert "errors" not in removed, removed
+    [change] = await subscriber.next_payloads("s", 1)
+    await subscriber.ws.close()
+    assert change["data"]["listChanges"]["kind"] == "REMOVED"
+    assert change["data"]["listChanges"]["listing"] == {"id": str(listing_id), "removalReason": "PAID"}
