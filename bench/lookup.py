@@ -80,6 +80,8 @@ def start(url: str, data_dir: Path, audit: bool) -> tuple[subprocess.Popen[bytes
         "HUB_LIMIT_OPERATIONS_PER_MINUTE": "1000000000",
         "HUB_LIMIT_SUBJECTS_PER_MINUTE": "1000000000",
         "HUB_POOL_MAX_SIZE": "20",
+        # Not what this measures (the seed's listings would expire on the first start).
+        "HUB_EXPIRY_SECONDS": "0",
     }
     if not audit:
         env["HUB_AUDIT_DISABLED"] = "1"

@@ -206,11 +206,13 @@ async def remove(
         return await _record(conn, listing_id, principal, "removed", note)
 
 
-async def expire_due(db: Database, today: dt.date, batch: int = 500) -> int:
+async def expire_due(db: Database, today: dt.date, batch: int = 100, pause: float = 0.0) -> int:
     """Mark listings whose term has ended as removed (term_expired), each with its event.
 
     Decisions never wait for this: a listing past its term is inactive at once. This keeps
-    the list itself, and every agency's copy of it, in step.
+    the list itself, and every agency's copy of it, in step. Small transactions with a
+    ``pause`` between them keep a large backlog (a restored or freshly seeded database) from
+    crowding out requests.
     """
     done = 0
     while True:
@@ -228,6 +230,8 @@ async def expire_due(db: Database, today: dt.date, batch: int = 500) -> int:
                 done += 1
         if len(ids) < batch:
             return done
+        if pause:
+            await asyncio.sleep(pause)
 
 
 async def expire_every(db: Database, seconds: float) -> None:
@@ -235,7 +239,7 @@ async def expire_every(db: Database, seconds: float) -> None:
     china = dt.timezone(dt.timedelta(hours=8))
     while True:
         try:
-            expired = await expire_due(db, dt.datetime.now(china).date())
+            expired = await expire_due(db, dt.datetime.now(china).date(), pause=0.2)
             if expired:
                 log.info("%d listing(s) reached the end of their term", expired)
         except Exception as exc:  # the next round tries again

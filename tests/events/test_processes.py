@@ -154,7 +154,9 @@ async def test_a_removal_through_one_process_reaches_a_subscriber_of_the_other(
     await subscriber.subscribe("s", "subscription { listChanges(after: 0) { seq kind listing { id removalReason } } }")
 
     removed = await graphql(
-        hub_a, keys["court"], 'mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { version } }',
+        hub_a,
+        keys["court"],
+        "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { version } }",
         {"id": str(listing_id)},
     )
     assert "errors" not in removed, removed
