@@ -230,6 +230,38 @@ def _header(request: Request, name: str, limit: int) -> str | None:
     return cleaned or None
 
 
+def audit_record(
+    *,
+    principal: Principal | None,
+    operator: str | None,
+    outcome: Outcome | None,
+    query: str | None,
+    purpose: str | None,
+    result: str,
+    codes: tuple[str, ...],
+    started: float,
+    client: str | None,
+) -> AuditRecord:
+    """The audit record of one operation, over HTTP or a WebSocket."""
+    return AuditRecord(
+        at=datetime.now(UTC),
+        agency_id=principal.agency_id if principal else None,
+        agency_code=principal.agency_code if principal else None,
+        key_id=principal.key_id if principal else None,
+        operator=operator,
+        operation_type=outcome.operation_type if outcome else None,
+        operation_name=outcome.operation_name if outcome else None,
+        document_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
+        fields=outcome.fields if outcome else (),
+        subjects=outcome.subjects if outcome else (),
+        purpose=purpose,
+        outcome=result,
+        error_codes=codes,
+        duration_us=int((time.perf_counter() - started) * 1_000_000),
+        client=client,
+    )
+
+
 class Trail:
     """Collects what the audit record of one request needs, and writes it before replying."""
 
@@ -245,22 +277,15 @@ class Trail:
         self, state: HubState, response: Response, result: str, code: str | None, started: float
     ) -> Response:
         outcome = self.outcome
-        principal = self.principal
-        record = AuditRecord(
-            at=datetime.now(UTC),
-            agency_id=principal.agency_id if principal else None,
-            agency_code=principal.agency_code if principal else None,
-            key_id=principal.key_id if principal else None,
+        record = audit_record(
+            principal=self.principal,
             operator=self.operator,
-            operation_type=outcome.operation_type if outcome else None,
-            operation_name=outcome.operation_name if outcome else None,
-            document_hash=hashlib.sha256(self.query.encode()).hexdigest() if self.query else None,
-            fields=outcome.fields if outcome else (),
-            subjects=outcome.subjects if outcome else (),
+            outcome=outcome,
+            query=self.query,
             purpose=self.purpose,
-            outcome=result,
-            error_codes=outcome.error_codes if outcome else ((code,) if code else ()),
-            duration_us=int((time.perf_counter() - started) * 1_000_000),
+            result=result,
+            codes=outcome.error_codes if outcome else ((code,) if code else ()),
+            started=started,
             client=self.client,
         )
         try:

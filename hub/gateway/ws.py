@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hub.agencies import principal_for_key
-from hub.audit import AuditRecord, AuditUnavailable
+from hub.audit import AuditUnavailable
 from hub.errors import HubError
+from hub.gateway.graphql import audit_record
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.schema.context import HubContext
@@ -250,21 +249,15 @@ class _Session:
         self, outcome: Outcome | None, result: str, codes: tuple[str, ...], started: float, query: str | None
     ) -> None:
         principal = self.principal
-        record = AuditRecord(
-            at=datetime.now(UTC),
-            agency_id=principal.agency_id if principal else None,
-            agency_code=principal.agency_code if principal else None,
-            key_id=principal.key_id if principal else None,
+        record = audit_record(
+            principal=principal,
             operator=self.operator,
-            operation_type=outcome.operation_type if outcome else None,
-            operation_name=outcome.operation_name if outcome else None,
-            document_hash=hashlib.sha256(query.encode()).hexdigest() if query else None,
-            fields=outcome.fields if outcome else (),
-            subjects=outcome.subjects if outcome else (),
+            outcome=outcome,
+            query=query,
             purpose=self.purpose if principal else None,
-            outcome=result,
-            error_codes=codes,
-            duration_us=int((time.perf_counter() - started) * 1_000_000),
+            result=result,
+            codes=codes,
+            started=started,
             client=self.client,
         )
         await self.state.audit.append(record)
