@@ -11,17 +11,20 @@ from hub.schema.admin import Mutation
 from hub.schema.core import Organisation, Person
 from hub.schema.events import Subscription
 from hub.schema.query import Query
+from hub.schema.sanctions import install_fast_paths
 
 
 @cache
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Person, Organisation],
         config=StrawberryConfig(auto_camel_case=True),
     )
+    install_fast_paths(schema._schema)
+    return schema
 
 
 def schema_sdl() -> str:

@@ -8,10 +8,11 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from hub.errors import InvalidInput
 from hub.sanctions import interceptions, listings
-from hub.schema.context import Info
+from hub.schema.context import HubContext, Info
 from hub.schema.court import Court, CourtLevel, Listing, case_from_row, listing_from_row
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.screening import MAX_BATCH, Identity, MeasureHit, Outcome, ScreeningContext, screen
@@ -259,49 +260,10 @@ class SanctionsMutation:
         identities: Annotated[list[IdentityInput], arg("The identities, at most 1,000.")],
         hotel_code: Annotated[str | None, arg("The hotel, for HOTEL_CHECK_IN.")] = None,
     ) -> ScreeningResult:
-        ctx = info.context
-        if ctx.purpose != matter:
-            raise InvalidInput("declare the matter you screen for in Hub-Purpose", argument="matter")
-        if len(identities) > MAX_BATCH:
-            raise InvalidInput(
-                f"at most {MAX_BATCH} identities per request, got {len(identities)}", argument="identities"
-            )
-        context = ScreeningContext(
-            matter=matter,
-            agency_kind=ctx.principal.kind,
-            hotel_code=None if hotel_code is None else hotel_code.strip().upper(),
-            at=datetime.datetime.now(datetime.UTC),
-        )
         batch = [
             Identity(name=i.name, resident_id=i.resident_id, uscc=i.uscc, birth_date=i.birth_date) for i in identities
         ]
-        outcomes = await screen(ctx.db, batch, context)
-        ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes, len(batch))
-        decisions = []
-        for outcome in outcomes:
-            error = None
-            if outcome.error is not None:
-                error = ScreeningError(
-                    code=outcome.error.code, message=outcome.error.message, position=outcome.error.position
-                )
-            interception = ids.get(outcome.index)
-            decisions.append(
-                ScreeningDecision(
-                    outcome=outcome,
-                    index=outcome.index,
-                    decision=Decision(outcome.decision),
-                    reasons=list(outcome.reasons),
-                    interception_id=None if interception is None else strawberry.ID(str(interception)),
-                    measures=[
-                        AppliedMeasure(
-                            hit=m, code=m.measure_code, name=m.measure_name, legal_basis=m.legal_basis, reach=m.reach
-                        )
-                        for m in outcome.measures
-                    ],
-                    error=error,
-                )
-            )
-        return ScreeningResult(matter=matter, decisions=decisions)
+        return await run_screen(info.context, matter, batch, hotel_code)
 
     @strawberry.mutation(description="Report what was done about one of this agency's interceptions (idempotent).")
     async def report_sanction(
@@ -492,3 +454,67 @@ class SanctionsQuery:
             )
             for r in rows
         ]
+
+
+async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_code: str | None) -> ScreeningResult:
+    """Screen, record the interceptions and counts, and shape the decisions."""
+    if ctx.purpose != matter:
+        raise InvalidInput("declare the matter you screen for in Hub-Purpose", argument="matter")
+    if len(batch) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} identities per request, got {len(batch)}", argument="identities")
+    context = ScreeningContext(
+        matter=matter,
+        agency_kind=ctx.principal.kind,
+        hotel_code=None if hotel_code is None else hotel_code.strip().upper(),
+        at=datetime.datetime.now(datetime.UTC),
+    )
+    outcomes = await screen(ctx.db, batch, context)
+    ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes, len(batch))
+    decisions = []
+    for outcome in outcomes:
+        error = None
+        if outcome.error is not None:
+            error = ScreeningError(
+                code=outcome.error.code, message=outcome.error.message, position=outcome.error.position
+            )
+        interception = ids.get(outcome.index)
+        decisions.append(
+            ScreeningDecision(
+                outcome=outcome,
+                index=outcome.index,
+                decision=Decision(outcome.decision),
+                reasons=list(outcome.reasons),
+                interception_id=None if interception is None else strawberry.ID(str(interception)),
+                measures=[
+                    AppliedMeasure(
+                        hit=m, code=m.measure_code, name=m.measure_name, legal_basis=m.legal_basis, reach=m.reach
+                    )
+                    for m in outcome.measures
+                ],
+                error=error,
+            )
+        )
+    return ScreeningResult(matter=matter, decisions=decisions)
+
+
+async def _screen_raw(root: object, info: GraphQLResolveInfo[HubContext], **arguments: Any) -> ScreeningResult:
+    """``Mutation.screen`` straight from graphql-core's coerced arguments.
+
+    Strawberry turns each of up to 1,000 ``IdentityInput`` objects into a dataclass field by
+    field, which cost about 40% of a batch's time; the coerced dicts are enough here. The
+    schema, its types and the field's checks are unchanged.
+    """
+    batch = [
+        Identity(
+            name=raw["name"], resident_id=raw.get("residentId"), uscc=raw.get("uscc"), birth_date=raw.get("birthDate")
+        )
+        for raw in arguments["identities"]
+    ]
+    return await run_screen(info.context, arguments["matter"], batch, arguments.get("hotelCode"))
+
+
+def install_fast_paths(schema: GraphQLSchema) -> None:
+    """Resolve the hot screening field without strawberry's argument conversion."""
+    mutation = schema.mutation_type
+    assert mutation is not None
+    mutation.fields["screen"].resolve = _screen_raw
