@@ -64,34 +64,30 @@ async def record(
     outcomes: Sequence[Outcome],
     screened: int,
 ) -> dict[int, int]:
-    """Store the BLOCK and REVIEW outcomes and count the comparisons, in one transaction.
+    """Store the BLOCK and REVIEW outcomes and count the comparisons, in one statement.
 
     Returns the interception id for each recorded outcome's index.
     """
     kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
     context_json = json.dumps({"hotel_code": context.hotel_code} if context.hotel_code else {})
-    async with db.transaction() as conn:
-        ids: list[int] = []
-        if kept:
-            rows = await conn.fetch(
-                Q.insert_interceptions,
-                principal.agency_id,
-                operator,
-                context.matter,
-                context_json,
-                principal.region,
-                [o.subject_id for o in kept],
-                [_array(o.candidates) for o in kept],
-                [o.decision for o in kept],
-                [_array(o.reasons) for o in kept],
-                [_measures(o) for o in kept],
-                [_array(sorted({m.listing_id for m in o.measures})) for o in kept],
-                [_array(sorted({m.case_id for m in o.measures})) for o in kept],
-            )
-            ids = [r["id"] for r in rows]
-        if screened:
-            await conn.execute(Q.count_comparisons, principal.agency_id, context.matter, principal.region, screened)
-    return {o.index: i for o, i in zip(kept, ids, strict=True)}
+    rows = await db.fetch(
+        Q.record_screening,
+        principal.agency_id,
+        operator,
+        context.matter,
+        context_json,
+        principal.region,
+        [o.subject_id for o in kept],
+        [_array(o.candidates) for o in kept],
+        [o.decision for o in kept],
+        [_array(o.reasons) for o in kept],
+        [_measures(o) for o in kept],
+        [_array(sorted({m.listing_id for m in o.measures})) for o in kept],
+        [_array(sorted({m.case_id for m in o.measures})) for o in kept],
+        screened,
+    )
+    # Ids come from one sequence in insertion order, which follows the batch's order.
+    return {o.index: r["id"] for o, r in zip(kept, rows, strict=True)}
 
 
 async def report(

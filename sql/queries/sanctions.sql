@@ -1,20 +1,25 @@
 -- Interceptions, feedback, comparison counts and the statistics built on them.
 
--- One row per BLOCK or REVIEW of a batch.
--- name: insert_interceptions
-INSERT INTO sanctions.interception (agency_id, operator, subject_id, candidates, matter, context,
-                                    decision, reasons, measures, listing_ids, case_ids, region)
-SELECT $1, $2, u.subject_id, u.candidates::bigint[], $3, $4::jsonb, u.decision, u.reasons::text[],
-       u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], $5
-  FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-       AS u(subject_id, candidates, decision, reasons, measures, listing_ids, case_ids)
-RETURNING id;
-
--- name: count_comparisons
-INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, comparisons)
-VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $2, $3, $4)
-ON CONFLICT (day, agency_id, matter, region)
-DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons;
+-- A screened batch in one statement (one round trip, atomic): a row per BLOCK or REVIEW,
+-- and $13 comparisons added to today's count. Returns the interceptions' ids in order.
+-- name: record_screening
+WITH kept AS (
+    INSERT INTO sanctions.interception (agency_id, operator, subject_id, candidates, matter, context,
+                                        decision, reasons, measures, listing_ids, case_ids, region)
+    SELECT $1, $2, u.subject_id, u.candidates::bigint[], $3, $4::jsonb, u.decision, u.reasons::text[],
+           u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], $5
+      FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           WITH ORDINALITY AS u(subject_id, candidates, decision, reasons, measures, listing_ids, case_ids, n)
+     ORDER BY u.n
+    RETURNING id
+), counted AS (
+    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, comparisons)
+    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $3, $5, $13::bigint
+     WHERE $13::bigint > 0
+    ON CONFLICT (day, agency_id, matter, region)
+    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
+)
+SELECT id FROM kept ORDER BY id;
 
 -- name: interception_by_id
 SELECT id, at, agency_id, operator, subject_id, candidates, matter, context, decision, reasons,
