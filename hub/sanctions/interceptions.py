@@ -160,3 +160,11 @@ async def feedback_by_interceptions(db: Database, ids: Sequence[int]) -> dict[in
     from hub.sources.base import group_by
 
     return group_by(await db.fetch(Q.feedback_by_interceptions, list(ids)))
+
+
+async def measures(db: Database) -> list[asyncpg.Record]:
+    return await db.fetch(Q.measures)
+
+
+async def matters(db: Database) -> list[asyncpg.Record]:
+    return await db.fetch(Q.matters)

@@ -422,8 +422,57 @@ def _check_hotel(code: str, stars: int) -> None:
         raise InvalidInput("stars must be 0 to 5", argument="stars")
 
 
-@strawberry.type(description="Joint-punishment statistics.")
+@strawberry.type(description="A business matter an agency handles and may screen for (事项).")
+class Matter:
+    code: str = strawberry.field(description="Matter code, e.g. HOTEL_CHECK_IN; use it in Hub-Purpose and screen.")
+    name: str = strawberry.field(description="Chinese name, e.g. 星级以上宾馆入住.")
+    description: str = strawberry.field(description="What the matter covers.")
+
+
+@strawberry.type(description="A joint-punishment measure (惩戒措施) and its legal basis.")
+class Measure:
+    code: str = strawberry.field(description="Measure code in the catalogue.")
+    name: str = strawberry.field(description="The measure, in Chinese.")
+    list_kind: str = strawberry.field(name="list", description="The list it follows: dishonest, restricted or both.")
+    legal_basis: str = strawberry.field(description="Document and article it rests on.")
+    basis_text: str = strawberry.field(description="The restriction as the text words it (quoted or paraphrased).")
+    description: str = strawberry.field(description="One line for agency developers.")
+    matters: list[str] = strawberry.field(description="Codes of the matters it blocks.")
+    agency_kinds: list[str] = strawberry.field(description="Kinds of agency that apply it.")
+    hotel_min_stars: int | None = strawberry.field(
+        description="For hotel check-in: the minimum current star rating at which it applies."
+    )
+    reaches: list[str] = strawberry.field(
+        description="For a listed organisation, the related persons it also binds (legal_representative, ...)."
+    )
+
+
+@strawberry.type(description="Joint-punishment statistics and the catalogue of matters and measures.")
 class SanctionsQuery:
+    @strawberry.field(description="The business matters agencies handle and declare as purposes.")
+    async def matters(self, info: Info) -> list[Matter]:
+        rows = await interceptions.matters(info.context.db)
+        return [Matter(code=r["code"], name=r["name"], description=r["description"]) for r in rows]
+
+    @strawberry.field(description="The catalogue of measures: which list, matters, agency kinds, conditions, reach.")
+    async def measures(self, info: Info) -> list[Measure]:
+        rows = await interceptions.measures(info.context.db)
+        return [
+            Measure(
+                code=r["code"],
+                name=r["name"],
+                list_kind=r["list"],
+                legal_basis=r["legal_basis"],
+                basis_text=r["basis_text"],
+                description=r["description"],
+                matters=list(r["matters"]),
+                agency_kinds=list(r["agency_kinds"]),
+                hotel_min_stars=r["hotel_min_stars"],
+                reaches=list(r["reaches"]),
+            )
+            for r in rows
+        ]
+
     @strawberry.field(
         description=(
             "Per day, agency, matter and region: comparisons, interceptions, sanctions reported and debtors who "

@@ -166,3 +166,19 @@ async def test_the_court_sees_interceptions_and_payment_counts_in_statistics(
     assert stats["data"]["sanctionStatistics"] == [
         {"matter": "HOTEL_CHECK_IN", "comparisons": 1, "interceptions": 1, "sanctions": 1, "debtorsPaid": 1}
     ]
+
+
+async def test_every_agency_reads_the_catalogue(app_client: httpx.AsyncClient, make_agency: MakeAgency) -> None:
+    tourism = await make_agency("tourism")
+    body = await post(
+        app_client,
+        tourism,
+        "{ matters { code name } measures { code name legalBasis matters hotelMinStars reaches } }",
+        {},
+    )
+    assert "errors" not in body, body
+    assert {"code": "HOTEL_CHECK_IN", "name": "星级以上宾馆入住"} in body["data"]["matters"]
+    hotel = [m for m in body["data"]["measures"] if "HOTEL_CHECK_IN" in m["matters"]]
+    assert hotel
+    assert all(m["hotelMinStars"] == 4 for m in hotel)
+    assert any("第三条" in m["legalBasis"] for m in hotel)
