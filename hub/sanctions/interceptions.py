@@ -168,3 +168,11 @@ async def measures(db: Database) -> list[asyncpg.Record]:
 
 async def matters(db: Database) -> list[asyncpg.Record]:
     return await db.fetch(Q.matters)
+
+
+async def province_statistics(db: Database, since: dt.date, until: dt.date) -> list[asyncpg.Record]:
+    if until <= since:
+        raise InvalidInput("until must be after since", argument="until")
+    if (until - since).days > 366:
+        raise InvalidInput("ask for at most 366 days at once", argument="until")
+    return await db.fetch(Q.province_statistics, since, until)

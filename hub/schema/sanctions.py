@@ -422,6 +422,16 @@ def _check_hotel(code: str, stars: int) -> None:
         raise InvalidInput("stars must be 0 to 5", argument="stars")
 
 
+@strawberry.type(description="The whole province's joint-punishment figures for one day (the platform's dashboard).")
+class ProvinceDay:
+    day: datetime.date = strawberry.field(description="Local date (China Standard Time).")
+    queries: int = strawberry.field(description="Queries answered by the hub.")
+    comparisons: int = strawberry.field(description="Identities screened.")
+    interceptions: int = strawberry.field(description="BLOCK and REVIEW decisions.")
+    sanctions: int = strawberry.field(description="Interceptions reported as sanctioned, paid or settled.")
+    debtors_paid: int = strawberry.field(description="Intercepted debtors who then paid or settled.")
+
+
 @strawberry.type(description="A business matter an agency handles and may screen for (事项).")
 class Matter:
     code: str = strawberry.field(description="Matter code, e.g. HOTEL_CHECK_IN; use it in Hub-Purpose and screen.")
@@ -449,6 +459,26 @@ class Measure:
 
 @strawberry.type(description="Joint-punishment statistics and the catalogue of matters and measures.")
 class SanctionsQuery:
+    @strawberry.field(description="Province-wide figures per day, for the dashboard every agency sees.")
+    async def province_statistics(
+        self,
+        info: Info,
+        since: Annotated[datetime.date, arg("First day (inclusive).")],
+        until: Annotated[datetime.date, arg("Day after the last day.")],
+    ) -> list[ProvinceDay]:
+        rows = await interceptions.province_statistics(info.context.db, since, until)
+        return [
+            ProvinceDay(
+                day=r["day"],
+                queries=r["queries"],
+                comparisons=r["comparisons"],
+                interceptions=r["interceptions"],
+                sanctions=r["sanctions"],
+                debtors_paid=r["debtors_paid"],
+            )
+            for r in rows
+        ]
+
     @strawberry.field(description="The business matters agencies handle and declare as purposes.")
     async def matters(self, info: Info) -> list[Matter]:
         rows = await interceptions.matters(info.context.db)

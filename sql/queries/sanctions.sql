@@ -114,3 +114,42 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
 
 -- name: matters
 SELECT code, name, description FROM core.matter ORDER BY code;
+
+-- Province-wide, per local day: queries answered (from the audit trail), comparisons,
+-- interceptions, sanctions reported and debtors who paid after an interception.
+-- $1 first day, $2 day after the last.
+-- name: province_statistics
+WITH days AS (
+    SELECT d::date AS day FROM generate_series($1::date, $2::date - 1, interval '1 day') AS d
+), q AS (
+    SELECT (at AT TIME ZONE 'Asia/Shanghai')::date AS day, count(*) AS queries
+      FROM audit.event
+     WHERE at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND at < ($2::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND outcome = 'ok' AND operation_type = 'query'
+     GROUP BY 1
+), c AS (
+    SELECT day, sum(comparisons) AS comparisons
+      FROM sanctions.comparison_count WHERE day >= $1 AND day < $2 GROUP BY 1
+), i AS (
+    SELECT (i.at AT TIME ZONE 'Asia/Shanghai')::date AS day, count(*) AS interceptions,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT FROM sanctions.feedback f WHERE f.interception_id = i.id
+                  AND f.outcome IN ('sanction_applied', 'paid_on_the_spot', 'settled_on_the_spot'))) AS sanctions,
+           count(DISTINCT i.subject_id) FILTER (WHERE EXISTS (
+               SELECT FROM sanctions.feedback f WHERE f.interception_id = i.id
+                  AND f.outcome IN ('paid_on_the_spot', 'settled_on_the_spot'))
+               OR EXISTS (SELECT FROM court.listing l
+                           WHERE l.subject_id = i.subject_id AND l.removal_reason IN ('paid', 'settled')
+                             AND l.removed_on >= (i.at AT TIME ZONE 'Asia/Shanghai')::date)) AS debtors_paid
+      FROM sanctions.interception i
+     WHERE i.at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+       AND i.at < ($2::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+     GROUP BY 1
+)
+SELECT days.day, coalesce(q.queries, 0) AS queries, coalesce(c.comparisons, 0)::bigint AS comparisons,
+       coalesce(i.interceptions, 0) AS interceptions, coalesce(i.sanctions, 0) AS sanctions,
+       coalesce(i.debtors_paid, 0) AS debtors_paid
+  FROM days
+  LEFT JOIN q USING (day) LEFT JOIN c USING (day) LEFT JOIN i USING (day)
+ ORDER BY days.day;

@@ -166,6 +166,16 @@ async def test_the_court_sees_interceptions_and_payment_counts_in_statistics(
     assert stats["data"]["sanctionStatistics"] == [
         {"matter": "HOTEL_CHECK_IN", "comparisons": 1, "interceptions": 1, "sanctions": 1, "debtorsPaid": 1}
     ]
+    province = await post(
+        app_client,
+        desk,
+        "query($a: Date!, $b: Date!) { provinceStatistics(since: $a, until: $b) { day queries comparisons interceptions sanctions debtorsPaid } }",
+        {"a": str(today), "b": str(today + dt.timedelta(days=1))},
+    )
+    # The court's case query above and the statistics query itself were answered queries.
+    assert province["data"]["provinceStatistics"] == [
+        {"day": str(today), "queries": 2, "comparisons": 1, "interceptions": 1, "sanctions": 1, "debtorsPaid": 1}
+    ]
 
 
 async def test_every_agency_reads_the_catalogue(app_client: httpx.AsyncClient, make_agency: MakeAgency) -> None:
