@@ -163,7 +163,7 @@ async def feedback_by_interceptions(db: Database, ids: Sequence[int]) -> dict[in
 
 
 async def measures(db: Database) -> list[asyncpg.Record]:
-    return await db.fetch(Q.measures)
+    return await db.fetch(QUERIES.screening.catalogue_measures)
 
 
 async def matters(db: Database) -> list[asyncpg.Record]:

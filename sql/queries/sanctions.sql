@@ -101,16 +101,6 @@ SELECT coalesce(c.day, x.day) AS day, a.code AS agency_code, coalesce(c.matter, 
   JOIN core.agency a ON a.id = coalesce(c.agency_id, x.agency_id)
  ORDER BY 1, 2, 3, 4;
 
--- The catalogue as agencies read it: every measure with its matters and agency kinds.
--- name: measures
-SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
-       (m.condition ->> 'hotel_min_stars')::int AS hotel_min_stars, m.reaches,
-       coalesce((SELECT array_agg(mm.matter_code ORDER BY mm.matter_code)
-                   FROM sanctions.measure_matter mm WHERE mm.measure_code = m.code), '{}') AS matters,
-       coalesce((SELECT array_agg(mk.agency_kind ORDER BY mk.agency_kind)
-                   FROM sanctions.measure_agency_kind mk WHERE mk.measure_code = m.code), '{}') AS agency_kinds
-  FROM sanctions.measure m
- ORDER BY m.code;
 
 -- name: matters
 SELECT code, name, description FROM core.matter ORDER BY code;

@@ -7,8 +7,10 @@ SELECT v.token::text AS token, h.code, h.stars, h.status
   FROM sanctions.catalogue_version v
   LEFT JOIN tourism.hotel h ON h.code = $1;
 
+-- The catalogue, for decisions and for agencies reading it.
 -- name: catalogue_measures
-SELECT m.code, m.name, m.list, m.legal_basis, m.condition::text AS condition, m.reaches,
+SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
+       m.condition::text AS condition, (m.condition ->> 'hotel_min_stars')::int AS hotel_min_stars, m.reaches,
        coalesce((SELECT array_agg(mm.matter_code ORDER BY mm.matter_code)
                    FROM sanctions.measure_matter mm WHERE mm.measure_code = m.code), '{}') AS matters,
        coalesce((SELECT array_agg(mk.agency_kind ORDER BY mk.agency_kind)
