@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 import pytest
 
@@ -192,3 +194,19 @@ async def test_an_oversized_body_is_refused(app_client: httpx.AsyncClient, auth:
         "/graphql", json={"query": "{ __typename }", "pad": "x" * (2 * 1024 * 1024)}, headers=auth
     )
     assert response.status_code == 413
+
+
+async def test_get_never_changes_anything(
+    app_client: httpx.AsyncClient, make_agency: Callable[..., Awaitable[dict[str, str]]]
+) -> None:
+    operator = await make_agency("platform")
+    response = await app_client.get(
+        "/graphql",
+        params={"query": 'mutation { createAgency(input: {code: "VIA-GET", name: "x", kind: COURT}) { apiKey } }'},
+        headers=operator,
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
+    listed = await app_client.post("/graphql", json={"query": '{ agency(code: "VIA-GET") { code } }'}, headers=operator)
+    assert listed.json() == {"data": {"agency": None}}
