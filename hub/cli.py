@@ -113,26 +113,13 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_agency_create(settings: Settings, args: argparse.Namespace) -> int:
     from hub.agencies import create_agency
 
-    async def run(url: str) -> str:
-        await _migrate(url)
-        conn = await asyncpg.connect(url)
-        try:
-            created = await create_agency(
-                Database(connection=conn),
-                code=args.code,
-                name=args.name,
-                kind=args.kind,
-                region=args.region,
-                mode=args.mode,
-                role=args.role,
-            )
-        finally:
-            await conn.close()
+    async def work(db: Database) -> str:
+        created = await create_agency(
+            db, code=args.code, name=args.name, kind=args.kind, region=args.region, mode=args.mode, role=args.role
+        )
         return created.key
 
-    with database_url(settings) as url:
-        key = asyncio.run(run(url))
-    print(key)
+    print(_with_db(settings, work))
     return 0
 
 

@@ -142,11 +142,19 @@ async def report(
         return row
 
 
-async def statistics(db: Database, since: dt.date, until: dt.date, agency_id: int | None) -> list[asyncpg.Record]:
+MAX_PERIOD_DAYS = 366
+
+
+def check_period(since: dt.date, until: dt.date) -> None:
+    """A statistics period: ``until`` after ``since``, at most a year."""
     if until <= since:
         raise InvalidInput("until must be after since", argument="until")
-    if (until - since).days > 366:
-        raise InvalidInput("ask for at most 366 days at once", argument="until")
+    if (until - since).days > MAX_PERIOD_DAYS:
+        raise InvalidInput(f"ask for at most {MAX_PERIOD_DAYS} days at once", argument="until")
+
+
+async def statistics(db: Database, since: dt.date, until: dt.date, agency_id: int | None) -> list[asyncpg.Record]:
+    check_period(since, until)
     return await db.fetch(Q.statistics, since, until, agency_id)
 
 
@@ -171,8 +179,5 @@ async def matters(db: Database) -> list[asyncpg.Record]:
 
 
 async def province_statistics(db: Database, since: dt.date, until: dt.date) -> list[asyncpg.Record]:
-    if until <= since:
-        raise InvalidInput("until must be after since", argument="until")
-    if (until - since).days > 366:
-        raise InvalidInput("ask for at most 366 days at once", argument="until")
+    check_period(since, until)
     return await db.fetch(Q.province_statistics, since, until)

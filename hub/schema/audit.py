@@ -11,6 +11,7 @@ import strawberry
 from hub import agencies
 from hub.audit import queries, verify
 from hub.errors import InvalidInput
+from hub.sanctions.interceptions import check_period
 from hub.schema.context import Info
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.sources.base import Row
@@ -166,8 +167,7 @@ class AuditQuery:
         until: Annotated[datetime.date, strawberry.argument(description="Day after the last day.")],
         agency_code: Annotated[str | None, strawberry.argument(description="Only this agency.")] = None,
     ) -> list[AgencyDay]:
-        if (until - since).days > 366:
-            raise InvalidInput("ask for at most 366 days at once", argument="until")
+        check_period(since, until)
         rows = await queries.daily_statistics(
             info.context.db, since=since, until=until, agency_id=await _agency_id(info, agency_code)
         )

@@ -14,6 +14,7 @@ from datetime import date
 from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.screening.engine import Catalogue, Hotel, Measure
+from hub.sources import core
 from hub.sources.base import Row
 
 Q = QUERIES.screening
@@ -35,7 +36,7 @@ async def catalogue_and_hotel(db: Database, hotel_code: str | None) -> tuple[Cat
 async def _load_catalogue(db: Database, token: str) -> Catalogue:
     global _cached
     rows = await db.fetch(Q.catalogue_measures)
-    matters = await db.fetch(Q.matter_codes)
+    matters = await core.matter_codes(db)
     loaded = Catalogue(
         measures=tuple(
             Measure(
@@ -50,7 +51,7 @@ async def _load_catalogue(db: Database, token: str) -> Catalogue:
             )
             for r in rows
         ),
-        matters=frozenset(r["code"] for r in matters),
+        matters=frozenset(matters),
     )
     _cached = (token, loaded)
     return loaded

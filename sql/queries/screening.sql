@@ -18,9 +18,6 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
   FROM sanctions.measure m
  ORDER BY m.code;
 
--- name: matter_codes
-SELECT code FROM core.matter ORDER BY code;
-
 -- Everything known about a batch: see sanctions.screening_facts (0005_catalogue.sql).
 -- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 name-only flags,
 -- $5 candidate cap, $6 the day (China time).
