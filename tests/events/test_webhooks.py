@@ -111,7 +111,8 @@ async def test_events_are_retried_with_backoff_and_delivered_in_order(hub: Hub, 
     second = await emit_committed(hub.database_url, hub.subject_id, "listing.removed", listing_id=1)
 
     async def both_delivered() -> bool:
-        return receiver.delivered() == [first, second]
+        # The receiver answers before the dispatcher commits its record: wait for both.
+        return receiver.delivered() == [first, second] and len(await deliveries(hub)) == 4
 
     await poll(both_delivered, "both events delivered")
 
@@ -154,7 +155,8 @@ async def test_an_event_is_parked_after_its_last_attempt_and_redelivered_on_requ
     requested = await graphql(hub, hub.keys["court"], REDELIVER, {"seq": parked})
 
     async def redelivered() -> bool:
-        return receiver.delivered() == [following, parked]
+        # The receiver answers before the dispatcher commits its record: wait for both.
+        return receiver.delivered() == [following, parked] and len(await deliveries(hub)) == 5
 
     await poll(redelivered, "the parked event redelivered")
 
