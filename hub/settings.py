@@ -26,6 +26,10 @@ class Secret:
     __str__ = __repr__
 
 
+# `hub serve --workers N` hands each worker process the database through the environment.
+WORKER_DATABASE_URL = "HUB_WORKER_DATABASE_URL"
+
+
 @dataclass(frozen=True)
 class Settings:
     # None: start the embedded PostgreSQL in ``data_dir``.
@@ -44,6 +48,9 @@ class Settings:
     audit_checkpoint_seconds: int = 300
     # Mark listings whose term has ended as removed this often while serving (0: never).
     expiry_seconds: int = 300
+    # How long a process may answer a key from its cache (0: look every key up). Revocations
+    # empty every process's cache as they commit; this bounds a missed announcement.
+    key_cache_seconds: int = 5
 
     @property
     def is_development(self) -> bool:
@@ -75,6 +82,7 @@ class Settings:
             statement_timeout_ms=_int(env, "HUB_STATEMENT_TIMEOUT_MS", 5_000),
             audit_checkpoint_seconds=_int(env, "HUB_AUDIT_CHECKPOINT_SECONDS", 300, minimum=0),
             expiry_seconds=_int(env, "HUB_EXPIRY_SECONDS", 300, minimum=0),
+            key_cache_seconds=_int(env, "HUB_KEY_CACHE_SECONDS", 5, minimum=0),
             database_url=Secret(url) if url else None,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
+from hub.agencies import PrincipalCache
 from hub.audit import AuditRecord, AuditWriter
 from hub.db.database import Database, create_pool
 from hub.events.listener import EventListener
@@ -23,7 +25,7 @@ from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules, load_rules
 from hub.schema import build_schema
 from hub.schema.execute import Executor
-from hub.settings import Settings
+from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,13 @@ class HubState:
     limits: Limits
     # Wakes subscription streams when the outbox moves (poll-only without a pool).
     listener: EventListener = field(default_factory=EventListener)
+    # Principals of recently seen keys; trusted only while the listener hears revocations.
+    principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.principals = PrincipalCache(self.listener.listening.is_set, self.settings.key_cache_seconds)
+        self.listener.on_keys_changed(self.principals.forget)
 
     def policy_for(self, principal: Principal) -> EffectivePolicy:
         key = (principal.agency_code, principal.kind, principal.role)
@@ -63,6 +71,11 @@ class HubState:
             policy = self.rules.for_principal(principal, development=self.settings.is_development)
             self._policies[key] = policy
         return policy
+
+
+def app_for_worker() -> Starlette:
+    """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
+    return create_app(Settings.from_env(), database_url=os.environ[WORKER_DATABASE_URL])
 
 
 def create_app(settings: Settings, *, database_url: str | None = None, db: Database | None = None) -> Starlette:

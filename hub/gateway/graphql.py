@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
-from hub.agencies import principal_for_key
 from hub.audit import AuditRecord, AuditUnavailable
 from hub.errors import HubError, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
@@ -167,7 +166,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return await trail.close(state, _error_response(exc, JSON), DENIED_OR_ERROR[False], exc.code, started)
     principal = None
     try:
-        principal = await principal_for_key(state.db, _bearer(request))
+        principal = await state.principals.principal(state.db, _bearer(request))
         if principal is None:
             raise Unauthenticated("the API key is unknown or revoked")
         trail.principal = principal
@@ -191,6 +190,7 @@ async def graphql_endpoint(request: Request) -> Response:
         default_page_size=state.settings.default_page_size,
         purpose=purpose,
         operator=trail.operator,
+        keys_revoked=state.principals.forget,
     )
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from hub.agencies import principal_for_key
 from hub.audit import AuditUnavailable
 from hub.errors import HubError
 from hub.gateway.graphql import audit_record
@@ -143,7 +142,7 @@ class _Session:
         started = time.perf_counter()
         principal = None
         if scheme.lower() == "bearer" and key.strip():
-            principal = await principal_for_key(self.state.db, key.strip())
+            principal = await self.state.principals.principal(self.state.db, key.strip())
         if principal is None:
             # Every refusal leaves its trace, as over HTTP; the socket closes either way.
             with contextlib.suppress(AuditUnavailable):

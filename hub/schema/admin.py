@@ -156,4 +156,5 @@ class Mutation(SanctionsMutation, WebhookMutation):
     ) -> Agency:
         row = await agencies.agency_by_code(info.context.db, agency_code)
         await agencies.revoke_key(info.context.db, row["id"], label)
+        info.context.keys_revoked()
         return agency_from_row(row)

@@ -13,7 +13,6 @@ import strawberry
 from hub.errors import InvalidInput
 from hub.events import outbox, webhooks
 from hub.events.listener import EventListener
-from hub.loaders import Loaders
 from hub.schema.context import Info
 from hub.schema.core import Subject, load_subject
 from hub.schema.court import Circumstance, ListKind, RemovalReason
@@ -124,7 +123,7 @@ class Subscription:
                 for row in rows:
                     last = row["seq"]
                     # Each event is its own answer: no loader cache kept across a long stream.
-                    ctx.loaders = Loaders(ctx.db)
+                    ctx.fresh_loaders()
                     yield change_from_row(row)
                 if len(rows) < BATCH:
                     await waiter.wait()

@@ -13,10 +13,11 @@ WITH kept AS (
      ORDER BY u.n
     RETURNING id
 ), counted AS (
-    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, comparisons)
-    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $3, $5, $13::bigint
+    -- A shard per backend: concurrent screens of one agency do not queue on one row.
+    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
+    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $3, $5, pg_backend_pid() % 16, $13::bigint
      WHERE $13::bigint > 0
-    ON CONFLICT (day, agency_id, matter, region)
+    ON CONFLICT (day, agency_id, matter, region, shard)
     DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
 )
 SELECT id FROM kept ORDER BY id;
@@ -87,9 +88,10 @@ WITH i AS (
       FROM i
      GROUP BY day, agency_id, matter, region
 ), compared AS (
-    SELECT day, agency_id, matter, region, comparisons
+    SELECT day, agency_id, matter, region, sum(comparisons) AS comparisons
       FROM sanctions.comparison_count
      WHERE day >= $1 AND day < $2 AND ($3::bigint IS NULL OR agency_id = $3)
+     GROUP BY day, agency_id, matter, region
 )
 SELECT coalesce(c.day, x.day) AS day, a.code AS agency_code, coalesce(c.matter, x.matter) AS matter,
        coalesce(c.region, x.region) AS region,
