@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -25,6 +26,7 @@ from hub.schema import build_schema
 from hub.schema.execute import Executor
 from hub.settings import Settings
 from hub.sources import core
+from hub.sources.remote import RemoteSources
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class HubState:
     limits: Limits
     # Wakes subscription streams when the outbox moves (poll-only without a pool).
     listener: EventListener = field(default_factory=EventListener)
+    # Sources kept at their agency, fetched at query time (empty: every source is local).
+    remote: RemoteSources = field(default_factory=RemoteSources)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
 
     def policy_for(self, principal: Principal) -> EffectivePolicy:
@@ -88,6 +92,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         listener = EventListener(database_url if pool is not None else None)
         dispatcher = None
         dispatch_pool = None
+        # One client for every remote source: connections are kept alive across requests.
+        remote_client = httpx.AsyncClient() if settings.remote_sources else None
         try:
             schema = build_schema()
             rules = load_rules(schema._schema, await core.matter_codes(database))
@@ -109,6 +115,9 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 rate_limiter=RateLimiter(settings.limits),
                 limits=settings.limits,
                 listener=listener,
+                remote=RemoteSources.build(settings.remote_sources, remote_client)
+                if remote_client
+                else RemoteSources(),
             )
             listener.start()
             if pool is not None:
@@ -156,6 +165,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await asyncio.wait(background)
             if writer is not None:
                 await writer.stop()
+            if remote_client is not None:
+                await remote_client.aclose()
             if pool is not None:
                 await pool.close()
 
