@@ -133,6 +133,9 @@ def _remote_sources(env: Mapping[str, str]) -> tuple[RemoteSettings, ...]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(f"{prefix}URL must be an http:// or https:// address with a host")
+        if parts.username or parts.password:
+            # Addresses get logged and printed; credentials belong in the wrapped token.
+            raise ConfigurationError(f"{prefix}URL must not hold credentials; set {prefix}TOKEN instead")
         kind = env.get(prefix + "KIND") or "json"
         if kind not in REMOTE_KINDS:
             raise ConfigurationError(f"{prefix}KIND must be 'json' or 'graphql', not {kind!r}")
