@@ -18,8 +18,8 @@ from hub.sources.remote import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, RemoteSo
 from tests.served import free_port
 from tests.sources.police_system import Car, PoliceSystem, Seizure, serve_police
 
-OWNER = "350102197604122713"
-OTHER = "91350100MA2XXXXXXA"
+OWNER = "350102197604122712"
+OTHER = "91350100MA2Y0R7K3P"
 
 
 @pytest_asyncio.fixture
