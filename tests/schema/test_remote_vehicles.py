@@ -228,6 +228,23 @@ async def test_remote_vehicles_page_with_cursors_of_their_own(
         assert page["pageInfo"]["hasNextPage"] is False
 
 
+async def test_a_cursor_of_the_local_list_is_refused_by_the_remote_one(
+    hub_with_remote: HubFactory, app_client: httpx.AsyncClient, debtors: Debtors, db: Database, auth: dict[str, str]
+) -> None:
+    await db.execute(
+        "INSERT INTO police.vehicle (plate, vin, owner_id, make, vehicle_type, registered_on) "
+        "VALUES ('闽A60001', 'LVSHFFAL000060001', $1, '比亚迪', 'car', '2018-01-01'), "
+        "       ('闽A60002', 'LVSHFFAL000060002', $1, '比亚迪', 'car', '2018-01-01')",
+        int(debtors.ids[0]),
+    )
+    local = await gql(app_client, auth, VEHICLES_PAGE, {"id": debtors.ids[0]})
+    cursor = local["data"]["subject"]["vehicles"]["pageInfo"]["endCursor"]
+    async with hub_with_remote() as hub:
+        body = await gql(hub, auth, VEHICLES_PAGE, {"id": debtors.ids[0], "after": cursor})
+    assert body["data"]["subject"] == {"name": "车主0", "vehicles": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_CURSOR"]
+
+
 async def test_a_slow_police_system_leaves_only_the_vehicles_null_within_the_time_bound(
     hub_with_remote: HubFactory, police: tuple[PoliceSystem, str], debtors: Debtors, auth: dict[str, str]
 ) -> None:
