@@ -115,9 +115,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 rate_limiter=RateLimiter(settings.limits),
                 limits=settings.limits,
                 listener=listener,
-                remote=RemoteSources.build(settings.remote_sources, remote_client)
-                if remote_client
-                else RemoteSources(),
+                remote=RemoteSources.build(settings.remote_sources, remote_client),
             )
             listener.start()
             if pool is not None:

@@ -221,7 +221,10 @@ class RemoteSources:
         self._sources = dict(sources or {})
 
     @classmethod
-    def build(cls, settings: tuple[RemoteSettings, ...], client: httpx.AsyncClient) -> RemoteSources:
+    def build(cls, settings: tuple[RemoteSettings, ...], client: httpx.AsyncClient | None) -> RemoteSources:
+        """The configured sources over ``client`` (None: no source is remote)."""
+        if client is None:
+            return cls()
         return cls({s.source: RemoteSource(s, client) for s in settings})
 
     def get(self, source: str) -> RemoteSource | None:
