@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -27,6 +28,7 @@ from hub.schema import build_schema
 from hub.schema.execute import Executor
 from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
+from hub.sources.remote import RemoteSources
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class HubState:
     limits: Limits
     # Wakes subscription streams when the outbox moves (poll-only without a pool).
     listener: EventListener = field(default_factory=EventListener)
+    # Sources kept at their agency, fetched at query time (empty: every source is local).
+    remote: RemoteSources = field(default_factory=RemoteSources)
     # Principals of recently seen keys; trusted only while the listener hears revocations.
     principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
@@ -101,6 +105,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         listener = EventListener(database_url if pool is not None else None)
         dispatcher = None
         dispatch_pool = None
+        # One client for every remote source: connections are kept alive across requests.
+        remote_client = httpx.AsyncClient() if settings.remote_sources else None
         try:
             schema = build_schema()
             rules = load_rules(schema._schema, await core.matter_codes(database))
@@ -122,6 +128,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 rate_limiter=RateLimiter(settings.limits),
                 limits=settings.limits,
                 listener=listener,
+                remote=RemoteSources.build(settings.remote_sources, remote_client),
             )
             listener.start()
             if pool is not None:
@@ -169,6 +176,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await asyncio.wait(background)
             if writer is not None:
                 await writer.stop()
+            if remote_client is not None:
+                await remote_client.aclose()
             if pool is not None:
                 await pool.close()
 

@@ -188,6 +188,7 @@ async def graphql_endpoint(request: Request) -> Response:
         cursor_key=state.cursor_key,
         max_page_size=state.settings.max_page_size,
         default_page_size=state.settings.default_page_size,
+        remote=state.remote,
         purpose=purpose,
         operator=trail.operator,
         keys_revoked=state.principals.forget,

@@ -211,6 +211,7 @@ class _Session:
             cursor_key=state.cursor_key,
             max_page_size=state.settings.max_page_size,
             default_page_size=state.settings.default_page_size,
+            remote=state.remote,
         )
         try:
             outcome, stream = await state.executor.subscribe(

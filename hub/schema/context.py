@@ -11,6 +11,7 @@ from hub.db.database import Database
 from hub.loaders import Loaders
 from hub.policy import Principal
 from hub.policy.rules import EffectivePolicy
+from hub.sources.remote import RemoteSources
 
 
 @dataclass
@@ -24,6 +25,8 @@ class HubContext:
     # Hub-Purpose and Hub-Operator as sent (the operator is recorded, never trusted).
     purpose: str | None = None
     operator: str | None = None
+    # Sources kept at their agency (shared by the process: breakers span requests).
+    remote: RemoteSources | None = None
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).
     returned_subjects: set[int] = field(default_factory=set)
@@ -36,7 +39,7 @@ class HubContext:
     def loaders(self) -> Loaders:
         """This request's loaders, built on first use: a screening never needs them."""
         if self._loaders is None:
-            self._loaders = Loaders(self.db)
+            self._loaders = Loaders(self.db, self.remote)
         return self._loaders
 
     def fresh_loaders(self) -> None:

@@ -7,7 +7,8 @@ import httpx
 
 from hub.agencies import PrincipalCache, create_agency, revoke_key
 from hub.db.database import Database
-from tests.events.conftest import Hub, poll
+from tests.events.conftest import Hub
+from tests.served import poll
 
 WHO = "{ __typename }"
 REVOKE = 'mutation { revokeApiKey(agencyCode: "EV-LAND", label: "default") { code } }'

@@ -16,7 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.events.webhooks import WebhookUrlRefused, check_url, signature, verify
-from tests.events.conftest import PERSON_ID, Hub, Served, emit_committed, graphql, poll
+from tests.events.conftest import PERSON_ID, Hub, emit_committed, graphql
+from tests.served import Served, poll
 
 REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { url secret afterSeq } }"
 REDELIVER = "mutation($seq: Int!) { redeliverParked(seq: $seq) }"
