@@ -62,8 +62,12 @@ class EventListener:
         """Call ``hook`` when a key is revoked anywhere, or announcements may have been missed."""
         self._key_hooks.append(hook)
 
+    def off_keys_changed(self, hook: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._key_hooks.remove(hook)
+
     def _keys_changed(self, *_notification: object) -> None:
-        for hook in self._key_hooks:
+        for hook in list(self._key_hooks):
             hook()
 
     @contextlib.contextmanager

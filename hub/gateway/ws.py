@@ -16,6 +16,8 @@ The protocol (github.com/enisdenjo/graphql-ws, PROTOCOL.md), as this hub speaks 
   is refused: the trail fails closed), then answers ``next`` per event and ``complete``
   when the stream ends, or ``error`` when refused; a reused id closes 4409. ``complete``
   from the client stops that subscription.
+- When the connection's key is revoked (anywhere: revocations are announced on LISTEN
+  ``hub_keys``), the connection is closed 4403 and its subscriptions end.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from hub.agencies import principal_for_key
 from hub.audit import AuditUnavailable
 from hub.errors import HubError
 from hub.gateway.graphql import audit_record
@@ -91,6 +95,9 @@ class _Session:
         self.subscriptions: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._open = True
+        self._key: str | None = None
+        # Set when some key was revoked (or announcements may have been missed): ours is checked.
+        self._keys_changed = asyncio.Event()
 
     async def serve(self) -> None:
         try:
@@ -99,11 +106,18 @@ class _Session:
             except TimeoutError:
                 raise _Closed(INIT_TIMEOUT, "Connection initialisation timeout") from None
             await self._init(first)
-            while True:
-                await self._handle(await self._receive())
+            self.state.listener.on_keys_changed(self._keys_changed.set)
+            watcher = asyncio.get_running_loop().create_task(self._watch_key(), name="ws-key-watch")
+            try:
+                while True:
+                    await self._handle(await self._receive())
+            finally:
+                self.state.listener.off_keys_changed(self._keys_changed.set)
+                watcher.cancel()
         except _Closed as closed:
             await self._close(closed.code, closed.reason)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):
+            # RuntimeError: the watcher closed the socket under a pending receive.
             self._open = False
         finally:
             tasks = list(self.subscriptions.values())
@@ -149,7 +163,25 @@ class _Session:
                 await self._audit(None, DENIED, ("UNAUTHENTICATED",), started, None)
             raise _Closed(FORBIDDEN, "Forbidden")
         self.principal = principal
+        self._key = key.strip()
         await self._send({"type": "connection_ack"})
+
+    async def _watch_key(self) -> None:
+        """Close the connection once its key is revoked; checked on each announcement."""
+        assert self._key is not None
+        while True:
+            await self._keys_changed.wait()
+            self._keys_changed.clear()
+            try:
+                still = await principal_for_key(self.state.db, self._key)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, HubError):
+                continue  # the next announcement or reconnection asks again
+            if still is None:
+                log.info("closing a WebSocket: its key was revoked")
+                for task in list(self.subscriptions.values()):
+                    task.cancel()
+                await self._close(FORBIDDEN, "API key revoked")
+                return
 
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]

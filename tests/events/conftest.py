@@ -14,6 +14,7 @@ import orjson
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from hub.agencies import create_agency
 from hub.db.database import Database
@@ -156,3 +157,12 @@ async def open_ws(hub: Hub, key: str | None, **init: Any) -> GraphQLWs:
         await client.send({"type": "connection_init", "payload": {"authorization": f"Bearer {key}", **init}})
         assert (await client.receive())["type"] == "connection_ack"
     return client
+
+
+async def close_code(client: GraphQLWs) -> int:
+    """The code the hub closed the connection with."""
+    ws = client.ws
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 10)
+    code: int = ws.close_code
+    return code

@@ -7,7 +7,7 @@ import httpx
 
 from hub.agencies import PrincipalCache, create_agency, revoke_key
 from hub.db.database import Database
-from tests.events.conftest import Hub
+from tests.events.conftest import Hub, close_code, open_ws
 from tests.served import poll
 
 WHO = "{ __typename }"
@@ -70,3 +70,17 @@ async def test_a_key_revoked_here_is_refused_by_the_next_request(hub: Hub) -> No
     assert await status(hub, hub.keys["platform"], REVOKE) == 200
 
     assert await status(hub, hub.keys["land"]) == 401
+
+
+async def test_an_open_websocket_is_closed_when_its_key_is_revoked(hub: Hub) -> None:
+    land = await open_ws(hub, hub.keys["land"])
+    court = await open_ws(hub, hub.keys["court"])
+    await land.subscribe("1", "subscription { listChanges(after: 0) { seq } }")
+    await court.subscribe("1", "subscription { listChanges(after: 0) { seq } }")
+
+    assert await status(hub, hub.keys["platform"], REVOKE) == 200
+
+    assert await close_code(land) == 4403
+    await court.send({"type": "ping"})
+    assert (await court.receive())["type"] == "pong"  # another agency's connection stays
+    await court.ws.close()

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 from hub.gateway import ws as ws_module
-from tests.events.conftest import PERSON_ID, Hub, emit_committed, open_ws
+from tests.events.conftest import PERSON_ID, Hub, close_code, emit_committed, open_ws
 
 CHANGES = """subscription($after: Int) { listChanges(after: $after) {
   seq kind listing { id version list caseNumber removedOn removalReason }
   subject { name ... on Person { residentId } } } }"""
 DEBT = """subscription { listChanges(after: 0) { seq subject { cases { nodes { amount } } } } }"""
-
-
-async def close_code(client: object) -> int:
-    ws = client.ws  # type: ignore[attr-defined]
-    with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(ws.recv(), 10)
-    code: int = ws.close_code
-    return code
 
 
 async def test_nothing_but_connection_init_is_accepted_before_it(hub: Hub) -> None:
