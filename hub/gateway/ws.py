@@ -13,7 +13,8 @@ The protocol (github.com/enisdenjo/graphql-ws, PROTOCOL.md), as this hub speaks 
 - After ``connection_ack``: ``ping`` is answered ``pong``; ``subscribe`` runs the document
   through the same checks as HTTP (limits, field policy, purpose; subscription operations
   only), writes its audit record before anything is sent (if it cannot, the subscription
-  is refused: the trail fails closed), then answers ``next`` per event and ``complete``
+  is refused: the trail fails closed), then answers ``next`` per event, each traced first
+  with the subjects it discloses (the stream ends if it cannot be), and ``complete``
   when the stream ends, or ``error`` when refused; a reused id closes 4409. ``complete``
   from the client stops that subscription.
 - When the connection's key is revoked (anywhere: revocations are announced on LISTEN
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -264,6 +266,19 @@ class _Session:
                 await self._error(ident, outcome.body.get("errors") or [_hub_error("ERROR", MASKED_MESSAGE)])
                 return
             async for body in stream:
+                # Each event discloses data: its subjects are traced before it is sent, and
+                # the stream ends if the trail cannot be written (fail closed).
+                event_started = time.perf_counter()
+                disclosed = dataclasses.replace(
+                    outcome, subjects=tuple(sorted(context.returned_subjects)), error_codes=()
+                )
+                context.returned_subjects.clear()
+                try:
+                    await self._audit(disclosed, outcome.result, (), event_started, query)
+                except AuditUnavailable as exc:
+                    log.error("audit trail unavailable; ending the subscription")
+                    await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
+                    return
                 await self._send({"type": "next", "id": ident, "payload": body})
             await self._send({"type": "complete", "id": ident})
         except HubError as exc:
