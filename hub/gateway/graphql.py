@@ -205,6 +205,7 @@ async def graphql_endpoint(request: Request) -> Response:
     headers = {"Allow": "POST"} if status == 405 else None
     trail.outcome = outcome
     trail.purpose = purpose
+    trail.comparisons = context.comparisons
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
 
 
@@ -273,6 +274,7 @@ class Trail:
         self.query: str | None = None
         self.purpose: str | None = None
         self.outcome: Outcome | None = None
+        self.comparisons: list[tuple[int, str, str, int]] = []
 
     async def close(
         self, state: HubState, response: Response, result: str, code: str | None, started: float
@@ -290,7 +292,7 @@ class Trail:
             client=self.client,
         )
         try:
-            await state.audit.append(record)
+            await state.audit.append(record, self.comparisons)
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.

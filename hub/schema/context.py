@@ -30,6 +30,9 @@ class HubContext:
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).
     returned_subjects: set[int] = field(default_factory=set)
+    # Identities this operation screened (agency id, matter, region, count): counted with
+    # its audit record.
+    comparisons: list[tuple[int, str, str, int]] = field(default_factory=list)
     # Called after a key is revoked here, so this process's key cache forgets at once.
     keys_revoked: Callable[[], None] = field(default=lambda: None, repr=False)
 

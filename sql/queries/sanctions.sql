@@ -2,7 +2,9 @@
 
 -- A screened batch in one statement (one round trip, atomic): a row per BLOCK or REVIEW,
 -- and $13 comparisons added to today's count. Returns the interceptions' ids in order.
--- name: record_screening
+-- The BLOCK and REVIEW outcomes of a screening (comparisons are counted with the request's
+-- audit record: see count_comparisons in audit.sql).
+-- name: record_interceptions
 WITH kept AS (
     INSERT INTO sanctions.interception (agency_id, operator, subject_id, candidates, matter, context,
                                         decision, reasons, measures, listing_ids, case_ids, region)
@@ -12,13 +14,6 @@ WITH kept AS (
            WITH ORDINALITY AS u(subject_id, candidates, decision, reasons, measures, listing_ids, case_ids, n)
      ORDER BY u.n
     RETURNING id
-), counted AS (
-    -- A shard per backend: concurrent screens of one agency do not queue on one row.
-    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
-    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $3, $5, pg_backend_pid() % 16, $13::bigint
-     WHERE $13::bigint > 0
-    ON CONFLICT (day, agency_id, matter, region, shard)
-    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
 )
 SELECT id FROM kept ORDER BY id;
 
