@@ -25,3 +25,15 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
 SELECT source, pos, subject_id, subject_name, role, listing_id, listing_version, list, case_id,
        case_number, court_code, court_name
   FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date);
+
+-- The same facts, with the catalogue's version token and the hotel ($7, null for none) on
+-- every row: one round trip per batch. At least one row comes back (facts columns null when
+-- there are none).
+-- name: facts_with_catalogue
+SELECT v.token::text AS catalogue_token, h.code AS hotel_code, h.stars AS hotel_stars, h.status AS hotel_status,
+       f.source, f.pos, f.subject_id, f.subject_name, f.role, f.listing_id, f.listing_version, f.list, f.case_id,
+       f.case_number, f.court_code, f.court_name
+  FROM sanctions.catalogue_version v
+  LEFT JOIN tourism.hotel h ON h.code = $7
+  LEFT JOIN LATERAL sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date)
+       AS f ON true;
