@@ -205,9 +205,7 @@ def page(
 
 def error_page(request: Request, status: int, key: str) -> HTMLResponse:
     lang = language(request)
-    return _respond(
-        request, render("error", lang, {"lang": lang, "message": i18n.catalogue(lang)[key]}), status=status
-    )
+    return _respond(request, render("error", lang, {"lang": lang, "message": i18n.catalogue(lang)[key]}), status=status)
 
 
 # --- sessions ----------------------------------------------------------------------------

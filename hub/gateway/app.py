@@ -16,9 +16,9 @@ from starlette.routing import Route, WebSocketRoute
 
 from hub.agencies import PrincipalCache
 from hub.audit import AuditRecord, AuditWriter
+from hub.console.pages import console_routes
 from hub.db.database import Database, create_pool
 from hub.events.listener import EventListener
-from hub.console.pages import console_routes
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ws import graphql_ws

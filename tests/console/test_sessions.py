@@ -91,7 +91,8 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(app_client: h
 
     assert wrong.status_code == unknown.status_code == 401
     message = re.search(r'id="login-error">([^<]+)<', wrong.text)
-    assert message and message.group(1) == re.search(r'id="login-error">([^<]+)<', unknown.text).group(1)  # type: ignore[union-attr]
+    assert message
+    assert message.group(1) == re.search(r'id="login-error">([^<]+)<', unknown.text).group(1)
     assert "hub_session" not in wrong.headers.get("set-cookie", "")
 
 
@@ -125,8 +126,10 @@ async def test_a_session_acts_as_its_agency_and_needs_the_csrf_token_to_post(
 
     assert refused.status_code == forged.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "CSRF_REJECTED"
-    assert allowed.status_code == 200 and allowed.json()["data"]["matters"]
-    assert read.status_code == 200 and read.json()["data"]["matters"]
+    assert allowed.status_code == 200
+    assert allowed.json()["data"]["matters"]
+    assert read.status_code == 200
+    assert read.json()["data"]["matters"]
 
 
 async def test_api_keys_are_unaffected_by_csrf(
@@ -161,7 +164,9 @@ async def test_the_trail_and_the_report_name_the_user_not_the_header(
         "occurredAt": "2026-12-01T10:00:00+08:00",
         "idempotencyKey": "console-test-0001",
     }
-    reported = await app_client.post("/graphql", json={"query": REPORT, "variables": {"input": report}}, headers=headers)
+    reported = await app_client.post(
+        "/graphql", json={"query": REPORT, "variables": {"input": report}}, headers=headers
+    )
 
     assert decision["decision"] == "BLOCK"
     assert decision["measures"][0]["legalBasis"]
@@ -186,9 +191,7 @@ async def test_a_clerk_may_not_open_operator_pages_or_fields(app_client: httpx.A
     assert "data" not in api.json() or api.json()["data"] is None
 
 
-async def test_pages_carry_the_security_headers_and_no_outside_assets(
-    app_client: httpx.AsyncClient, desk: str
-) -> None:
+async def test_pages_carry_the_security_headers_and_no_outside_assets(app_client: httpx.AsyncClient, desk: str) -> None:
     await log_in(app_client, desk)
 
     for path in ("/console/check", "/console/dashboard", "/console/login"):
@@ -212,7 +215,8 @@ async def test_logout_ends_the_session(app_client: httpx.AsyncClient, desk: str)
     replay = await app_client.post("/graphql", json={"query": MATTERS}, headers={"X-CSRF-Token": token})
 
     assert forged.status_code == 403
-    assert out.status_code == 303 and out.headers["location"].startswith("/console/login")
+    assert out.status_code == 303
+    assert out.headers["location"].startswith("/console/login")
     assert replay.status_code == 401
     assert (await app_client.get("/console/check")).headers["location"] == "/console/login"
 
@@ -297,6 +301,8 @@ async def test_english_is_chosen_by_parameter_and_remembered(app_client: httpx.A
     again = await app_client.get("/console/login")
     chinese = await app_client.get("/console/login?lang=zh-CN")
 
-    assert '<html lang="en">' in english.text and "Log in" in english.text
+    assert '<html lang="en">' in english.text
+    assert "Log in" in english.text
     assert '<html lang="en">' in again.text
-    assert '<html lang="zh-CN">' in chinese.text and "登录" in chinese.text
+    assert '<html lang="zh-CN">' in chinese.text
+    assert "登录" in chinese.text
