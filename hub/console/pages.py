@@ -27,7 +27,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hub.console import i18n
-from hub.console.sessions import COOKIE, SESSION_SECONDS, ConsoleSession, csrf_ok, csrf_token, end_session, session_for
+from hub.console.sessions import (
+    COOKIE,
+    SESSION_SECONDS,
+    ConsoleSession,
+    csrf_ok,
+    csrf_token,
+    delete_expired,
+    end_session,
+    session_for,
+)
 from hub.console.sessions import start_session as new_session
 from hub.console.users import LoginFailed, LoginLocked, authenticate
 from hub.policy.rules import CASE_NUMBER
@@ -290,6 +299,7 @@ async def login(request: Request) -> Response:
         log.info("console: login failed")
         return _login_form(request, 401, "login.failed")
     client = request.client.host if request.client else None
+    await delete_expired(state.db)
     token = await new_session(state.db, user, client)
     log.info("console: %s of %s logged in", user.username, user.agency_code)
     response = _redirect("/console")

@@ -190,3 +190,58 @@ def test_court_and_operator_pages_in_both_languages(demo_hub: DemoHub, context: 
     operator.goto(f"{demo_hub.url}/graphql")
     expect(operator.locator(".graphiql-container")).to_be_visible()
     screenshot(operator, "12-graphiql")
+
+
+def _python_verdict(kind: str, value: str) -> int | str | None:
+    """None when valid, else the position the hub names (or 'whole' for the length)."""
+    from hub.errors import InvalidIdentifier
+    from hub.identity import parse_resident_id, parse_uscc
+
+    try:
+        (parse_resident_id if kind == "id" else parse_uscc)(value)
+    except InvalidIdentifier as error:
+        return "whole" if error.position is None else error.position
+    return None
+
+
+def _samples() -> list[tuple[str, str]]:
+    """Valid identifiers and every single-character change of a few of them."""
+    import random
+
+    from hub.identity import make_uscc
+
+    rng = random.Random(11643)
+    ids = [make_resident_id("350102", datetime.date(1950 + i * 7, 1 + i % 12, 1 + i * 3), 100 + i) for i in range(6)]
+    codes = [make_uscc("9", "1", "350105", f"{73212345 + i * 1111:08d}") for i in range(6)]
+    samples = [("id", v) for v in ids] + [("uscc", v) for v in codes]
+    for kind, value in list(samples):
+        for position in range(18):
+            for ch in rng.sample("0123456789XAYZ", 3):
+                samples.append((kind, value[:position] + ch + value[position + 1 :]))
+    samples += [("id", ids[0][:15]), ("id", ids[0][:17]), ("uscc", codes[0][:10]), ("id", ids[0].lower())]
+    return samples
+
+
+def test_the_form_checks_identifiers_as_the_hub_does(demo_hub: DemoHub, context: Any) -> None:
+    # The console's GB 11643 / GB 32100 checks, run in the browser, agree with hub.identity
+    # on validity and on the position they name, for valid codes and single-character typos.
+    page = context.new_page()
+    log_in(page, demo_hub, "hotel.clerk")
+    samples = _samples()
+
+    verdicts = page.evaluate(
+        """async (samples) => {
+          const m = await import('/console/static/identifiers.js');
+          return samples.map(([kind, value]) => {
+            const problem = kind === 'id' ? m.checkResidentId(value, 'en') : m.checkUscc(value, 'en');
+            return problem === null ? null : (problem.position === null ? 'whole' : problem.position);
+          });
+        }""",
+        samples,
+    )
+
+    expected = [_python_verdict(kind, value) for kind, value in samples]
+    mismatches = [(s, v, e) for s, v, e in zip(samples, verdicts, expected, strict=True) if v != e]
+    assert not mismatches, mismatches[:5]
+    assert None in expected
+    assert any(e is not None for e in expected)
