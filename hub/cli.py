@@ -1,4 +1,4 @@
-"""The ``hub`` command: serve, migrate, seed, agency create, export-schema."""
+"""The ``hub`` command: serve, migrate, seed, agency and user management, export-schema, audit."""
 
 from __future__ import annotations
 
@@ -61,12 +61,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database_url(settings) as url:
         asyncio.run(_migrate(url))
         if args.demo:
-            from hub.seed.demo import load_demo
+            from hub.seed.demo import load_demo_with_users
 
-            keys = asyncio.run(load_demo(url, settings.data_dir))
+            keys, users = asyncio.run(load_demo_with_users(url, settings.data_dir))
             print("Demo agencies and their API keys (send as 'Authorization: Bearer <key>'):")
             for agency in keys:
                 print(f"  {agency.kind:<14} {agency.code:<22} {agency.key}")
+            print(f"Demo console users (log in at http://{args.host}:{args.port}/console):")
+            for user in users:
+                print(f"  console-user {user.role:<10} {user.username:<12} {user.agency:<18} {user.password}")
             sys.stdout.flush()
         options: dict[str, Any] = {
             "host": args.host,
@@ -189,6 +192,43 @@ def cmd_key_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.console.users import create_user
+    from hub.errors import InvalidInput
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("the two passwords differ")
+
+    async def work(db: Database) -> int:
+        return await create_user(
+            db,
+            agency_code=args.agency,
+            username=args.username,
+            role=args.role,
+            password=password,
+            display_name=args.display_name,
+            created_by="cli",
+        )
+
+    _with_db(settings, work)
+    print(f"created console user {args.username.strip().lower()} ({args.role}) of {args.agency}", file=sys.stderr)
+    return 0
+
+
+def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.console.users import disable_user
+
+    _with_db(settings, lambda db: disable_user(db, args.username))
+    print(f"disabled console user {args.username}; their sessions have ended", file=sys.stderr)
+    return 0
+
+
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
     from hub.schema import schema_sdl
 
@@ -294,6 +334,21 @@ def build_parser() -> argparse.ArgumentParser:
     key_list = key_sub.add_parser("list", help="list an agency's keys by label")
     key_list.add_argument("--agency", required=True, help="agency code")
     key_list.set_defaults(func=cmd_key_list)
+
+    user = sub.add_parser("user", help="manage web console users (people, not systems)")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_create = user_sub.add_parser("create", help="create a console user; the password is asked for")
+    user_create.add_argument("--agency", required=True, help="agency code")
+    user_create.add_argument("--username", required=True)
+    user_create.add_argument("--role", required=True, choices=["clerk", "supervisor", "operator"])
+    user_create.add_argument("--display-name", default=None)
+    user_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
+    user_create.set_defaults(func=cmd_user_create)
+    user_disable = user_sub.add_parser("disable", help="disable a console user and end their sessions")
+    user_disable.add_argument("--username", required=True)
+    user_disable.set_defaults(func=cmd_user_disable)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")

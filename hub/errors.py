@@ -8,6 +8,8 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     │   ├── MalformedRequest      body is not JSON, or not a JSON object
     │   └── MissingQuery          no ``query`` string in the request
     ├── Unauthenticated           no key, unknown key or revoked key (401)
+    ├── Forbidden                 authenticated, but this may not be done this way (403)
+    │   └── CsrfRejected          a console session's request without its CSRF token
     ├── InvalidInput              an argument's value is unusable
     │   ├── InvalidIdentifier     resident ID or USCC fails its format or checksum
     │   ├── InvalidCursor         a cursor the hub did not issue, or for another list
@@ -54,6 +56,15 @@ class MissingQuery(BadRequest):
 class Unauthenticated(HubError):
     code = "UNAUTHENTICATED"
     http_status = 401
+
+
+class Forbidden(HubError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class CsrfRejected(Forbidden):
+    code = "CSRF_REJECTED"
 
 
 class InvalidInput(HubError):

@@ -195,5 +195,5 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
                 await conn.close()
 
     subjects, agencies, demo, answered = asyncio.run(count())
-    assert (subjects, agencies, demo) == (1, 11, 1)
+    assert (subjects, agencies, demo) == (1, 12, 1)
     assert answered >= 1

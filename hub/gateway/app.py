@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from hub.agencies import PrincipalCache
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
+from hub.console.pages import console_routes
 from hub.db.database import Database, create_pool
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
@@ -67,6 +68,8 @@ class HubState:
     listener: EventListener = field(default_factory=EventListener)
     # Sources kept at their agency, fetched at query time (empty: every source is local).
     remote: RemoteSources = field(default_factory=RemoteSources)
+    # Signs console sessions' CSRF tokens (the same in every process).
+    csrf_key: bytes = b""
     # Principals of recently seen keys; trusted only while the listener hears revocations.
     principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
@@ -136,6 +139,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 limits=settings.limits,
                 listener=listener,
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
+                csrf_key=await core.instance_secret(database, "console-csrf"),
             )
             listener.start()
             if pool is not None:
@@ -194,6 +198,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             WebSocketRoute("/graphql", graphql_ws),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *console_routes(),
         ],
         lifespan=lifespan,
     )

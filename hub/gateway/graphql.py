@@ -17,11 +17,11 @@ from urllib.parse import unquote
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 
 from hub.audit import AuditRecord, AuditUnavailable
-from hub.errors import HubError, MalformedRequest, MissingQuery, Unauthenticated
+from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
+from hub.errors import CsrfRejected, HubError, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.schema.context import HubContext
@@ -152,12 +152,34 @@ def _wants_ide(request: Request) -> bool:
     )
 
 
+async def _authenticate(request: Request, state: HubState, trail: Trail) -> Principal:
+    """The agency behind a request: by its API key, or by a console user's session cookie.
+
+    A request with an ``Authorization`` header is a system's: the cookie plays no part. A
+    cookie-only request acts as the user's agency, names the user as the operator (whatever
+    ``Hub-Operator`` says), and must carry the session's CSRF token when it is a POST.
+    """
+    if "authorization" in request.headers or COOKIE not in request.cookies:
+        principal = await state.principals.principal(state.db, _bearer(request))
+        if principal is None:
+            raise Unauthenticated("the API key is unknown or revoked")
+        return principal
+    session = await session_for(state.db, request.cookies.get(COOKIE))
+    if session is None:
+        raise Unauthenticated("the console session has ended; log in again")
+    trail.operator = session.operator
+    if request.method != "GET" and not csrf_ok(state.csrf_key, session.token, request.headers.get(CSRF_HEADER)):
+        trail.principal = session.principal
+        raise CsrfRejected("a console request must carry the session's CSRF token in the X-CSRF-Token header")
+    return session.principal
+
+
 async def graphql_endpoint(request: Request) -> Response:
     state: HubState = request.state.hub
     if _wants_ide(request):
-        if state.settings.is_development:
-            return HTMLResponse(get_graphql_ide_html("graphiql"))
-        return Response("Not Found", status_code=404)
+        from hub.console.pages import graphiql_page
+
+        return await graphiql_page(request)
     started = time.perf_counter()
     trail = Trail(request)
     try:
@@ -166,9 +188,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return await trail.close(state, _error_response(exc, JSON), DENIED_OR_ERROR[False], exc.code, started)
     principal = None
     try:
-        principal = await state.principals.principal(state.db, _bearer(request))
-        if principal is None:
-            raise Unauthenticated("the API key is unknown or revoked")
+        principal = await _authenticate(request, state, trail)
         trail.principal = principal
         body = (
             await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)

@@ -6,7 +6,9 @@ The protocol (github.com/enisdenjo/graphql-ws, PROTOCOL.md), as this hub speaks 
   refused.
 - The first message must be ``connection_init`` within ``INIT_TIMEOUT_SECONDS`` (else close
   4408), its payload ``{"authorization": "Bearer <key>", "purpose": ..., "operator": ...}``
-  (purpose and operator optional: they play the Hub-Purpose and Hub-Operator headers). Any
+  (purpose and operator optional: they play the Hub-Purpose and Hub-Operator headers). The
+  web console sends no key: its session cookie and ``{"csrf": <the session's CSRF token>}``
+  (the user is then the operator, whatever ``operator`` says). Any
   other message first closes 4401; an unknown or revoked key closes 4403; a second
   ``connection_init`` closes 4429. A message that is not a JSON object with a known
   ``type`` closes 4400.
@@ -36,6 +38,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from hub.agencies import principal_for_key
 from hub.audit import AuditUnavailable
+from hub.console.sessions import COOKIE, csrf_ok, session_for
 from hub.errors import HubError
 from hub.gateway.graphql import audit_record
 from hub.policy import Principal
@@ -159,6 +162,16 @@ class _Session:
         principal = None
         if scheme.lower() == "bearer" and key.strip():
             principal = await self.state.principals.principal(self.state.db, key.strip())
+        elif not header and COOKIE in self.ws.cookies:
+            # The web console: its session cookie, and the session's CSRF token in the payload
+            # (a page of another site cannot read it, so it cannot open a socket as the user).
+            session = await session_for(self.state.db, self.ws.cookies.get(COOKIE))
+            presented = payload.get("csrf")
+            if session is not None and csrf_ok(
+                self.state.csrf_key, session.token, presented if isinstance(presented, str) else None
+            ):
+                principal = session.principal
+                self.operator = session.operator
         if principal is None:
             # Every refusal leaves its trace, as over HTTP; the socket closes either way.
             with contextlib.suppress(AuditUnavailable):

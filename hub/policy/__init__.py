@@ -27,12 +27,14 @@ AGENCY_KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated agency behind a request, and the operator it names."""
+    """The authenticated agency behind a request: by an API key (``key_id``) or by a console
+    user's session (``user_id``; the agency's policy applies all the same)."""
 
     agency_id: int
     agency_code: str
     agency_name: str
     kind: str
     region: str
-    key_id: int
+    key_id: int | None
     role: str | None = None
+    user_id: int | None = None

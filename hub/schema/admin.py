@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from hub import agencies
+from hub.schema.console import ConsoleMutation
 from hub.schema.context import Info
 from hub.schema.events import WebhookMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
@@ -117,7 +118,7 @@ class AdminQuery:
         "Changes: screening and feedback, the list's lifecycle, hotels, webhooks; agencies and keys for the operator."
     )
 )
-class Mutation(SanctionsMutation, WebhookMutation):
+class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -13,6 +13,7 @@ import strawberry
 from hub.errors import InvalidInput
 from hub.events import outbox, webhooks
 from hub.events.listener import EventListener
+from hub.schema.console import ConsoleSubscription
 from hub.schema.context import Info
 from hub.schema.core import Subject, load_subject
 from hub.schema.court import Circumstance, ListKind, RemovalReason
@@ -94,7 +95,7 @@ def change_from_row(row: Row) -> ListChange:
 
 
 @strawberry.type(description="Streams over WebSocket (graphql-transport-ws on /graphql).")
-class Subscription:
+class Subscription(ConsoleSubscription):
     @strawberry.subscription(
         description=(
             "Every change to the lists, in order: first the events after `after` (replay), then each "

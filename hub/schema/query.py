@@ -10,6 +10,7 @@ from hub.errors import InvalidInput
 from hub.identity import parse_resident_id, parse_uscc
 from hub.schema.admin import AdminQuery
 from hub.schema.audit import AuditQuery
+from hub.schema.console import ConsoleQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
@@ -33,7 +34,7 @@ def _internal_id(raw: str, argument: str) -> int:
 
 
 @strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
-class Query(AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery):
+class Query(AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,15 @@ AGENCIES = (
     ("TN-SHANCHENG", "泰宁县杉城镇人民政府", "township", "350429", None),
     ("FJ-PLATFORM", "福建省经济信息中心", "platform", "350000", None),
 )
+# Agencies with no system of their own: their clerks log in to the web console.
+CONSOLE_AGENCIES = (("TN-POLICE-HOTELS", "泰宁县公安局旅馆业治安管理大队", "police", "350429", "hotel"),)
+# (user name, display name, role, agency)
+CONSOLE_USERS = (
+    ("hotel.clerk", "张丽", "clerk", "TN-POLICE-HOTELS"),
+    ("hotel.lead", "王建国", "supervisor", "TN-POLICE-HOTELS"),
+    ("court.clerk", "李明", "clerk", "FJ-HIGH-COURT"),
+    ("operator", "平台运维", "operator", "FJ-PLATFORM"),
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,22 @@ class DemoAgency:
     key: str
 
 
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    agency: str
+    password: str
+
+
 async def load_demo(url: str, data_dir: Path) -> list[DemoAgency]:
     """Load the demo data unless present; return each demo agency's working key."""
+    agencies, _ = await load_demo_with_users(url, data_dir)
+    return agencies
+
+
+async def load_demo_with_users(url: str, data_dir: Path) -> tuple[list[DemoAgency], list[DemoUser]]:
+    """Load the demo data unless present; return the demo agencies' keys and console users."""
     from hub.seed.synthetic import seed_synthetic
 
     conn = await asyncpg.connect(url)
@@ -67,9 +91,52 @@ async def load_demo(url: str, data_dir: Path) -> list[DemoAgency]:
                 await seed_synthetic(conn, subjects=SYNTHETIC_SUBJECTS, seed=SYNTHETIC_SEED, progress=False)
                 await load_stories(conn)
                 await conn.execute(QUERIES.core.record_dataset, DATASET, json.dumps({"stories": 6}))
-        return await _agencies(db, conn, data_dir / "demo-keys.json")
+        agencies = await _agencies(db, conn, data_dir / "demo-keys.json")
+        users = await _console_users(db, conn, data_dir / "demo-users.json")
+        return agencies, users
     finally:
         await conn.close()
+
+
+def _write_secret(path: Path, content: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Secrets: readable by the owner only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(content, out, indent=2)
+
+
+async def _console_users(db: Database, conn: asyncpg.Connection, userfile: Path) -> list[DemoUser]:
+    """The console-mode demo agency and the demo console users, with passwords kept in
+    ``<data dir>/demo-users.json`` so they stay the same across restarts."""
+    from hub.console.users import create_user, hasher
+
+    for code, name, kind, region, role in CONSOLE_AGENCIES:
+        if await conn.fetchrow(QUERIES.agencies.agency_by_code, code) is None:
+            await create_agency(db, code=code, name=name, kind=kind, region=region, mode="console", role=role)
+    saved: dict[str, str] = {}
+    if userfile.is_file():  # noqa: ASYNC240
+        saved = json.loads(userfile.read_text(encoding="utf-8"))  # noqa: ASYNC240
+    result = []
+    for username, display_name, role, agency in CONSOLE_USERS:
+        password = saved.get(username) or "demo-" + secrets.token_urlsafe(9)
+        row = await conn.fetchrow(QUERIES.console.user_by_username, username)
+        if row is None:
+            await create_user(
+                db,
+                agency_code=agency,
+                username=username,
+                role=role,
+                password=password,
+                display_name=display_name,
+                created_by="demo",
+            )
+        elif username not in saved:
+            # Another data directory's password, or none: set a new one.
+            await conn.execute(QUERIES.console.set_password, row["id"], hasher().hash(password))
+        result.append(DemoUser(username, role, agency, password))
+    _write_secret(userfile, {u.username: u.password for u in result})
+    return result
 
 
 async def _agencies(db: Database, conn: asyncpg.Connection, keyfile: Path) -> list[DemoAgency]:
