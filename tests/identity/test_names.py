@@ -64,7 +64,8 @@ def test_heteronyms_are_sets_of_tone_less_readings() -> None:
     assert {"xie", "jie"} <= readings("解")[0]
     # A traditional character reads as its simplified form does.
     assert readings("陳偉") == readings("陈伟")
-    assert "zhang wei" in pinyin_keys("张伟") and "zhang wei" in pinyin_keys("章伟")
+    assert "zhang wei" in pinyin_keys("张伟")
+    assert "zhang wei" in pinyin_keys("章伟")
     assert {"zeng wei", "ceng wei"} <= set(pinyin_keys("曾伟"))
 
 
@@ -82,14 +83,16 @@ def test_an_agreeing_identifier_is_decisive_even_with_another_name() -> None:
 
     assert match.score == 1.0
     assert match.agreed == (IDENTIFIER,)
-    assert "identifier agrees" in match.explanation and "王芳" in match.explanation
+    assert "identifier agrees" in match.explanation
+    assert "王芳" in match.explanation
     assert ZHANG_ID not in match.explanation
 
 
 def test_two_different_valid_identifiers_exclude() -> None:
     match = score(Party("张伟", "person", ZHANG_ID, BORN, "350102"), Party("张伟", "person", OTHER_ID, BORN, "350102"))
 
-    assert match.score == 0 and match.excluded
+    assert match.score == 0
+    assert match.excluded
     assert "identifiers differ" in match.explanation
 
 
