@@ -62,10 +62,13 @@ async def facts(
     identifiers: Sequence[str | None],
     names: Sequence[str],
     birth_dates: Sequence[date | None],
+    regions: Sequence[str | None],
     by_name: Sequence[bool],
     *,
     day: date,
     candidate_cap: int,
 ) -> list[Row]:
     """Rows of ``sql/queries/screening.sql`` ``facts``; ``pos`` is the 1-based position in the arrays."""
-    return await db.fetch(Q.facts, list(identifiers), list(names), list(birth_dates), list(by_name), candidate_cap, day)
+    return await db.fetch(
+        Q.facts, list(identifiers), list(names), list(birth_dates), list(regions), list(by_name), candidate_cap, day
+    )

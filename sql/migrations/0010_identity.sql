@@ -739,9 +739,7 @@ CREATE TABLE core.rejected_pair (
     PRIMARY KEY (mention_key, subject_id)
 );
 
--- Held mentions by identifier (screening: a pending link naming a screened identifier) and
--- by batch (proposing for a whole ingest batch).
-CREATE INDEX party_mention_identifier ON core.party_mention (identifier) WHERE status = 'pending';
+-- Held mentions by batch (proposing for a whole ingest batch).
 CREATE INDEX party_mention_batch ON core.party_mention (batch_id, id) WHERE status = 'pending';
 
 -- Screening facts (0005), now also with the identity's region and two more kinds of
@@ -836,17 +834,12 @@ BEGIN
                     LIMIT p_cap) s
              WHERE i.birth_date IS NULL AND i.region IS NOT NULL AND i.key IS NOT NULL
             UNION ALL
-            SELECT 'pending', i.pos, s.id, s.name
-              FROM input i
-              JOIN core.party_mention m ON m.identifier = i.identifier AND m.status = 'pending'
-              JOIN core.candidate_link c ON c.mention_id = m.id AND c.status = 'proposed'
-              JOIN core.subject s ON s.id = c.subject_id AND s.identifier <> i.identifier
-            UNION ALL
             SELECT 'pending', r.pos, s.id, s.name
               FROM resolved r
-              JOIN core.candidate_link c ON c.subject_id = r.id AND c.status = 'proposed'
-              JOIN core.party_mention m ON m.id = c.mention_id AND m.status = 'pending'
-              JOIN core.subject s ON s.identifier = m.identifier AND s.id <> r.id
+              JOIN core.candidate_link mine ON mine.subject_id = r.id AND mine.status = 'proposed'
+              JOIN core.party_mention m ON m.id = mine.mention_id AND m.status = 'pending'
+              JOIN core.candidate_link c ON c.mention_id = m.id AND c.status = 'proposed' AND c.subject_id <> r.id
+              JOIN core.subject s ON s.id = c.subject_id
         ),
         facts AS (
             SELECT 'self' AS source, r.pos, r.id AS subject_id, r.name AS subject_name, NULL::text AS role, l.*

@@ -18,10 +18,11 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
   FROM sanctions.measure m
  ORDER BY m.code;
 
--- Everything known about a batch: see sanctions.screening_facts (0005_catalogue.sql).
--- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 name-only flags,
--- $5 candidate cap, $6 the day (China time).
+-- Everything known about a batch: see sanctions.screening_facts (0010_identity.sql).
+-- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 regions (null:
+-- unknown), $5 name-only flags, $6 candidate cap, $7 the day (China time).
 -- name: facts
 SELECT source, pos, subject_id, subject_name, role, listing_id, listing_version, list, case_id,
-       case_number, court_code, court_name
-  FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date);
+       case_number, court_code, court_name, subject_birth_date, subject_region
+  FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::text[], $5::boolean[], $6::integer,
+                                 $7::date);
