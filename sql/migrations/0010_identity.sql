@@ -745,9 +745,9 @@ CREATE INDEX party_mention_batch ON core.party_mention (batch_id, id) WHERE stat
 -- Screening facts (0005), now also with the identity's region and two more kinds of
 -- candidate: 'similar' (a listed subject whose name has the same pinyin key, not the same
 -- name, with the same birth date; for an identity without a birth date, the same region) and
--- 'pending' (a listed subject tied to the identity by a proposed candidate link: a held
--- mention giving the identity's identifier has the listed subject as a candidate, or the
--- identity's subject is a candidate of a mention giving the listed subject's identifier).
+-- 'pending' (a listed subject that is an open alternative to the identity's subject: both
+-- are proposed candidates of one pending mention, so which of the two a source record means
+-- is not decided yet).
 -- Rows also carry the candidate's birth date and region, for the explanation.
 DROP FUNCTION sanctions.screening_facts(text[], text[], date[], boolean[], integer, date);
 CREATE FUNCTION sanctions.screening_facts(
