@@ -773,12 +773,14 @@ BEGIN
               JOIN core.subject s ON s.identifier = i.identifier
         ),
         candidates AS (
-            SELECT 'namesake' AS source, i.pos, s.id, s.name
+            -- One probe finds namesakes (same name) and similar names (same pinyin key, another
+            -- written form) of the same birth date.
+            SELECT CASE WHEN s.name = i.name THEN 'namesake' ELSE 'similar' END AS source, i.pos, s.id, s.name
               FROM input i
              CROSS JOIN LATERAL (
                    SELECT s.id, s.name
                      FROM core.subject s
-                    WHERE s.name = i.name AND s.birth_date = i.birth_date
+                    WHERE core.name_key(s.name) = i.key AND s.birth_date = i.birth_date
                       AND s.identifier IS DISTINCT FROM i.identifier
                       AND EXISTS (SELECT FROM court.listing l
                                    WHERE l.subject_id = s.id
@@ -786,7 +788,7 @@ BEGIN
                                                                  l.removed_on, p_day))
                     ORDER BY s.id
                     LIMIT p_cap) s
-             WHERE i.birth_date IS NOT NULL
+             WHERE i.birth_date IS NOT NULL AND i.key IS NOT NULL
             UNION ALL
             SELECT 'name', i.pos, s.id, s.name
               FROM input i
@@ -801,22 +803,6 @@ BEGIN
                     ORDER BY s.id
                     LIMIT p_cap) s
              WHERE i.by_name
-            UNION ALL
-            SELECT 'similar', i.pos, s.id, s.name
-              FROM input i
-             CROSS JOIN LATERAL (
-                   SELECT s.id, s.name
-                     FROM core.subject s
-                    WHERE core.name_key(s.name) = i.key AND s.birth_date = i.birth_date
-                      AND s.name <> i.name
-                      AND s.identifier IS DISTINCT FROM i.identifier
-                      AND EXISTS (SELECT FROM court.listing l
-                                   WHERE l.subject_id = s.id
-                                     AND court.listing_active_on(l.published_on, l.term_months, l.extended_months,
-                                                                 l.removed_on, p_day))
-                    ORDER BY s.id
-                    LIMIT p_cap) s
-             WHERE i.birth_date IS NOT NULL AND i.key IS NOT NULL
             UNION ALL
             SELECT 'similar', i.pos, s.id, s.name
               FROM input i

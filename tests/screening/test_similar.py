@@ -68,7 +68,10 @@ async def test_an_organisation_with_a_variant_name_in_the_same_region(db: Databa
 
     outcomes = await screen(
         db,
-        [Identity(name="福州长兴贸易有限公司", uscc=same_region), Identity(name="福州长兴贸易有限公司", uscc=elsewhere)],
+        [
+            Identity(name="福州长兴贸易有限公司", uscc=same_region),
+            Identity(name="福州长兴贸易有限公司", uscc=elsewhere),
+        ],
         ctx(),
     )
 
