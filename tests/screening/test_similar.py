@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import httpx
 
 from hub.db.database import Database
 from hub.identity import make_resident_id, make_uscc
 from hub.identity.mentions import Mention, hold
 from hub.screening import Identity, screen
 from hub.screening.engine import SIMILAR_NAME_LISTED
+from tests.conftest import gql
 from tests.screening.test_service import company, ctx, identifier, listing, one, person
+
+MakeAgency = Callable[..., Awaitable[dict[str, str]]]
 
 LIN_BORN = dt.date(1976, 4, 12)
 
@@ -117,3 +122,28 @@ async def test_a_pending_candidate_link_to_a_listed_subject_asks_for_review(
         stories["lin"],
     )
     assert (await one(db, Identity(name="林文彬", resident_id=other_id))).decision == "ALLOW"
+
+
+SCREEN_EXPLAINED = """mutation($ids: [IdentityInput!]!) {
+  screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) {
+    decisions { decision reasons explanations interceptionId candidates { id name } } } }"""
+
+
+async def test_the_agency_sees_the_review_and_what_agreed_over_graphql(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, Any], db: Database
+) -> None:
+    land = await make_agency("land", "REAL_ESTATE_REGISTRATION")
+    ids = [{"name": "林文彬", "residentId": make_resident_id("350102", LIN_BORN, 615)}]
+
+    body = await gql(app_client, land, SCREEN_EXPLAINED, {"ids": ids})
+
+    assert "errors" not in body, body
+    [decision] = body["data"]["screen"]["decisions"]
+    assert (decision["decision"], decision["reasons"]) == ("REVIEW", [SIMILAR_NAME_LISTED])
+    assert decision["candidates"] == [{"id": str(stories["lin"]), "name": "林文斌"}]
+    [why] = decision["explanations"]
+    assert "reads the same in pinyin" in why
+    assert "birth date agrees" in why
+    # A review is an interception like any other.
+    assert decision["interceptionId"] is not None
+    assert await db.fetchval("SELECT decision FROM sanctions.interception") == "REVIEW"
