@@ -116,15 +116,14 @@ def normalise_name(name: str) -> str:
 
 @lru_cache(maxsize=65536)
 def fold(name: str) -> str:
-    """The normalised name with traditional characters folded to simplified."""
-    normal = normalise_name(name)
-    converted = str(_T2S.convert(normal))
-    # A phrase rule that changed the length would misalign positions: fold per character.
-    if len(converted) != len(normal):
-        converted = "".join(fold_char(ch) for ch in normal)
-    return converted
+    """The normalised name with traditional characters folded to simplified, one by one.
+
+    Never phrase by phrase: OpenCC's phrases would read a name as words (沈思东 as 沉思 + 东).
+    """
+    return "".join(fold_char(ch) for ch in normalise_name(name))
 
 
+@lru_cache(maxsize=16384)
 def fold_char(ch: str) -> str:
     """One character folded to simplified (itself when it has no single-character form)."""
     out = str(_T2S.convert(ch))
@@ -150,11 +149,12 @@ def _is_han(ch: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def readings(name: str) -> tuple[frozenset[str], ...]:
-    """Per character of the folded name, its tone-less readings; the first also its surname reading."""
-    folded = fold(name)
-    out = [_char_readings(ch) for ch in folded]
-    if out and folded[0] in SURNAME_READINGS:
-        out[0] = out[0] | {SURNAME_READINGS[folded[0]]}
+    """Per character, its tone-less readings (and its simplified form's); the first also its surname reading."""
+    normal = normalise_name(name)
+    out = [_char_readings(ch) for ch in normal]
+    surname = fold_char(normal[0]) if normal else ""
+    if surname in SURNAME_READINGS:
+        out[0] = out[0] | {SURNAME_READINGS[surname]}
     return tuple(out)
 
 
