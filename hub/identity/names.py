@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -188,6 +188,25 @@ def name_agreement(a: str, b: str) -> str | None:
     if same_pinyin(a, b):
         return PINYIN
     return None
+
+
+class NameKeys:
+    """``core.name_key`` in Python, from the maps the database holds (``core.name_key_readings``,
+    ``core.name_key_surnames``), so a key computed here finds the subjects indexed there."""
+
+    __slots__ = ("_readings", "_surnames")
+
+    def __init__(self, readings: Mapping[str, str], surnames: Mapping[str, str]) -> None:
+        self._readings = dict(readings)
+        self._surnames = dict(surnames)
+
+    def key(self, name: str) -> str:
+        """The key of a name; '' for a name with no characters."""
+        out: list[str] = []
+        for ch in normalise_name(name):
+            reading = self._surnames.get(ch) if not out else None
+            out.append(reading or self._readings.get(ch) or ch.lower())
+        return " ".join(out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,10 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
 
     if positions:
         facts = [Facts() for _ in positions]
+        keyer = await source.name_keys(db)
+        keys = [keyer.key(name) for name in names]
         rows = await source.facts(
-            db, identifiers, names, birth_dates, regions, by_name, day=day, candidate_cap=MAX_CANDIDATES
+            db, identifiers, names, keys, birth_dates, regions, by_name, day=day, candidate_cap=MAX_CANDIDATES
         )
         for row in rows:
             f = facts[row["pos"] - 1]

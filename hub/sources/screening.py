@@ -13,6 +13,7 @@ from datetime import date
 
 from hub.db.database import Database
 from hub.db.queries import QUERIES
+from hub.identity.names import NameKeys
 from hub.screening.engine import Catalogue, Hotel, Measure
 from hub.sources import core
 from hub.sources.base import Row
@@ -20,6 +21,18 @@ from hub.sources.base import Row
 Q = QUERIES.screening
 
 _cached: tuple[str, Catalogue] | None = None
+_name_keys: NameKeys | None = None
+
+
+async def name_keys(db: Database) -> NameKeys:
+    """``core.name_key`` as Python, from the database's maps (read once per process: they
+    change only with a migration, and a migration restarts the hub)."""
+    global _name_keys
+    if _name_keys is None:
+        row = await db.fetchrow(Q.name_key_maps)
+        assert row is not None
+        _name_keys = NameKeys(json.loads(row["readings"]), json.loads(row["surnames"]))
+    return _name_keys
 
 
 async def catalogue_and_hotel(db: Database, hotel_code: str | None) -> tuple[Catalogue, Hotel | None]:
@@ -61,6 +74,7 @@ async def facts(
     db: Database,
     identifiers: Sequence[str | None],
     names: Sequence[str],
+    keys: Sequence[str],
     birth_dates: Sequence[date | None],
     regions: Sequence[str | None],
     by_name: Sequence[bool],
@@ -70,5 +84,13 @@ async def facts(
 ) -> list[Row]:
     """Rows of ``sql/queries/screening.sql`` ``facts``; ``pos`` is the 1-based position in the arrays."""
     return await db.fetch(
-        Q.facts, list(identifiers), list(names), list(birth_dates), list(regions), list(by_name), candidate_cap, day
+        Q.facts,
+        list(identifiers),
+        list(names),
+        list(keys),
+        list(birth_dates),
+        list(regions),
+        list(by_name),
+        candidate_cap,
+        day,
     )

@@ -19,10 +19,15 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
  ORDER BY m.code;
 
 -- Everything known about a batch: see sanctions.screening_facts (0010_identity.sql).
--- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 regions (null:
--- unknown), $5 name-only flags, $6 candidate cap, $7 the day (China time).
+-- $1 identifiers (null: none), $2 names, $3 their pinyin keys (core.name_key), $4 birth dates
+-- (null: unknown), $5 regions (null: unknown), $6 name-only flags, $7 candidate cap, $8 the
+-- day (China time).
 -- name: facts
 SELECT source, pos, subject_id, subject_name, role, listing_id, listing_version, list, case_id,
        case_number, court_code, court_name, subject_birth_date, subject_region
-  FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::text[], $5::boolean[], $6::integer,
-                                 $7::date);
+  FROM sanctions.screening_facts($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::boolean[],
+                                 $7::integer, $8::date);
+
+-- The maps behind core.name_key, so that keys computed in Python match the index.
+-- name: name_key_maps
+SELECT core.name_key_readings()::text AS readings, core.name_key_surnames()::text AS surnames;

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import asyncpg
 
-from hub.identity.names import pinyin_keys
+from hub.db.queries import QUERIES
+from hub.identity.names import NameKeys, pinyin_keys
 from hub.seed.names import person_name
 
 
@@ -24,3 +26,15 @@ async def test_the_stored_key_is_one_of_the_python_keys_for_seeded_names(conn: a
     assert by_name["單偉"] == "shan wei"  # a surname's reading, traditional form folded
     assert by_name["曾国藩"] == "zeng guo fan"
     assert by_name["ＡＢＣ 公司"] == "a b c gong si"
+
+
+async def test_python_computes_the_same_key_from_the_databases_maps(conn: asyncpg.Connection) -> None:
+    rnd = random.Random(11)
+    names = sorted({person_name(rnd.random, rnd.random() < 0.5, rnd.randint(1940, 2004)) for _ in range(2000)})
+    names += ["陳偉", "單偉", "曾国藩", "解放", "阿卜杜•热合曼", "ＡＢＣ 公司", "福州長興貿易有限公司", "x", "䶮"]
+    row = await conn.fetchrow(QUERIES.screening.name_key_maps)
+    keys = NameKeys(json.loads(row["readings"]), json.loads(row["surnames"]))
+
+    stored = await conn.fetch("SELECT n, core.name_key(n) AS key FROM unnest($1::text[]) AS n", names)
+
+    assert [(r["n"], keys.key(r["n"])) for r in stored] == [(r["n"], r["key"]) for r in stored]
