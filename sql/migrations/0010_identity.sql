@@ -787,10 +787,11 @@ BEGIN
         candidates AS (
             -- One probe finds namesakes (same name) and similar names (same pinyin key, another
             -- written form) of the same birth date.
-            SELECT CASE WHEN s.name = i.name THEN 'namesake' ELSE 'similar' END AS source, i.pos, s.id, s.name
+            SELECT CASE WHEN s.name = i.name THEN 'namesake' ELSE 'similar' END AS source, i.pos, s.id, s.name,
+                   s.birth_date, s.region
               FROM input i
              CROSS JOIN LATERAL (
-                   SELECT s.id, s.name
+                   SELECT s.id, s.name, s.birth_date, s.region
                      FROM core.subject s
                     WHERE core.name_key(s.name) = i.key AND s.birth_date = i.birth_date
                       AND s.identifier IS DISTINCT FROM i.identifier
@@ -802,10 +803,10 @@ BEGIN
                     LIMIT p_cap) s
              WHERE i.birth_date IS NOT NULL AND i.key IS NOT NULL
             UNION ALL
-            SELECT 'name', i.pos, s.id, s.name
+            SELECT 'name', i.pos, s.id, s.name, s.birth_date, s.region
               FROM input i
              CROSS JOIN LATERAL (
-                   SELECT s.id, s.name
+                   SELECT s.id, s.name, s.birth_date, s.region
                      FROM core.subject s
                     WHERE s.name = i.name
                       AND EXISTS (SELECT FROM court.listing l
@@ -816,10 +817,10 @@ BEGIN
                     LIMIT p_cap) s
              WHERE i.by_name
             UNION ALL
-            SELECT 'similar', i.pos, s.id, s.name
+            SELECT 'similar', i.pos, s.id, s.name, s.birth_date, s.region
               FROM input i
              CROSS JOIN LATERAL (
-                   SELECT s.id, s.name
+                   SELECT s.id, s.name, s.birth_date, s.region
                      FROM core.subject s
                     WHERE core.name_key(s.name) = i.key AND s.region = i.region
                       AND s.name <> i.name
@@ -832,7 +833,7 @@ BEGIN
                     LIMIT p_cap) s
              WHERE i.birth_date IS NULL AND i.region IS NOT NULL AND i.key IS NOT NULL
             UNION ALL
-            SELECT 'pending', r.pos, s.id, s.name
+            SELECT 'pending', r.pos, s.id, s.name, s.birth_date, s.region
               FROM resolved r
               JOIN core.candidate_link mine ON mine.subject_id = r.id AND mine.status = 'proposed'
               JOIN core.party_mention m ON m.id = mine.mention_id AND m.status = 'pending'
@@ -840,7 +841,8 @@ BEGIN
               JOIN core.subject s ON s.id = c.subject_id
         ),
         facts AS (
-            SELECT 'self' AS source, r.pos, r.id AS subject_id, r.name AS subject_name, NULL::text AS role, l.*
+            SELECT 'self' AS source, r.pos, r.id AS subject_id, r.name AS subject_name, NULL::text AS role,
+                   l.listing_id, l.version, l.list, l.case_id, NULL::date AS birth_date, NULL::text AS region
               FROM resolved r
               LEFT JOIN LATERAL (
                    SELECT l.id AS listing_id, l.version, l.list, l.case_id
@@ -849,7 +851,7 @@ BEGIN
                       AND court.listing_active_on(l.published_on, l.term_months, l.extended_months, l.removed_on, p_day)
                    ) l ON true
             UNION ALL
-            SELECT 'via', r.pos, d.company_id, o.name, d.role, l.id, l.version, l.list, l.case_id
+            SELECT 'via', r.pos, d.company_id, o.name, d.role, l.id, l.version, l.list, l.case_id, NULL, NULL
               FROM resolved r
               JOIN market.directorship d
                 ON d.person_id = r.id AND d.role IN ('legal_representative', 'executive', 'actual_controller')
@@ -859,7 +861,9 @@ BEGIN
               JOIN core.subject o ON o.id = d.company_id
              WHERE r.kind = 'person'
             UNION ALL
-            SELECT DISTINCT k.source, k.pos, k.id, k.name, NULL, l.id, l.version, l.list, l.case_id
+            SELECT DISTINCT k.source, k.pos, k.id, k.name, NULL, l.id, l.version, l.list, l.case_id,
+                   CASE WHEN k.source IN ('similar', 'pending') THEN k.birth_date END,
+                   CASE WHEN k.source IN ('similar', 'pending') THEN k.region::text END
               FROM candidates k
               JOIN court.listing l
                 ON l.subject_id = k.id
@@ -867,13 +871,10 @@ BEGIN
         )
         SELECT f.source, f.pos, f.subject_id, f.subject_name, f.role,
                f.listing_id, f.version AS listing_version, f.list, f.case_id,
-               c.case_number, c.court_code, ct.name AS court_name,
-               CASE WHEN f.source IN ('similar', 'pending') THEN s.birth_date END,
-               CASE WHEN f.source IN ('similar', 'pending') THEN s.region::text END
+               c.case_number, c.court_code, ct.name AS court_name, f.birth_date, f.region
           FROM facts f
           LEFT JOIN court.enforcement_case c ON c.id = f.case_id
           LEFT JOIN court.court ct ON ct.code = c.court_code
-          LEFT JOIN core.subject s ON s.id = f.subject_id AND f.source IN ('similar', 'pending')
          ORDER BY f.pos, f.source DESC, f.subject_id, f.listing_id, f.role;
 END $$;
 
