@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -151,3 +153,42 @@ async def principal_for_key(db: Database, key: str) -> Principal | None:
         key_id=row["key_id"],
         role=row["role"],
     )
+
+
+class PrincipalCache:
+    """Known keys' principals for a few seconds, so a request need not look its key up.
+
+    Used only while ``trusted()`` holds: the process LISTENs on ``hub_keys``, where every
+    revocation is announced at its commit, and :meth:`forget` empties the cache on each
+    announcement and whenever the LISTEN connection is lost or regained (announcements may
+    have been missed). A revocation in this process forgets at once; in another process, as
+    soon as its announcement arrives. Unknown keys are never cached.
+    """
+
+    def __init__(self, trusted: Callable[[], bool], ttl_seconds: float = 5.0, max_entries: int = 10_000) -> None:
+        self._trusted = trusted
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        # Bumped by forget(): a lookup that began before a revocation does not store its answer.
+        self._generation = 0
+
+    def forget(self) -> None:
+        self._entries.clear()
+        self._generation += 1
+
+    async def principal(self, db: Database, key: str) -> Principal | None:
+        if not self._trusted() or self._ttl <= 0:
+            return await principal_for_key(db, key)
+        digest = hash_key(key)
+        now = time.monotonic()
+        hit = self._entries.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        generation = self._generation
+        found = await principal_for_key(db, key)
+        if found is not None and generation == self._generation and self._trusted():
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[digest] = (found, now + self._ttl)
+        return found

@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
 from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
-from hub.settings import Settings
+from hub.settings import WORKER_DATABASE_URL, Settings
 
 log = logging.getLogger("hub")
 T = TypeVar("T")
@@ -67,23 +68,28 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             for agency in keys:
                 print(f"  {agency.kind:<14} {agency.code:<22} {agency.key}")
             sys.stdout.flush()
-        config = uvicorn.Config(
-            create_app(settings, database_url=url),
-            host=args.host,
-            port=args.port,
-            log_level="info",
+        options: dict[str, Any] = {
+            "host": args.host,
+            "port": args.port,
+            "log_level": "info",
             # uvicorn's access log prints query strings, and a GET query's variables may hold
             # an ID number; the gateway logs one line per operation without them instead.
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=30,
-        )
-        print(f"GraphQL at http://{args.host}:{config.port}/graphql", file=sys.stderr)
+            "access_log": False,
+            "lifespan": "on",
+            "timeout_graceful_shutdown": 30,
+        }
+        print(f"GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
         # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a quiet
         # handler lets this function return so the embedded server is stopped too.
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
         try:
-            uvicorn.Server(config).run()
+            if args.workers > 1:
+                # Each worker process builds its own app (pool, audit writer, dispatchers)
+                # from the environment; the outbox and row locks keep them in step.
+                os.environ[WORKER_DATABASE_URL] = url
+                uvicorn.run("hub.gateway.app:app_for_worker", factory=True, workers=args.workers, **options)
+            else:
+                uvicorn.Server(uvicorn.Config(create_app(settings, database_url=url), **options)).run()
         finally:
             signal.signal(signal.SIGTERM, previous)
     return 0
@@ -249,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo province and print its keys")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes sharing the port (default 1; one per core)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="apply pending migrations")

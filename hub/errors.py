@@ -15,6 +15,8 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     │   └── LinkNotPossible       a confirmed candidate's link cannot be written (record, share)
     ├── NotFound                  no such thing with that id
     ├── AlreadyDecided            a candidate link or mention was decided before
+    ├── SourceUnavailable         a remote source (kept at its agency) timed out, failed or is
+    │                             shed by its circuit breaker; only its fields are null
     ├── ConfigurationError        settings or environment unusable (CLI only)
     └── MigrationError            a migration file and the database disagree (CLI only)
 """
@@ -91,6 +93,37 @@ class InvalidCursor(InvalidInput):
 
 class PageSizeExceeded(InvalidInput):
     code = "PAGE_SIZE_EXCEEDED"
+
+
+class SourceUnavailable(HubError):
+    """A source kept at its agency could not be read for this request.
+
+    ``source`` names it (``police``); ``reason`` is one of ``timeout`` (no answer in time),
+    ``unreachable`` (no connection), ``failed`` (it answered with an error), ``bad_response``
+    (its answer broke the contract) or ``circuit_open`` (it failed repeatedly; the hub is not
+    calling it until its cool-down ends). The address and the underlying error stay in the
+    hub's log, never in the response.
+    """
+
+    code = "SOURCE_UNAVAILABLE"
+
+    MESSAGES = {
+        "timeout": "did not answer in time",
+        "unreachable": "could not be reached",
+        "failed": "answered with an error",
+        "bad_response": "sent an answer the hub could not read",
+        "circuit_open": "is failing; the hub is not calling it for a short while",
+    }
+
+    def __init__(self, source: str, reason: str) -> None:
+        what = self.MESSAGES.get(reason, "is unavailable")
+        super().__init__(
+            f"the {source} source {what}; these fields are null, the rest of the response is complete",
+            source=source,
+            reason=reason,
+        )
+        self.source = source
+        self.reason = reason
 
 
 class ConfigurationError(HubError):

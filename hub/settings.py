@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hub.errors import ConfigurationError
 from hub.policy.limits import Limits
@@ -26,6 +28,33 @@ class Secret:
     __str__ = __repr__
 
 
+# `hub serve --workers N` hands each worker process the database through the environment.
+WORKER_DATABASE_URL = "HUB_WORKER_DATABASE_URL"
+
+
+# Sources whose reads can be served by their agency's own system at query time.
+REMOTE_CAPABLE = ("police",)
+REMOTE_KINDS = ("json", "graphql")
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """One source kept at its agency: where the hub calls it and how patiently."""
+
+    source: str
+    url: str
+    kind: str = "json"
+    token: Secret | None = None
+    # Each attempt, connection to last byte.
+    timeout_ms: int = 2_000
+    # Extra attempts for idempotent reads after a timeout, a refused connection or a 5xx.
+    retries: int = 1
+    backoff_ms: int = 100
+    # Consecutive failed calls that open the breaker, and how long it stays open.
+    breaker_failures: int = 5
+    breaker_cooldown_ms: int = 30_000
+
+
 @dataclass(frozen=True)
 class Settings:
     # None: start the embedded PostgreSQL in ``data_dir``.
@@ -44,6 +73,14 @@ class Settings:
     audit_checkpoint_seconds: int = 300
     # Mark listings whose term has ended as removed this often while serving (0: never).
     expiry_seconds: int = 300
+    # How long a process may answer a key from its cache (0: look every key up). Revocations
+    # empty every process's cache as they commit; this bounds a missed announcement.
+    key_cache_seconds: int = 5
+    # Sources fetched from their agency at query time instead of the hub's tables.
+    remote_sources: tuple[RemoteSettings, ...] = ()
+
+    def remote(self, source: str) -> RemoteSettings | None:
+        return next((r for r in self.remote_sources if r.source == source), None)
 
     @property
     def is_development(self) -> bool:
@@ -75,6 +112,7 @@ class Settings:
             statement_timeout_ms=_int(env, "HUB_STATEMENT_TIMEOUT_MS", 5_000),
             audit_checkpoint_seconds=_int(env, "HUB_AUDIT_CHECKPOINT_SECONDS", 300, minimum=0),
             expiry_seconds=_int(env, "HUB_EXPIRY_SECONDS", 300, minimum=0),
+            key_cache_seconds=_int(env, "HUB_KEY_CACHE_SECONDS", 5, minimum=0),
             database_url=Secret(url) if url else None,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,
@@ -82,7 +120,48 @@ class Settings:
             pool_max_size=_int(env, "HUB_POOL_MAX_SIZE", 10),
             max_page_size=_int(env, "HUB_MAX_PAGE_SIZE", 100),
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
+            remote_sources=_remote_sources(env),
         )
+
+
+def _remote_sources(env: Mapping[str, str]) -> tuple[RemoteSettings, ...]:
+    """``HUB_REMOTE_<SOURCE>_URL`` (and ``_KIND``, ``_TOKEN``) per remote source; the timeout,
+    retry and breaker settings (``HUB_REMOTE_TIMEOUT_MS``...) are shared by all of them."""
+    named = sorted(
+        m.group(1) for m in (re.fullmatch(r"HUB_REMOTE_([A-Z_]+)_URL", k) for k in env) if m and env[m.string]
+    )
+    for name in named:
+        if name.lower() not in REMOTE_CAPABLE:
+            capable = ", ".join(REMOTE_CAPABLE)
+            raise ConfigurationError(f"HUB_REMOTE_{name}_URL: only these sources can be remote: {capable}")
+    found = []
+    for name in named:
+        prefix = f"HUB_REMOTE_{name}_"
+        url = env[prefix + "URL"].rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"{prefix}URL must be an http:// or https:// address with a host")
+        if parts.username or parts.password:
+            # Addresses get logged and printed; credentials belong in the wrapped token.
+            raise ConfigurationError(f"{prefix}URL must not hold credentials; set {prefix}TOKEN instead")
+        kind = env.get(prefix + "KIND") or "json"
+        if kind not in REMOTE_KINDS:
+            raise ConfigurationError(f"{prefix}KIND must be 'json' or 'graphql', not {kind!r}")
+        token = env.get(prefix + "TOKEN") or None
+        found.append(
+            RemoteSettings(
+                source=name.lower(),
+                url=url,
+                kind=kind,
+                token=Secret(token) if token else None,
+                timeout_ms=_int(env, "HUB_REMOTE_TIMEOUT_MS", 2_000),
+                retries=_int(env, "HUB_REMOTE_RETRIES", 1, minimum=0),
+                backoff_ms=_int(env, "HUB_REMOTE_BACKOFF_MS", 100, minimum=0),
+                breaker_failures=_int(env, "HUB_REMOTE_BREAKER_FAILURES", 5),
+                breaker_cooldown_ms=_int(env, "HUB_REMOTE_BREAKER_COOLDOWN_MS", 30_000),
+            )
+        )
+    return tuple(found)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

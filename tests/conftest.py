@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -111,8 +112,8 @@ def settings() -> Settings:
     return Settings(env="development")
 
 
-@pytest_asyncio.fixture
-async def app_client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def serve_in_process(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the real ASGI app, lifespan run, sharing the test's transaction."""
     app = create_app(settings, db=db)
     async with app.router.lifespan_context(app) as state:
@@ -125,6 +126,13 @@ async def app_client(db: Database, settings: Settings) -> AsyncIterator[httpx.As
         transport = httpx.ASGITransport(app=with_state)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             yield client
+
+
+@pytest_asyncio.fixture
+async def app_client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real ASGI app, lifespan run, sharing the test's transaction."""
+    async with serve_in_process(db, settings) as client:
+        yield client
 
 
 @pytest_asyncio.fixture

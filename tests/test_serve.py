@@ -65,7 +65,7 @@ def data_dir() -> Iterator[Path]:
 
 
 class Served:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
         self.port = _free_port()
         self.out = data_dir / f"stdout-{self.port}.txt"
         env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
@@ -73,7 +73,7 @@ class Served:
         env["HUB_AUDIT_CHECKPOINT_SECONDS"] = "1"
         with self.out.open("wb") as stdout:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--demo", "--port", str(self.port)],
+                [sys.executable, "-m", "hub.cli", "serve", "--demo", "--port", str(self.port), *extra],
                 cwd=ROOT,
                 env=env,
                 stdout=stdout,
@@ -147,14 +147,23 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
     assert LIN[:14] not in log
     assert _postgres_processes(data_dir) == [], "the embedded PostgreSQL was left running"
 
-    # A second start on the same data directory reuses the data and the keys.
-    again = Served(data_dir)
+    # A second start on the same data directory reuses the data and the keys; with two
+    # worker processes on one port, both answer, and both stop with the embedded server.
+    again = Served(data_dir, "--workers", "2")
     try:
         _poll(again.ready, 180, "the hub to become ready again")
         assert again.keys() == keys
+        workers = [
+            w for w in psutil.Process(again.proc.pid).children(recursive=True) if "spawn_main" in " ".join(w.cmdline())
+        ]
+        for _ in range(20):
+            answer = httpx.post(f"{again.url}/graphql", json={"query": QUERY, "variables": {"id": LIN}}, headers=auth)
+            assert answer.json()["data"]["subjectByResidentId"]["name"] == "林文斌"
     finally:
-        assert again.stop() == 0
+        assert again.stop() == 0, again.out.read_text()
     assert _postgres_processes(data_dir) == []
+    assert len(workers) == 2
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
 
     # Every question left its trace, and the chain holds.
     env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}

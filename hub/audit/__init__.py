@@ -11,6 +11,7 @@ Only the request path is imported here; the tools (checkpoint, verify, queries) 
 imported from their modules, so serving a request loads no signing code.
 """
 
+from hub.audit.chain import Comparison
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord, canonical_bytes, chain_hash, document_hash
 from hub.audit.writer import AuditWriter
@@ -19,6 +20,7 @@ __all__ = [
     "AuditRecord",
     "AuditUnavailable",
     "AuditWriter",
+    "Comparison",
     "canonical_bytes",
     "chain_hash",
     "document_hash",

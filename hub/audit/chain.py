@@ -21,9 +21,17 @@ Q = QUERIES.audit
 # Any fixed number, distinct from the migrator's: it only serialises appends.
 LOCK_KEY = 7_202_611_281
 
+# Identities a request screened: (agency id, matter, region, how many).
+Comparison = tuple[int, str, str, int]
 
-async def append_records(db: Database, records: Sequence[AuditRecord]) -> list[int]:
-    """Append ``records`` in order and return their seqs; nothing is written on failure."""
+
+async def append_records(
+    db: Database, records: Sequence[AuditRecord], comparisons: Sequence[Comparison] = ()
+) -> list[int]:
+    """Append ``records`` in order and return their seqs; nothing is written on failure.
+
+    ``comparisons`` (identities screened by those requests) are counted in the same commit.
+    """
     if not records:
         return []
     async with db.transaction() as conn:
@@ -43,7 +51,23 @@ async def append_records(db: Database, records: Sequence[AuditRecord]) -> list[i
             seq += 1
         await conn.executemany(Q.insert_event, rows)
         await conn.execute(Q.move_head, seq - 1, prev)
+        if comparisons:
+            await conn.execute(Q.count_comparisons, *_summed(comparisons))
     return list(range(first, seq))
+
+
+async def count_comparisons(db: Database, comparisons: Sequence[Comparison]) -> None:
+    """Count comparisons on their own (the trail disabled, development only)."""
+    await db.execute(Q.count_comparisons, *_summed(comparisons))
+
+
+def _summed(comparisons: Sequence[Comparison]) -> tuple[list[int], list[str], list[str], list[int]]:
+    """The statement's arrays, one entry per agency, matter and region."""
+    summed: dict[tuple[int, str, str], int] = {}
+    for agency_id, matter, region, count in comparisons:
+        summed[(agency_id, matter, region)] = summed.get((agency_id, matter, region), 0) + count
+    keys = list(summed)
+    return [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [summed[k] for k in keys]
 
 
 async def chain_head(db: Database) -> tuple[int, bytes]:

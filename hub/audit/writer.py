@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
-from hub.audit.chain import append_records
+from hub.audit.chain import Comparison, append_records
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord
 from hub.db.database import Database
 
 log = logging.getLogger(__name__)
 
-_Item = tuple[AuditRecord, asyncio.Future[int]]
+_Item = tuple[AuditRecord, Sequence[Comparison], asyncio.Future[int]]
 
 
 class AuditWriter:
@@ -63,27 +64,28 @@ class AuditWriter:
         # must not raise its error again, nor cancel the drain if the caller is cancelled.
         await asyncio.wait([self._task])
 
-    async def append(self, record: AuditRecord) -> int:
-        """Write ``record`` to the chain and return its seq; raises ``AuditUnavailable``."""
+    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int:
+        """Write ``record`` to the chain, and count its request's ``comparisons`` in the same
+        commit; return its seq. Raises ``AuditUnavailable`` (then neither is written)."""
         if self.direct:
             if self._closing:
                 raise AuditUnavailable("the audit writer is stopped")
-            [seq] = await self._write([record])
+            [seq] = await self._write([record], comparisons)
             return seq
         if self._task is None or self._task.done() or self._closing:
             raise AuditUnavailable("the audit writer is not running")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((record, future))
+        self._queue.put_nowait((record, comparisons, future))
         return await future
 
-    async def _write(self, records: list[AuditRecord]) -> list[int]:
+    async def _write(self, records: list[AuditRecord], comparisons: Sequence[Comparison]) -> list[int]:
         self.batches += 1
         try:
             if self.direct:
-                return await append_records(self._db, records)
+                return await append_records(self._db, records, comparisons)
             # A hung database must not hold requests forever: fail closed instead.
             async with asyncio.timeout(self._timeout):
-                return await append_records(self._db, records)
+                return await append_records(self._db, records, comparisons)
         except AuditUnavailable:
             raise
         except Exception as exc:  # any failure to write means the same to the caller
@@ -113,21 +115,23 @@ class AuditWriter:
                 pending = self._queue.get_nowait()
                 if pending is not None:
                     batch.append(pending)
-            for _, future in batch:
+            for _, _, future in batch:
                 if not future.done():
                     future.set_exception(AuditUnavailable("the audit writer stopped"))
 
     async def _flush(self, batch: list[_Item]) -> None:
         try:
-            seqs = await self._write([record for record, _ in batch])
+            seqs = await self._write(
+                [record for record, _, _ in batch], [c for _, counted, _ in batch for c in counted]
+            )
         except AuditUnavailable as exc:
-            for _, future in batch:
+            for _, _, future in batch:
                 if not future.done():
                     error = AuditUnavailable(exc.message)
                     error.__cause__ = exc.__cause__
                     future.set_exception(error)
             return
-        for (_, future), seq in zip(batch, seqs, strict=True):
+        for (_, _, future), seq in zip(batch, seqs, strict=True):
             # A caller that went away (cancelled) still has its record written.
             if not future.done():
                 future.set_result(seq)

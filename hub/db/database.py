@@ -139,6 +139,18 @@ async def create_pool(url: str, *, min_size: int, max_size: int, statement_timeo
         settings["role"] = APP_ROLE
     else:
         log.warning("cannot act as role %s; the audit trail is protected by its triggers only", APP_ROLE)
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, server_settings=settings)
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, server_settings=settings, reset=_keep_session
+    )
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's default reset (``RESET ALL; UNLISTEN *; CLOSE ALL; ...``).
+
+    That reset is a round trip on every release, several per request. The hub leaves no
+    session state on pooled connections (settings are fixed at connect, locks are
+    transaction-scoped, LISTEN has its own connection), and asyncpg still rolls back a
+    transaction left open before this is called.
+    """

@@ -4,6 +4,10 @@ A notification only says "the outbox moved": each subscriber and dispatcher then
 outbox after the last sequence number it handled, so a lost or merged notification costs
 latency, never an event. Waiters also wake every ``poll_seconds`` on their own, which covers
 the moments the LISTEN connection is down (it reconnects, then wakes everyone).
+
+The same connection LISTENs on ``hub_keys``, where key revocations are announced: caches of
+principals registered with ``on_keys_changed`` are emptied on each announcement, and whenever
+the connection is lost or regained.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import asyncpg
 
 from hub.events.outbox import CHANNEL
 
 log = logging.getLogger(__name__)
+
+KEYS_CHANNEL = "hub_keys"
 
 
 class Waiter:
@@ -50,6 +56,19 @@ class EventListener:
         self._waiters: set[Waiter] = set()
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        self._key_hooks: list[Callable[[], None]] = []
+
+    def on_keys_changed(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when a key is revoked anywhere, or announcements may have been missed."""
+        self._key_hooks.append(hook)
+
+    def off_keys_changed(self, hook: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._key_hooks.remove(hook)
+
+    def _keys_changed(self, *_notification: object) -> None:
+        for hook in list(self._key_hooks):
+            hook()
 
     @contextlib.contextmanager
     def waiter(self) -> Iterator[Waiter]:
@@ -85,6 +104,8 @@ class EventListener:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._notified)
+                await conn.add_listener(KEYS_CHANNEL, self._keys_changed)
+                self._keys_changed()
                 self.listening.set()
                 # Anything committed while we were not listening is found by a re-read.
                 self.wake_all()
@@ -98,6 +119,7 @@ class EventListener:
                 log.warning("event listener connection failed (%s); reconnecting", exc)
             finally:
                 self.listening.clear()
+                self._keys_changed()
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=2)

@@ -180,6 +180,14 @@ async def request_redelivery(db: Database, agency_id: int, seq: int) -> None:
         await conn.execute(Q.request_redelivery, hook["id"], seq)
 
 
+async def status(db: Database, agency_id: int, parked_limit: int) -> tuple[asyncpg.Record | None, list[asyncpg.Record]]:
+    """The agency's active webhook (None if it has none) and its parked events, oldest first."""
+    hook = await db.fetchrow(Q.webhook_status, agency_id)
+    if hook is None:
+        return None, []
+    return hook, await db.fetch(Q.parked_events, hook["id"], parked_limit)
+
+
 # ---------------------------------------------------------------- signing and the body
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
-from hub.audit import AuditRecord, AuditWriter
+from hub.agencies import PrincipalCache
+from hub.audit import AuditRecord, AuditWriter, Comparison
+from hub.audit.chain import count_comparisons
 from hub.db.database import Database, create_pool
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
@@ -23,20 +27,27 @@ from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules, load_rules
 from hub.schema import build_schema
 from hub.schema.execute import Executor
-from hub.settings import Settings
+from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
+from hub.sources.remote import RemoteSources
 
 log = logging.getLogger(__name__)
 
 
 class AuditSink(Protocol):
-    async def append(self, record: AuditRecord) -> int: ...
+    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int: ...
 
 
 class NoAudit:
-    """Development-only stand-in (HUB_AUDIT_DISABLED=1), for measuring what the trail costs."""
+    """Development-only stand-in (HUB_AUDIT_DISABLED=1), for measuring what the trail costs:
+    no records; comparisons are still counted, one statement per request."""
 
-    async def append(self, record: AuditRecord) -> int:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int:
+        if comparisons:
+            await count_comparisons(self._db, comparisons)
         return 0
 
 
@@ -54,7 +65,15 @@ class HubState:
     limits: Limits
     # Wakes subscription streams when the outbox moves (poll-only without a pool).
     listener: EventListener = field(default_factory=EventListener)
+    # Sources kept at their agency, fetched at query time (empty: every source is local).
+    remote: RemoteSources = field(default_factory=RemoteSources)
+    # Principals of recently seen keys; trusted only while the listener hears revocations.
+    principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.principals = PrincipalCache(self.listener.listening.is_set, self.settings.key_cache_seconds)
+        self.listener.on_keys_changed(self.principals.forget)
 
     def policy_for(self, principal: Principal) -> EffectivePolicy:
         key = (principal.agency_code, principal.kind, principal.role)
@@ -63,6 +82,11 @@ class HubState:
             policy = self.rules.for_principal(principal, development=self.settings.is_development)
             self._policies[key] = policy
         return policy
+
+
+def app_for_worker() -> Starlette:
+    """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
+    return create_app(Settings.from_env(), database_url=os.environ[WORKER_DATABASE_URL])
 
 
 def create_app(settings: Settings, *, database_url: str | None = None, db: Database | None = None) -> Starlette:
@@ -88,13 +112,15 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         listener = EventListener(database_url if pool is not None else None)
         dispatcher = None
         dispatch_pool = None
+        # One client for every remote source: connections are kept alive across requests.
+        remote_client = httpx.AsyncClient() if settings.remote_sources else None
         try:
             schema = build_schema()
             rules = load_rules(schema._schema, await core.matter_codes(database))
             audit: AuditSink
             if settings.audit_disabled:
                 log.warning("the audit trail is DISABLED (HUB_AUDIT_DISABLED); development only")
-                audit = NoAudit()
+                audit = NoAudit(database)
             else:
                 writer = AuditWriter(database)
                 writer.start()
@@ -109,6 +135,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 rate_limiter=RateLimiter(settings.limits),
                 limits=settings.limits,
                 listener=listener,
+                remote=RemoteSources.build(settings.remote_sources, remote_client),
             )
             listener.start()
             if pool is not None:
@@ -156,6 +183,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await asyncio.wait(background)
             if writer is not None:
                 await writer.stop()
+            if remote_client is not None:
+                await remote_client.aclose()
             if pool is not None:
                 await pool.close()
 

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
-from hub.agencies import principal_for_key
 from hub.audit import AuditRecord, AuditUnavailable
 from hub.errors import HubError, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
@@ -167,7 +166,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return await trail.close(state, _error_response(exc, JSON), DENIED_OR_ERROR[False], exc.code, started)
     principal = None
     try:
-        principal = await principal_for_key(state.db, _bearer(request))
+        principal = await state.principals.principal(state.db, _bearer(request))
         if principal is None:
             raise Unauthenticated("the API key is unknown or revoked")
         trail.principal = principal
@@ -189,8 +188,10 @@ async def graphql_endpoint(request: Request) -> Response:
         cursor_key=state.cursor_key,
         max_page_size=state.settings.max_page_size,
         default_page_size=state.settings.default_page_size,
+        remote=state.remote,
         purpose=purpose,
         operator=trail.operator,
+        keys_revoked=state.principals.forget,
     )
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")
@@ -204,6 +205,7 @@ async def graphql_endpoint(request: Request) -> Response:
     headers = {"Allow": "POST"} if status == 405 else None
     trail.outcome = outcome
     trail.purpose = purpose
+    trail.comparisons = context.comparisons
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
 
 
@@ -272,6 +274,7 @@ class Trail:
         self.query: str | None = None
         self.purpose: str | None = None
         self.outcome: Outcome | None = None
+        self.comparisons: list[tuple[int, str, str, int]] = []
 
     async def close(
         self, state: HubState, response: Response, result: str, code: str | None, started: float
@@ -289,7 +292,7 @@ class Trail:
             client=self.client,
         )
         try:
-            await state.audit.append(record)
+            await state.audit.append(record, self.comparisons)
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.

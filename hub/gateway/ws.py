@@ -13,19 +13,24 @@ The protocol (github.com/enisdenjo/graphql-ws, PROTOCOL.md), as this hub speaks 
 - After ``connection_ack``: ``ping`` is answered ``pong``; ``subscribe`` runs the document
   through the same checks as HTTP (limits, field policy, purpose; subscription operations
   only), writes its audit record before anything is sent (if it cannot, the subscription
-  is refused: the trail fails closed), then answers ``next`` per event and ``complete``
+  is refused: the trail fails closed), then answers ``next`` per event, each traced first
+  with the subjects it discloses (the stream ends if it cannot be), and ``complete``
   when the stream ends, or ``error`` when refused; a reused id closes 4409. ``complete``
   from the client stops that subscription.
+- When the connection's key is revoked (anywhere: revocations are announced on LISTEN
+  ``hub_keys``), the connection is closed 4403 and its subscriptions end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -92,6 +97,9 @@ class _Session:
         self.subscriptions: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._open = True
+        self._key: str | None = None
+        # Set when some key was revoked (or announcements may have been missed): ours is checked.
+        self._keys_changed = asyncio.Event()
 
     async def serve(self) -> None:
         try:
@@ -100,11 +108,18 @@ class _Session:
             except TimeoutError:
                 raise _Closed(INIT_TIMEOUT, "Connection initialisation timeout") from None
             await self._init(first)
-            while True:
-                await self._handle(await self._receive())
+            self.state.listener.on_keys_changed(self._keys_changed.set)
+            watcher = asyncio.get_running_loop().create_task(self._watch_key(), name="ws-key-watch")
+            try:
+                while True:
+                    await self._handle(await self._receive())
+            finally:
+                self.state.listener.off_keys_changed(self._keys_changed.set)
+                watcher.cancel()
         except _Closed as closed:
             await self._close(closed.code, closed.reason)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):
+            # RuntimeError: the watcher closed the socket under a pending receive.
             self._open = False
         finally:
             tasks = list(self.subscriptions.values())
@@ -143,14 +158,32 @@ class _Session:
         started = time.perf_counter()
         principal = None
         if scheme.lower() == "bearer" and key.strip():
-            principal = await principal_for_key(self.state.db, key.strip())
+            principal = await self.state.principals.principal(self.state.db, key.strip())
         if principal is None:
             # Every refusal leaves its trace, as over HTTP; the socket closes either way.
             with contextlib.suppress(AuditUnavailable):
                 await self._audit(None, DENIED, ("UNAUTHENTICATED",), started, None)
             raise _Closed(FORBIDDEN, "Forbidden")
         self.principal = principal
+        self._key = key.strip()
         await self._send({"type": "connection_ack"})
+
+    async def _watch_key(self) -> None:
+        """Close the connection once its key is revoked; checked on each announcement."""
+        assert self._key is not None
+        while True:
+            await self._keys_changed.wait()
+            self._keys_changed.clear()
+            try:
+                still = await principal_for_key(self.state.db, self._key)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, HubError):
+                continue  # the next announcement or reconnection asks again
+            if still is None:
+                log.info("closing a WebSocket: its key was revoked")
+                for task in list(self.subscriptions.values()):
+                    task.cancel()
+                await self._close(FORBIDDEN, "API key revoked")
+                return
 
     async def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -212,6 +245,7 @@ class _Session:
             cursor_key=state.cursor_key,
             max_page_size=state.settings.max_page_size,
             default_page_size=state.settings.default_page_size,
+            remote=state.remote,
         )
         try:
             outcome, stream = await state.executor.subscribe(
@@ -232,6 +266,19 @@ class _Session:
                 await self._error(ident, outcome.body.get("errors") or [_hub_error("ERROR", MASKED_MESSAGE)])
                 return
             async for body in stream:
+                # Each event discloses data: its subjects are traced before it is sent, and
+                # the stream ends if the trail cannot be written (fail closed).
+                event_started = time.perf_counter()
+                disclosed = dataclasses.replace(
+                    outcome, subjects=tuple(sorted(context.returned_subjects)), error_codes=()
+                )
+                context.returned_subjects.clear()
+                try:
+                    await self._audit(disclosed, outcome.result, (), event_started, query)
+                except AuditUnavailable as exc:
+                    log.error("audit trail unavailable; ending the subscription")
+                    await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
+                    return
                 await self._send({"type": "next", "id": ident, "payload": body})
             await self._send({"type": "complete", "id": ident})
         except HubError as exc:

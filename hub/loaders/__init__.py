@@ -27,14 +27,15 @@ from hub.loaders.market import (
     ShareholdingsByCompanyLoader,
     ShareholdingsByHolderLoader,
 )
-from hub.loaders.police import SeizuresByVehicleLoader, VehiclesByOwnerLoader
+from hub.loaders.police import RemoteVehiclesByOwnerLoader, SeizuresByVehicleLoader, VehiclesByOwnerLoader
 from hub.loaders.tourism import HotelByCodeLoader
+from hub.sources.remote import RemoteSources
 
 
 class Loaders:
     """The loaders of one request."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, remote: RemoteSources | None = None) -> None:
         self.subject_by_id = SubjectByIdLoader(db)
         self.subject_by_identifier = SubjectByIdentifierLoader(db)
         self.court_by_code = CourtByCodeLoader(db)
@@ -49,6 +50,9 @@ class Loaders:
         self.encumbrances_by_estate = EncumbrancesByEstateLoader(db)
         self.vehicles_by_owner = VehiclesByOwnerLoader(db)
         self.seizures_by_vehicle = SeizuresByVehicleLoader(db)
+        # Set when the police keep their vehicles and the hub asks them at query time.
+        police = remote.get("police") if remote else None
+        self.remote_vehicles_by_owner = RemoteVehiclesByOwnerLoader(police) if police else None
         self.company_by_subject = CompanyBySubjectLoader(db)
         self.shareholdings_by_holder = ShareholdingsByHolderLoader(db)
         self.shareholdings_by_company = ShareholdingsByCompanyLoader(db)

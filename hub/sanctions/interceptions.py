@@ -62,16 +62,18 @@ async def record(
     operator: str | None,
     context: ScreeningContext,
     outcomes: Sequence[Outcome],
-    screened: int,
 ) -> dict[int, int]:
-    """Store the BLOCK and REVIEW outcomes and count the comparisons, in one statement.
+    """Store the BLOCK and REVIEW outcomes, in one statement (none for an all-ALLOW batch).
 
-    Returns the interception id for each recorded outcome's index.
+    Returns the interception id for each recorded outcome's index. Comparisons are counted
+    with the request's audit record, not here.
     """
     kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
+    if not kept:
+        return {}
     context_json = json.dumps({"hotel_code": context.hotel_code} if context.hotel_code else {})
     rows = await db.fetch(
-        Q.record_screening,
+        Q.record_interceptions,
         principal.agency_id,
         operator,
         context.matter,
@@ -84,7 +86,6 @@ async def record(
         [_measures(o) for o in kept],
         [_array(sorted({m.listing_id for m in o.measures})) for o in kept],
         [_array(sorted({m.case_id for m in o.measures})) for o in kept],
-        screened,
     )
     # Ids come from one sequence in insertion order, which follows the batch's order.
     return {o.index: r["id"] for o, r in zip(kept, rows, strict=True)}

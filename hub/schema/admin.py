@@ -158,4 +158,5 @@ class Mutation(SanctionsMutation, WebhookMutation, IdentityMutation):
     ) -> Agency:
         row = await agencies.agency_by_code(info.context.db, agency_code)
         await agencies.revoke_key(info.context.db, row["id"], label)
+        info.context.keys_revoked()
         return agency_from_row(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import strawberry
@@ -10,6 +11,7 @@ from hub.db.database import Database
 from hub.loaders import Loaders
 from hub.policy import Principal
 from hub.policy.rules import EffectivePolicy
+from hub.sources.remote import RemoteSources
 
 
 @dataclass
@@ -23,13 +25,29 @@ class HubContext:
     # Hub-Purpose and Hub-Operator as sent (the operator is recorded, never trusted).
     purpose: str | None = None
     operator: str | None = None
-    loaders: Loaders = field(init=False)
+    # Sources kept at their agency (shared by the process: breakers span requests).
+    remote: RemoteSources | None = None
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).
     returned_subjects: set[int] = field(default_factory=set)
+    # Identities this operation screened (agency id, matter, region, count): counted with
+    # its audit record.
+    comparisons: list[tuple[int, str, str, int]] = field(default_factory=list)
+    # Called after a key is revoked here, so this process's key cache forgets at once.
+    keys_revoked: Callable[[], None] = field(default=lambda: None, repr=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db)
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders, built on first use: a screening never needs them."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, self.remote)
+        return self._loaders
+
+    def fresh_loaders(self) -> None:
+        """Forget what the loaders cached (a subscription, between events)."""
+        self._loaders = None
 
 
 Info = strawberry.Info[HubContext, None]

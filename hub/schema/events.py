@@ -13,7 +13,6 @@ import strawberry
 from hub.errors import InvalidInput
 from hub.events import outbox, webhooks
 from hub.events.listener import EventListener
-from hub.loaders import Loaders
 from hub.schema.context import Info
 from hub.schema.core import Subject, load_subject
 from hub.schema.court import Circumstance, ListKind, RemovalReason
@@ -124,7 +123,7 @@ class Subscription:
                 for row in rows:
                     last = row["seq"]
                     # Each event is its own answer: no loader cache kept across a long stream.
-                    ctx.loaders = Loaders(ctx.db)
+                    ctx.fresh_loaders()
                     yield change_from_row(row)
                 if len(rows) < BATCH:
                     await waiter.wait()
@@ -138,6 +137,80 @@ class RegisteredWebhook:
     )
     created_at: datetime.datetime = strawberry.field(description="When it was registered.")
     after_seq: int = strawberry.field(description="Events numbered above this one will be delivered.")
+
+
+MAX_PARKED = 100
+
+
+@strawberry.type(description="An event given up on after its last attempt; `redeliverParked(seq)` sends it again.")
+class ParkedEvent:
+    seq: int = strawberry.field(description="The event's number in the outbox.")
+    kind: ListChangeKind = strawberry.field(description="What happened to the list entry.")
+    happened_at: datetime.datetime = strawberry.field(description="When the list change was committed.")
+    parked_at: datetime.datetime = strawberry.field(description="When the last attempt failed and it was parked.")
+    attempts: int = strawberry.field(description="Attempts made before it was parked.")
+    last_http_status: int | None = strawberry.field(
+        description="Your endpoint's HTTP status on the last attempt; null if it did not answer."
+    )
+    last_error: str | None = strawberry.field(
+        description="Why the last attempt failed (status, timeout, connection refused...)."
+    )
+    redelivery_requested: bool = strawberry.field(
+        description="A redelivery is queued and will be sent before the next new event."
+    )
+
+
+@strawberry.type(description="This agency's webhook: where events go, how far delivery has got, what is parked.")
+class WebhookStatus:
+    url: str = strawberry.field(description="The endpoint the hub POSTs list changes to.")
+    created_at: datetime.datetime = strawberry.field(description="When it was registered.")
+    delivered_through: int = strawberry.field(
+        description="Every event numbered up to this one has been delivered or parked."
+    )
+    backlog: int = strawberry.field(description="Events numbered above `deliveredThrough`, not yet delivered.")
+    next_attempt_at: datetime.datetime = strawberry.field(
+        description="When the next attempt is due (later than now while a failed attempt waits for its backoff)."
+    )
+    parked: list[ParkedEvent] = strawberry.field(
+        description="Parked events, oldest first (at most `parkedFirst`); ask for redelivery after fixing the endpoint."
+    )
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="This agency's active webhook and its parked events; null if it has none.")
+    async def webhook(
+        self,
+        info: Info,
+        parked_first: Annotated[
+            int, strawberry.argument(description=f"How many parked events to list, 1 to {MAX_PARKED}.")
+        ] = 20,
+    ) -> WebhookStatus | None:
+        if not 1 <= parked_first <= MAX_PARKED:
+            raise InvalidInput(f"parkedFirst must be 1 to {MAX_PARKED}", argument="parkedFirst")
+        hook, parked = await webhooks.status(info.context.db, info.context.principal.agency_id, parked_first)
+        if hook is None:
+            return None
+        return WebhookStatus(
+            url=hook["url"],
+            created_at=hook["created_at"],
+            delivered_through=hook["last_seq"],
+            backlog=hook["backlog"],
+            next_attempt_at=hook["next_attempt_at"],
+            parked=[
+                ParkedEvent(
+                    seq=r["seq"],
+                    kind=ListChangeKind(r["kind"]),
+                    happened_at=r["happened_at"],
+                    parked_at=r["parked_at"],
+                    attempts=r["attempts"],
+                    last_http_status=r["http_status"],
+                    last_error=r["error"],
+                    redelivery_requested=r["redelivery_requested"],
+                )
+                for r in parked
+            ],
+        )
 
 
 @strawberry.type

@@ -554,7 +554,9 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
         at=datetime.datetime.now(datetime.UTC),
     )
     outcomes = await screen(ctx.db, batch, context)
-    ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes, len(batch))
+    ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes)
+    # Counted for the statistics in the commit of this request's audit record.
+    ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch)))
     decisions = []
     for outcome in outcomes:
         error = None

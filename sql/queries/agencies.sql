@@ -27,7 +27,11 @@ INSERT INTO core.api_key (agency_id, label, prefix, key_hash)
 VALUES ($1, $2, $3, $4)
 RETURNING id;
 
+-- Revokes, and tells every hub process to forget the keys it has cached (at commit).
 -- name: revoke_keys_by_label
-UPDATE core.api_key SET revoked_at = now()
- WHERE agency_id = $1 AND label = $2 AND revoked_at IS NULL
-RETURNING id;
+WITH revoked AS (
+    UPDATE core.api_key SET revoked_at = now()
+     WHERE agency_id = $1 AND label = $2 AND revoked_at IS NULL
+    RETURNING id
+)
+SELECT id, pg_notify('hub_keys', id::text) FROM revoked;

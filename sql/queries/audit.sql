@@ -77,3 +77,14 @@ SELECT e.day, e.agency_id, max(e.agency_code) AS agency_code,
   LEFT JOIN LATERAL unnest(e.subjects) AS s(id) ON true
  GROUP BY e.day, e.agency_id
  ORDER BY e.day, e.agency_id NULLS FIRST;
+
+-- Comparisons (identities screened), committed in the same transaction as the audit records
+-- of the requests that screened them: the count is exactly as durable as the trace, and a
+-- screening costs no write of its own. $1 agency ids, $2 matters, $3 regions, $4 counts,
+-- summed per key. A shard per backend: hub processes do not queue on one row.
+-- name: count_comparisons
+INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
+SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, u.agency_id, u.matter, u.region, pg_backend_pid() % 16, u.n
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u(agency_id, matter, region, n)
+ON CONFLICT (day, agency_id, matter, region, shard)
+DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons;

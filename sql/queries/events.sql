@@ -102,3 +102,24 @@ SELECT pg_notify('hub_events', 'redeliver') FROM queued;
 
 -- name: wake_dispatchers
 SELECT pg_notify('hub_events', 'webhook');
+
+-- The agency's active webhook and how far behind it is.
+-- name: webhook_status
+SELECT w.id, w.url, w.created_at, w.last_seq, w.next_attempt_at,
+       (SELECT count(*) FROM events.outbox o WHERE o.seq > w.last_seq) AS backlog
+  FROM events.webhook w
+ WHERE w.agency_id = $1 AND w.active;
+
+-- Events whose latest outcome for the webhook is 'parked', oldest first; $2: at most.
+-- name: parked_events
+SELECT d.seq, o.kind, o.at AS happened_at, d.at AS parked_at, d.attempt AS attempts,
+       d.http_status, d.error,
+       EXISTS (SELECT FROM events.redelivery r WHERE r.webhook_id = d.webhook_id AND r.seq = d.seq)
+           AS redelivery_requested
+  FROM events.delivery d
+  JOIN events.outbox o ON o.seq = d.seq
+ WHERE d.webhook_id = $1 AND d.status = 'parked'
+   AND NOT EXISTS (SELECT FROM events.delivery later
+                    WHERE later.webhook_id = d.webhook_id AND later.seq = d.seq AND later.id > d.id)
+ ORDER BY d.seq
+ LIMIT $2;

@@ -11,10 +11,11 @@ SELECT * FROM (
  ORDER BY parent_id, id;
 
 -- name: seizures_by_vehicles
-SELECT vehicle_id AS parent_id, id, case_id, seized_on, released_on
-  FROM police.vehicle_seizure
- WHERE vehicle_id = ANY($1::bigint[])
- ORDER BY vehicle_id, id;
+SELECT s.vehicle_id AS parent_id, s.id, s.case_id, c.case_number, s.seized_on, s.released_on
+  FROM police.vehicle_seizure s
+  JOIN court.enforcement_case c ON c.id = s.case_id
+ WHERE s.vehicle_id = ANY($1::bigint[])
+ ORDER BY s.vehicle_id, s.id;
 
 -- name: insert_vehicle
 INSERT INTO police.vehicle (plate, vin, owner_id, make, vehicle_type, registered_on)

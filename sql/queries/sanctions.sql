@@ -2,7 +2,9 @@
 
 -- A screened batch in one statement (one round trip, atomic): a row per BLOCK or REVIEW,
 -- and $13 comparisons added to today's count. Returns the interceptions' ids in order.
--- name: record_screening
+-- The BLOCK and REVIEW outcomes of a screening (comparisons are counted with the request's
+-- audit record: see count_comparisons in audit.sql).
+-- name: record_interceptions
 WITH kept AS (
     INSERT INTO sanctions.interception (agency_id, operator, subject_id, candidates, matter, context,
                                         decision, reasons, measures, listing_ids, case_ids, region)
@@ -12,12 +14,6 @@ WITH kept AS (
            WITH ORDINALITY AS u(subject_id, candidates, decision, reasons, measures, listing_ids, case_ids, n)
      ORDER BY u.n
     RETURNING id
-), counted AS (
-    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, comparisons)
-    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, $1, $3, $5, $13::bigint
-     WHERE $13::bigint > 0
-    ON CONFLICT (day, agency_id, matter, region)
-    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
 )
 SELECT id FROM kept ORDER BY id;
 
@@ -87,9 +83,10 @@ WITH i AS (
       FROM i
      GROUP BY day, agency_id, matter, region
 ), compared AS (
-    SELECT day, agency_id, matter, region, comparisons
+    SELECT day, agency_id, matter, region, sum(comparisons) AS comparisons
       FROM sanctions.comparison_count
      WHERE day >= $1 AND day < $2 AND ($3::bigint IS NULL OR agency_id = $3)
+     GROUP BY day, agency_id, matter, region
 )
 SELECT coalesce(c.day, x.day) AS day, a.code AS agency_code, coalesce(c.matter, x.matter) AS matter,
        coalesce(c.region, x.region) AS region,

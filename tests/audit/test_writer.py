@@ -173,3 +173,22 @@ async def test_a_timed_out_batch_fails_closed(fresh_database_url: str) -> None:
     finally:
         await blocker.close()
         await pool.close()
+
+
+async def test_comparisons_are_counted_in_the_commit_of_their_record_or_not_at_all(db: Database) -> None:
+    # Given an agency that screened identities in two requests and one request whose count is bad
+    agency = await db.fetchval(
+        "INSERT INTO core.agency (code, name, kind) VALUES ('CMP-DESK', '前台', 'police') RETURNING id"
+    )
+    writer = AuditWriter(db)
+    base, _ = await chain_head(db)
+    counted = "SELECT coalesce(sum(comparisons), 0) FROM sanctions.comparison_count WHERE agency_id = $1"
+    # When the records are appended with their comparisons
+    await writer.append(make_record(1), [(agency, "HOTEL_CHECK_IN", "350100", 1)])
+    await writer.append(make_record(2), [(agency, "HOTEL_CHECK_IN", "350100", 999)])
+    with pytest.raises(AuditUnavailable):
+        await writer.append(make_record(3), [(agency, "NO_SUCH_MATTER", "350100", 5)])
+    # Then both good counts are there, and the failed append left neither record nor count
+    assert await db.fetchval(counted, agency) == 1000
+    assert (await chain_head(db))[0] == base + 2
+    assert await db.fetchval("SELECT count(*) FROM audit.event WHERE seq > $1", base) == 2

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,9 +13,8 @@ import httpx
 import orjson
 import pytest
 import pytest_asyncio
-import uvicorn
-from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from hub.agencies import create_agency
 from hub.db.database import Database
@@ -25,52 +22,9 @@ from hub.events.outbox import emit, listing_payload
 from hub.gateway.app import create_app
 from hub.identity import make_resident_id
 from hub.settings import Settings
+from tests.served import DEADLINE, Served
 
 PERSON_ID = make_resident_id("350102", date(1976, 4, 12), 271)
-DEADLINE = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def poll(check: Callable[[], Awaitable[bool]], what: str, deadline_s: float = DEADLINE) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Served:
-    """An ASGI app on a free loopback port, served by uvicorn as a task of this loop."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Served:
-        self.task = asyncio.get_running_loop().create_task(self.server.serve())
-
-        async def started() -> bool:
-            assert self.task is not None
-            if self.task.done():
-                self.task.result()
-            return self.server.started
-
-        await poll(started, "the server to start")
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        assert self.task is not None
-        await asyncio.wait_for(self.task, DEADLINE)
 
 
 @dataclass
@@ -203,3 +157,12 @@ async def open_ws(hub: Hub, key: str | None, **init: Any) -> GraphQLWs:
         await client.send({"type": "connection_init", "payload": {"authorization": f"Bearer {key}", **init}})
         assert (await client.receive())["type"] == "connection_ack"
     return client
+
+
+async def close_code(client: GraphQLWs) -> int:
+    """The code the hub closed the connection with."""
+    ws = client.ws
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 10)
+    code: int = ws.close_code
+    return code

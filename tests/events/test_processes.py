@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.events.conftest import Hub, Served, emit_committed, free_port, graphql, open_ws, poll, seed
+from tests.events.conftest import Hub, emit_committed, graphql, open_ws, seed
+from tests.served import Served, free_port, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANGES = "subscription { listChanges(after: 0) { seq kind listing { id } } }"

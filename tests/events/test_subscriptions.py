@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 from hub.gateway import ws as ws_module
-from tests.events.conftest import PERSON_ID, Hub, emit_committed, open_ws
+from tests.events.conftest import PERSON_ID, Hub, close_code, emit_committed, open_ws
 
 CHANGES = """subscription($after: Int) { listChanges(after: $after) {
   seq kind listing { id version list caseNumber removedOn removalReason }
   subject { name ... on Person { residentId } } } }"""
 DEBT = """subscription { listChanges(after: 0) { seq subject { cases { nodes { amount } } } } }"""
-
-
-async def close_code(client: object) -> int:
-    ws = client.ws  # type: ignore[attr-defined]
-    with pytest.raises(ConnectionClosed):
-        await asyncio.wait_for(ws.recv(), 10)
-    code: int = ws.close_code
-    return code
 
 
 async def test_nothing_but_connection_init_is_accepted_before_it(hub: Hub) -> None:
@@ -162,3 +152,26 @@ async def test_each_subscription_start_leaves_one_audit_record(hub: Hub) -> None
     ]
     assert all("Subscription.listChanges" in r["fields"] for r in rows)
     assert {r["operator"] for r in rows} == {"clerk 7"}
+
+
+async def test_each_event_streamed_is_traced_with_the_subject_it_discloses(hub: Hub) -> None:
+    client = await open_ws(hub, hub.keys["land"])
+    await client.subscribe("a", CHANGES, {"after": 0})  # from the start: no race with the emits
+    first = await emit_committed(hub.database_url, hub.subject_id, listing_id=1)
+    second = await emit_committed(hub.database_url, hub.subject_id, "listing.removed", listing_id=1)
+
+    payloads = await client.next_payloads("a", 2)
+    await client.ws.close()
+
+    assert [p["data"]["listChanges"]["seq"] for p in payloads] == [first, second]
+    conn = await asyncpg.connect(hub.database_url)
+    try:
+        rows = await conn.fetch("SELECT subjects, outcome FROM audit.event WHERE agency_code = 'EV-LAND' ORDER BY seq")
+    finally:
+        await conn.close()
+    # The start (nothing disclosed yet), then one record per event, written before it was sent.
+    assert [(list(r["subjects"]), r["outcome"]) for r in rows] == [
+        ([], "ok"),
+        ([hub.subject_id], "ok"),
+        ([hub.subject_id], "ok"),
+    ]

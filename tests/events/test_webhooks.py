@@ -16,10 +16,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.events.webhooks import WebhookUrlRefused, check_url, signature, verify
-from tests.events.conftest import PERSON_ID, Hub, Served, emit_committed, graphql, poll
+from tests.events.conftest import PERSON_ID, Hub, emit_committed, graphql
+from tests.served import Served, poll
 
 REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { url secret afterSeq } }"
 REDELIVER = "mutation($seq: Int!) { redeliverParked(seq: $seq) }"
+STATUS = """{ webhook { url deliveredThrough backlog
+  parked { seq kind attempts lastHttpStatus lastError redeliveryRequested } } }"""
 
 
 @dataclass
@@ -151,6 +154,7 @@ async def test_an_event_is_parked_after_its_last_attempt_and_redelivered_on_requ
         return receiver.delivered() == [following]
 
     await poll(moved_on, "the next event after the parked one")
+    parked_status = (await graphql(hub, hub.keys["court"], STATUS))["data"]["webhook"]
     not_parked = await graphql(hub, hub.keys["court"], REDELIVER, {"seq": following})
     requested = await graphql(hub, hub.keys["court"], REDELIVER, {"seq": parked})
 
@@ -160,6 +164,20 @@ async def test_an_event_is_parked_after_its_last_attempt_and_redelivered_on_requ
 
     await poll(redelivered, "the parked event redelivered")
 
+    after = (await graphql(hub, hub.keys["court"], STATUS))["data"]["webhook"]
+    assert parked_status["parked"] == [
+        {
+            "seq": parked,
+            "kind": "PUBLISHED",
+            "attempts": 3,
+            "lastHttpStatus": 503,
+            "lastError": parked_status["parked"][0]["lastError"],
+            "redeliveryRequested": False,
+        }
+    ]
+    assert "503" in parked_status["parked"][0]["lastError"]
+    assert (after["parked"], after["deliveredThrough"], after["backlog"]) == ([], following, 0)
+    assert (await graphql(hub, hub.keys["land"], STATUS))["data"]["webhook"] is None
     assert not_parked["errors"][0]["extensions"]["code"] == "EVENT_NOT_PARKED"
     assert requested["data"]["redeliverParked"] is True
     assert [c.seq for c in receiver.calls] == [parked, parked, parked, following, parked]

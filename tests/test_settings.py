@@ -1,0 +1,66 @@
+"""Settings read once from the environment: remote sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.errors import ConfigurationError
+from hub.settings import Settings
+
+POLICE = {"HUB_REMOTE_POLICE_URL": "https://vehicles.police.example/api/"}
+
+
+def test_without_a_remote_url_every_source_is_local() -> None:
+    assert Settings.from_env({}).remote_sources == ()
+    assert Settings.from_env({"HUB_REMOTE_POLICE_URL": ""}).remote("police") is None
+
+
+def test_a_remote_police_source_with_its_defaults() -> None:
+    remote = Settings.from_env(POLICE).remote("police")
+    assert remote is not None
+    # The trailing slash goes: paths are appended to it.
+    assert remote.url == "https://vehicles.police.example/api"
+    assert (remote.kind, remote.token, remote.timeout_ms, remote.retries) == ("json", None, 2_000, 1)
+    assert (remote.breaker_failures, remote.breaker_cooldown_ms) == (5, 30_000)
+
+
+def test_the_shared_knobs_and_the_token() -> None:
+    remote = Settings.from_env(
+        {
+            **POLICE,
+            "HUB_REMOTE_POLICE_KIND": "graphql",
+            "HUB_REMOTE_POLICE_TOKEN": "tok-123456",
+            "HUB_REMOTE_TIMEOUT_MS": "750",
+            "HUB_REMOTE_RETRIES": "0",
+            "HUB_REMOTE_BACKOFF_MS": "0",
+            "HUB_REMOTE_BREAKER_FAILURES": "3",
+            "HUB_REMOTE_BREAKER_COOLDOWN_MS": "1000",
+        }
+    ).remote("police")
+    assert remote is not None
+    assert (remote.kind, remote.timeout_ms, remote.retries, remote.backoff_ms) == ("graphql", 750, 0, 0)
+    assert (remote.breaker_failures, remote.breaker_cooldown_ms) == (3, 1000)
+    assert remote.token is not None
+    assert remote.token.reveal() == "tok-123456"
+    # The token never prints, in the settings or anywhere they are shown.
+    assert "tok-123456" not in repr(remote)
+    assert "tok-123456" not in repr(Settings.from_env({**POLICE, "HUB_REMOTE_POLICE_TOKEN": "tok-123456"}))
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"HUB_REMOTE_LAND_URL": "https://land.example"}, "only these sources can be remote: police"),
+        ({**POLICE, "HUB_REMOTE_POLICE_KIND": "soap"}, "HUB_REMOTE_POLICE_KIND must be 'json' or 'graphql'"),
+        ({"HUB_REMOTE_POLICE_URL": "vehicles.police.example"}, "must be an http:// or https:// address"),
+        ({"HUB_REMOTE_POLICE_URL": "https://u:pw@vehicles.example"}, "must not hold credentials"),
+        ({**POLICE, "HUB_REMOTE_TIMEOUT_MS": "0"}, "HUB_REMOTE_TIMEOUT_MS must be at least 1"),
+        ({**POLICE, "HUB_REMOTE_RETRIES": "-1"}, "HUB_REMOTE_RETRIES must be at least 0"),
+        ({**POLICE, "HUB_REMOTE_BREAKER_FAILURES": "many"}, "HUB_REMOTE_BREAKER_FAILURES must be a whole number"),
+    ],
+)
+def test_unusable_remote_settings_are_refused_by_name(env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env(env)
+    assert complaint in refused.value.message
+    assert "pw" not in refused.value.message
