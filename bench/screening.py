@@ -6,9 +6,15 @@
 2. Single-identity hotel check-ins from 16 concurrent tasks: screens per second and latency
    p50 / p99. Target: p99 under 20 ms.
 3. The same two over HTTP through `hub serve` (policy, interception records and the audit trail
-   on), with the load generator on the same machine: the figures agencies would see.
+   on), with the load generator on the same machine: the figures agencies would see. Run for
+   each `--workers` count (default 1 and 2 processes), side by side; batches are sent by
+   `--batch-clients` concurrent clients; single screening is driven by wrk when installed
+   (light on the shared cores), else by Python clients. With wrk, the CPU time the hub and
+   PostgreSQL spent per request is printed too: unlike latency, it barely moves when other
+   work shares the machine.
 
     .venv/bin/python bench/screening.py [--subjects 1000000] [--runs 5] [--batches 10] [--clients 16]
+        [--workers 1,2] [--batch-clients 2]
 
 The data is ``hub seed --subjects N`` in a database named hub_bench_screening on
 HUB_DATABASE_URL's server, or on an embedded server in .hub/bench-screening when it is unset.
@@ -31,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -194,11 +201,12 @@ def _agency(url: str, code: str, kind: str, role: str | None) -> str:
 
 
 async def bench_http(
-    url: str, batches: list[list[Identity]], guests: list[Identity], hotel: str, args: argparse.Namespace
+    url: str, batches: list[list[Identity]], guests: list[Identity], hotel: str, args: argparse.Namespace, workers: int
 ) -> None:
     import httpx
 
-    tag = f"{os.getpid()}-{int(time.time())}"
+    label = f"[{workers} worker{'s' if workers > 1 else ''}]"
+    tag = f"{os.getpid()}-{int(time.time())}-{workers}"
     land = _agency(url, f"BENCH-LAND-{tag}", "land", None)
     desk = _agency(url, f"BENCH-DESK-{tag}", "police", "hotel")
     port = 18000 + os.getpid() % 1000
@@ -214,7 +222,7 @@ async def bench_http(
         "HUB_EXPIRY_SECONDS": "0",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -237,26 +245,37 @@ async def bench_http(
               screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) { decisions { decision } } }"""
             headers = {"Authorization": f"Bearer {land}", "Hub-Purpose": "REAL_ESTATE_REGISTRATION"}
             bodies = [{"query": batch_query, "variables": {"ids": [_as_json(i) for i in b]}} for b in batches]
-            await client.post("/graphql", json=bodies[0], headers=headers)
+            for body in bodies[: max(2, workers)]:  # every worker warm
+                await client.post("/graphql", json=body, headers=headers)
             rates = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                total = 0
-                for body in bodies:
+
+            async def sender(mine: list[dict[str, object]]) -> int:
+                done = 0
+                for body in mine:
                     response = await client.post("/graphql", json=body, headers=headers)
                     answer = response.json()
                     assert "errors" not in answer, answer["errors"][:1]
-                    total += len(answer["data"]["screen"]["decisions"])
+                    done += len(answer["data"]["screen"]["decisions"])
+                return done
+
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                shares = [bodies[i :: args.batch_clients] for i in range(args.batch_clients)]
+                total = sum(await asyncio.gather(*(sender(share) for share in shares)))
                 rates.append(total / (time.perf_counter() - started))
         median = statistics.median(rates)
         print(
-            f"HTTP batch screening: {median:,.0f} identities/s (median of {args.runs} runs; "
-            f"runs {', '.join(f'{r:,.0f}' for r in rates)}); target {BATCH_TARGET:,.0f}/s: {median / BATCH_TARGET:.2f}x"
+            f"{label} HTTP batch screening ({args.batch_clients} concurrent clients): {median:,.0f} identities/s "
+            f"(median of {args.runs} runs; runs {', '.join(f'{r:,.0f}' for r in rates)}); "
+            f"target {BATCH_TARGET:,.0f}/s: {median / BATCH_TARGET:.2f}x"
         )
 
         single_query = """mutation($ids: [IdentityInput!]!, $hotel: String) {
           screen(matter: "HOTEL_CHECK_IN", identities: $ids, hotelCode: $hotel) {
             decisions { decision measures { name } } } }"""
+        if shutil.which("wrk"):
+            wrk_single(base, desk, guests, hotel, single_query, args, label, server.pid, url)
+            return
         headers = {"Authorization": f"Bearer {desk}", "Hub-Purpose": "HOTEL_CHECK_IN"}
         latencies: list[float] = []
         stop_at = time.monotonic() + args.seconds
@@ -284,11 +303,9 @@ async def bench_http(
         rps = len(latencies) / (time.monotonic() - started)
         p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
         print(
-            f"HTTP single screening ({args.clients} concurrent Python clients): {rps:,.0f} requests/s, "
+            f"{label} HTTP single screening ({args.clients} concurrent Python clients): {rps:,.0f} requests/s, "
             f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; target p99 < {P99_TARGET_MS:.0f} ms: {P99_TARGET_MS / p99:.2f}x"
         )
-        if shutil.which("wrk"):
-            wrk_single(base, desk, guests, hotel, single_query, args)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -313,10 +330,49 @@ end
 """
 
 
-def wrk_single(base: str, key: str, guests: list[Identity], hotel: str, query: str, args: argparse.Namespace) -> None:
-    """The single-screening load from wrk (C, light on the shared cores), when installed."""
+def _cpu_by_pid(processes: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            seconds[process.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+    return seconds
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings; a process started in between counts whole."""
+    return sum(total - before.get(pid, 0.0) for pid, total in after.items())
+
+
+def wrk_single(
+    base: str,
+    key: str,
+    guests: list[Identity],
+    hotel: str,
+    query: str,
+    args: argparse.Namespace,
+    label: str,
+    server_pid: int,
+    url: str,
+) -> None:
+    """The single-screening load from wrk (C, light on the shared cores), with the CPU time
+    the hub's processes and the database's backends spent per request."""
     import json
     import tempfile
+
+    hub = psutil.Process(server_pid)
+    database = urlsplit(url).path.lstrip("/")
+
+    def hub_processes() -> list[psutil.Process]:
+        return [hub, *hub.children(recursive=True)]
+
+    def backends() -> list[psutil.Process]:
+        # A backend's title names its database: "postgres: ... hub_bench_screening 127.0.0.1(..)".
+        return [
+            p for p in psutil.process_iter(["cmdline"]) if f" {database} " in " ".join(p.info["cmdline"] or []) + " "
+        ]
 
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "guests.txt"
@@ -326,6 +382,7 @@ def wrk_single(base: str, key: str, guests: list[Identity], hotel: str, query: s
         head = prefix[: prefix.index("\\u0000")].replace("\\", "\\\\").replace("'", "\\'")
         script = Path(tmp) / "screen.lua"
         script.write_text(WRK_SCRIPT % {"guests": listing, "key": key, "head": head}, encoding="utf-8")
+        hub_before, db_before = _cpu_by_pid(hub_processes()), _cpu_by_pid(backends())
         done = subprocess.run(
             [
                 "wrk",
@@ -341,6 +398,8 @@ def wrk_single(base: str, key: str, guests: list[Identity], hotel: str, query: s
             text=True,
             check=True,
         )
+        hub_cpu = _cpu_spent(hub_before, _cpu_by_pid(hub_processes()))
+        db_cpu = _cpu_spent(db_before, _cpu_by_pid(backends()))
     figures = {}
     for line in done.stdout.splitlines():
         parts = line.split()
@@ -349,12 +408,16 @@ def wrk_single(base: str, key: str, guests: list[Identity], hotel: str, query: s
             figures[parts[0]] = float(value[:-2]) if value.endswith("ms") else float(value[:-1]) * 1000
         if line.startswith("Requests/sec:"):
             figures["rps"] = float(line.split()[1])
+        if "requests in" in line:
+            figures["requests"] = float(line.split()[0])
         if "Non-2xx" in line:
             raise SystemExit(f"wrk saw errors: {line}")
+    requests = figures["requests"]
     print(
-        f"HTTP single screening ({args.clients} concurrent wrk connections): {figures['rps']:,.0f} requests/s, "
+        f"{label} HTTP single screening ({args.clients} concurrent wrk connections): {figures['rps']:,.0f} requests/s, "
         f"p50 {figures['50%']:.2f} ms, p99 {figures['99%']:.2f} ms; target p99 < {P99_TARGET_MS:.0f} ms: "
-        f"{P99_TARGET_MS / figures['99%']:.2f}x"
+        f"{P99_TARGET_MS / figures['99%']:.2f}x; CPU per request: hub {1e6 * hub_cpu / requests:,.0f} us, "
+        f"PostgreSQL {1e6 * db_cpu / requests:,.0f} us"
     )
 
 
@@ -409,7 +472,8 @@ async def run(admin_url: str, args: argparse.Namespace) -> None:
     finally:
         await pool.close()
     if args.http and hotel is not None:
-        await bench_http(url, batches, guests, hotel, args)
+        for workers in args.workers:
+            await bench_http(url, batches, guests, hotel, args, workers)
 
 
 def main() -> None:
@@ -426,6 +490,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of the single-screening load")
     parser.add_argument("--no-http", dest="http", action="store_false", help="skip the HTTP measurements")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        help="hub serve worker counts to measure over HTTP, side by side (default 1,2)",
+    )
+    parser.add_argument("--batch-clients", type=int, default=2, help="concurrent clients sending batches over HTTP")
     args = parser.parse_args()
     configured = os.environ.get("HUB_DATABASE_URL")
     if configured:

@@ -60,17 +60,6 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
             )
 
     code = None if context.hotel_code is None else context.hotel_code.strip().upper() or None
-    catalogue, hotel = await source.catalogue_and_hotel(db, code)
-    if context.matter not in catalogue.matters:
-        raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")
-    if catalogue.needs_hotel(context.matter):
-        if code is None:
-            raise InvalidInput(f"{context.matter} needs the hotel's code", argument="hotelCode")
-        if hotel is None:
-            raise InvalidInput(f"hotel {code} is not in the tourism bureau's list", argument="hotelCode", hotel=code)
-    else:
-        hotel = None
-    rules = Rules(catalogue, context.matter, context.agency_kind, hotel)
     day = context.at.astimezone(CHINA).date()
 
     outcomes: list[Outcome | None] = [None] * len(identities)
@@ -105,13 +94,33 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
         regions.append(region)
         by_name.append(identifier is None and born is None)
 
+    # One round trip: the facts of every valid identity, the catalogue's token and the hotel.
+    keyer = await source.name_keys(db)
+    catalogue, hotel, rows = await source.facts(
+        db,
+        identifiers,
+        names,
+        [keyer.key(name) for name in names],
+        birth_dates,
+        regions,
+        by_name,
+        day=day,
+        candidate_cap=MAX_CANDIDATES,
+        hotel_code=code,
+    )
+    if context.matter not in catalogue.matters:
+        raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")
+    if catalogue.needs_hotel(context.matter):
+        if code is None:
+            raise InvalidInput(f"{context.matter} needs the hotel's code", argument="hotelCode")
+        if hotel is None:
+            raise InvalidInput(f"hotel {code} is not in the tourism bureau's list", argument="hotelCode", hotel=code)
+    else:
+        hotel = None
+    rules = Rules(catalogue, context.matter, context.agency_kind, hotel)
+
     if positions:
         facts = [Facts() for _ in positions]
-        keyer = await source.name_keys(db)
-        keys = [keyer.key(name) for name in names]
-        rows = await source.facts(
-            db, identifiers, names, keys, birth_dates, regions, by_name, day=day, candidate_cap=MAX_CANDIDATES
-        )
         for row in rows:
             f = facts[row["pos"] - 1]
             kind = row["source"]

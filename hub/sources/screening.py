@@ -1,8 +1,9 @@
 """Screening facts: the catalogue, a hotel, and everything known about a batch of identities.
 
-A batch costs the same two statements whatever its size: the catalogue's version token with
-the hotel, and one ``facts`` statement over arrays of the batch's identifiers, names and birth
-dates. The catalogue is kept per process and reloaded (two more) when its token moves.
+A batch costs one statement whatever its size: ``facts_with_catalogue`` over arrays of the
+batch's identifiers, names, name keys, birth dates and regions, carrying the catalogue's
+version token and the hotel on every row. The catalogue is kept per process and reloaded (two
+more) when its token moves; the name-key maps are read once per process (one more).
 """
 
 from __future__ import annotations
@@ -33,17 +34,6 @@ async def name_keys(db: Database) -> NameKeys:
         assert row is not None
         _name_keys = NameKeys(json.loads(row["readings"]), json.loads(row["surnames"]))
     return _name_keys
-
-
-async def catalogue_and_hotel(db: Database, hotel_code: str | None) -> tuple[Catalogue, Hotel | None]:
-    """The measures catalogue (cached while its version token holds) and the hotel, if any."""
-    row = await db.fetchrow(Q.catalogue_version_and_hotel, hotel_code)
-    assert row is not None
-    hotel = None if row["code"] is None else Hotel(code=row["code"], stars=row["stars"], status=row["status"])
-    cached = _cached
-    if cached is not None and cached[0] == row["token"]:
-        return cached[1], hotel
-    return await _load_catalogue(db, row["token"]), hotel
 
 
 async def _load_catalogue(db: Database, token: str) -> Catalogue:
@@ -81,10 +71,12 @@ async def facts(
     *,
     day: date,
     candidate_cap: int,
-) -> list[Row]:
-    """Rows of ``sql/queries/screening.sql`` ``facts``; ``pos`` is the 1-based position in the arrays."""
-    return await db.fetch(
-        Q.facts,
+    hotel_code: str | None,
+) -> tuple[Catalogue, Hotel | None, list[Row]]:
+    """The catalogue, the hotel (if any) and the rows of ``sql/queries/screening.sql``
+    ``facts`` (``pos``: the 1-based position in the arrays), in one round trip."""
+    rows = await db.fetch(
+        Q.facts_with_catalogue,
         list(identifiers),
         list(names),
         list(keys),
@@ -93,4 +85,15 @@ async def facts(
         list(by_name),
         candidate_cap,
         day,
+        hotel_code,
     )
+    first = rows[0]
+    hotel = None
+    if first["hotel_code"] is not None:
+        hotel = Hotel(code=first["hotel_code"], stars=first["hotel_stars"], status=first["hotel_status"])
+    cached = _cached
+    if cached is not None and cached[0] == first["catalogue_token"]:
+        catalogue = cached[1]
+    else:
+        catalogue = await _load_catalogue(db, first["catalogue_token"])
+    return catalogue, hotel, [r for r in rows if r["source"] is not None]
