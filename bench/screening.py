@@ -60,10 +60,10 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-async def prepare(admin_url: str, subjects: int) -> str:
+async def prepare(admin_url: str, subjects: int, database: str = DATABASE) -> str:
     """The seeded database's URL; seeds it unless the data set is there already."""
-    await ensure_database(admin_url, DATABASE)
-    url = with_database(admin_url, DATABASE)
+    await ensure_database(admin_url, database)
+    url = with_database(admin_url, database)
     conn = await asyncpg.connect(url)
     try:
         loaded = await conn.fetchval("SELECT to_regclass('core.dataset') IS NOT NULL") and await conn.fetchval(
@@ -75,7 +75,7 @@ async def prepare(admin_url: str, subjects: int) -> str:
     if loaded:
         # Still apply migrations newer than the seed.
         subprocess.run([sys.executable, "-m", "hub.cli", "migrate"], check=True, env=env, cwd=ROOT)
-        print(f"reusing {DATABASE} ({subjects:,} subjects seeded before)")
+        print(f"reusing {database} ({subjects:,} subjects seeded before)")
         return url
     started = time.perf_counter()
     subprocess.run(
@@ -427,7 +427,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(admin_url: str, args: argparse.Namespace) -> None:
-    url = await prepare(admin_url, args.subjects)
+    url = await prepare(admin_url, args.subjects, args.database)
     rng = random.Random(2018)
     batch, guests = await identity_mix(url, args.batch, rng)
     # Several different batches, so a run is not one batch's cache.
@@ -479,6 +479,11 @@ async def run(admin_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help="database name on HUB_DATABASE_URL's server (e.g. a copy, to try a branch's migrations)",
+    )
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=10, help="batches per run")
     parser.add_argument("--runs", type=int, default=5)

@@ -13,7 +13,10 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     ├── InvalidInput              an argument's value is unusable
     │   ├── InvalidIdentifier     resident ID or USCC fails its format or checksum
     │   ├── InvalidCursor         a cursor the hub did not issue, or for another list
-    │   └── PageSizeExceeded      ``first`` over the maximum page size
+    │   ├── PageSizeExceeded      ``first`` over the maximum page size
+    │   └── LinkNotPossible       a confirmed candidate's link cannot be written (record, share)
+    ├── NotFound                  no such thing with that id
+    ├── AlreadyDecided            a candidate link or mention was decided before
     ├── SourceUnavailable         a remote source (kept at its agency) timed out, failed or is
     │                             shed by its circuit breaker; only its fields are null
     ├── ConfigurationError        settings or environment unusable (CLI only)
@@ -140,3 +143,15 @@ class ConfigurationError(HubError):
 
 class MigrationError(HubError):
     code = "MIGRATION_ERROR"
+
+
+class LinkNotPossible(InvalidInput):
+    code = "LINK_NOT_POSSIBLE"
+
+
+class NotFound(HubError):
+    code = "NOT_FOUND"
+
+
+class AlreadyDecided(HubError):
+    code = "ALREADY_DECIDED"

@@ -3,12 +3,12 @@
 The contract between ingest and identity resolution. Ingest links a party at once when the
 record gives a valid identifier and :func:`same_name` holds against that identifier's subject
 (or the subject is new). Otherwise it calls :func:`hold`: the mention waits, pending, for an
-operator, and nothing is merged silently.
+operator, and nothing is merged silently. ``hold`` proposes the mention's candidate subjects
+at once (``hub.identity.resolution.propose``): a few index probes, no scan.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +18,8 @@ import asyncpg
 import orjson
 
 from hub.db.queries import QUERIES
+from hub.identity.names import normalise_name
+from hub.identity.resolution import propose
 
 Q = QUERIES.identity
 
@@ -41,11 +43,7 @@ class Mention:
     batch_id: int | None = None
 
 
-def normalise_name(name: str) -> str:
-    """NFKC, no whitespace, one form of the middle dot in transliterated names."""
-    folded = unicodedata.normalize("NFKC", name)
-    folded = "".join(folded.split())
-    return folded.replace("•", "·").replace("・", "·").replace("．", "·")
+__all__ = ["ROLES", "Mention", "hold", "normalise_name", "same_name"]
 
 
 def same_name(a: str, b: str) -> bool:
@@ -54,7 +52,7 @@ def same_name(a: str, b: str) -> bool:
 
 
 async def hold(conn: asyncpg.Connection, mention: Mention) -> int:
-    """Store ``mention`` as pending for an operator; its id."""
+    """Store ``mention`` as pending for an operator, with its candidate links; its id."""
     if mention.role not in ROLES:
         raise ValueError(f"unknown mention role {mention.role!r}")
     mention_id = await conn.fetchval(
@@ -70,4 +68,5 @@ async def hold(conn: asyncpg.Connection, mention: Mention) -> int:
         orjson.dumps(dict(mention.detail), default=str).decode(),
         mention.batch_id,
     )
+    await propose(conn, mention_id)
     return int(mention_id)

@@ -14,6 +14,7 @@ from hub.loaders.court import (
     ListingsBySubjectLoader,
     SubjectIdsByCaseLoader,
 )
+from hub.loaders.identity import CandidatesByMentionLoader, MentionByIdLoader
 from hub.loaders.land import (
     EncumbrancesByEstateLoader,
     HoldingsBySubjectLoader,
@@ -59,3 +60,5 @@ class Loaders:
         self.directorships_by_company = DirectorshipsByCompanyLoader(db)
         self.hotel_by_code = HotelByCodeLoader(db)
         self.interceptions_by_case = InterceptionsByCaseLoader(db)
+        self.mention_by_id = MentionByIdLoader(db)
+        self.candidates_by_mention = CandidatesByMentionLoader(db)

@@ -98,6 +98,12 @@ class ScreeningDecision:
     index: int = strawberry.field(description="Position of the identity in the request, from 0.")
     decision: Decision = strawberry.field(description="BLOCK, REVIEW, ALLOW or INVALID.")
     reasons: list[str] = strawberry.field(description="Stable reason codes, e.g. LISTED, NAME_DIFFERS.")
+    explanations: list[str] = strawberry.field(
+        description=(
+            "For SIMILAR_NAME_LISTED and PENDING_LINK_LISTED: per candidate, which features agreed (variant or "
+            "same-pinyin name, birth date, region) or which pending link ties it, in words."
+        )
+    )
     interception_id: strawberry.ID | None = strawberry.field(
         description="The stored interception (BLOCK and REVIEW); report the sanction against it."
     )
@@ -565,6 +571,7 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
                 index=outcome.index,
                 decision=Decision(outcome.decision),
                 reasons=list(outcome.reasons),
+                explanations=list(outcome.explanations),
                 interception_id=None if interception is None else strawberry.ID(str(interception)),
                 measures=[
                     AppliedMeasure(

@@ -26,10 +26,17 @@ For an identity, in this order:
                 (``NAME_DIFFERS``); or another listed subject with an applicable measure has
                 the same name and birth date (from the resident ID or the given birth date:
                 ``SAME_NAME_AND_BIRTH_DATE_LISTED``), which also applies when the identifier is
-                unknown or not listed; or, given a name only, a listed subject of that exact
-                name has an applicable measure (``NAME_ONLY_MATCH``). ``candidates`` holds
-                the listed subjects behind it and ``measures`` what would apply to them.
-                Namesakes with another birth date are other people: no review.
+                unknown or not listed; or another listed subject's name is a traditional/
+                simplified variant of the given name or reads the same in pinyin, with the
+                same birth date (an identity without one: the same region)
+                (``SIMILAR_NAME_LISTED``); or a pending candidate link ties the identity's
+                subject to a listed subject (``PENDING_LINK_LISTED``: both are proposed
+                candidates of one held mention, so which of them a source record means is
+                open); or,
+                given a name only, a listed subject of that exact name has an applicable
+                measure (``NAME_ONLY_MATCH``). ``candidates`` holds the listed subjects behind
+                it, ``measures`` what would apply to them and ``explanations`` which features
+                agreed. Namesakes with another birth date are other people: no review.
   * ALLOW       otherwise: ``HOTEL_BELOW_THRESHOLD`` / ``HOTEL_CLOSED`` when a measure would
                 apply but for the hotel, ``NO_MEASURE_FOR_MATTER`` when the subject is listed
                 but no measure forbids this matter, else ``NOT_LISTED``.
@@ -44,6 +51,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from hub.errors import InvalidIdentifier
+from hub.identity.names import Party, score
 
 BLOCK: Final = "BLOCK"
 REVIEW: Final = "REVIEW"
@@ -55,6 +63,8 @@ LISTED_VIA_ORGANISATION: Final = "LISTED_VIA_ORGANISATION"
 NAME_DIFFERS: Final = "NAME_DIFFERS"
 SAME_NAME_AND_BIRTH_DATE_LISTED: Final = "SAME_NAME_AND_BIRTH_DATE_LISTED"
 NAME_ONLY_MATCH: Final = "NAME_ONLY_MATCH"
+SIMILAR_NAME_LISTED: Final = "SIMILAR_NAME_LISTED"
+PENDING_LINK_LISTED: Final = "PENDING_LINK_LISTED"
 HOTEL_BELOW_THRESHOLD: Final = "HOTEL_BELOW_THRESHOLD"
 HOTEL_CLOSED: Final = "HOTEL_CLOSED"
 CONDITION_NOT_MET: Final = "CONDITION_NOT_MET"
@@ -125,6 +135,8 @@ class Outcome:
     measures: tuple[MeasureHit, ...]
     candidates: tuple[int, ...]
     error: InvalidIdentifier | None
+    # For SIMILAR_NAME_LISTED and PENDING_LINK_LISTED: per candidate, what agreed and why.
+    explanations: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- the catalogue
@@ -193,6 +205,10 @@ class ListedFact:
     court_code: str
     court_name: str
     role: str | None = None
+    # Similar and pending candidates: the listed subject's name, birth date and region.
+    subject_name: str | None = None
+    birth_date: date | None = None
+    region: str | None = None
 
 
 @dataclass(slots=True)
@@ -205,6 +221,8 @@ class Facts:
     via: list[ListedFact] = field(default_factory=list)
     namesakes: list[ListedFact] = field(default_factory=list)
     name_matches: list[ListedFact] = field(default_factory=list)
+    similar: list[ListedFact] = field(default_factory=list)
+    pending: list[ListedFact] = field(default_factory=list)
 
 
 def normalise_name(name: str) -> str:
@@ -286,8 +304,61 @@ def _candidates(facts: Sequence[ListedFact], rules: Rules) -> tuple[list[int], l
     return ids, hits
 
 
-def decide(index: int, name: str, facts: Facts, rules: Rules) -> Outcome:
-    """The outcome for one identity; ``name`` is already normalised (``normalise_name``)."""
+def _explained(
+    facts: Sequence[ListedFact], rules: Rules, party: Party, pending: bool
+) -> tuple[list[int], list[MeasureHit], list[str]]:
+    ids, hits = _candidates(facts, rules)
+    notes: list[str] = []
+    for subject_id in ids:
+        fact = next(f for f in facts if f.subject_id == subject_id)
+        if pending:
+            notes.append(f"subject {subject_id}: a held mention has both it and this identity as proposed candidates")
+        else:
+            subject = Party(fact.subject_name or "", None, None, fact.birth_date, fact.region)
+            notes.append(f"subject {subject_id}: {score(party, subject).explanation}")
+    return ids, hits, notes
+
+
+def _review(
+    facts: Facts, rules: Rules, name: str, birth_date: date | None, region: str | None
+) -> tuple[tuple[str, ...], list[int], list[MeasureHit], list[str]]:
+    """Reasons, candidates, hits and explanations from namesakes, similar names and pending links."""
+    reasons: tuple[str, ...] = ()
+    candidates: list[int] = []
+    hits: list[MeasureHit] = []
+    notes: list[str] = []
+    if facts.namesakes:
+        ids, found = _candidates(facts.namesakes, rules)
+        if ids:
+            reasons += (SAME_NAME_AND_BIRTH_DATE_LISTED,)
+            candidates += ids
+            hits += found
+    party = Party(name, None, None, birth_date, region)
+    for kind, listed, pending in (
+        (SIMILAR_NAME_LISTED, facts.similar, False),
+        (PENDING_LINK_LISTED, facts.pending, True),
+    ):
+        if not listed:
+            continue
+        ids, found, why = _explained(listed, rules, party, pending)
+        if ids:
+            reasons += (kind,)
+            candidates += [i for i in ids if i not in candidates]
+            hits += found
+            notes += why
+    return reasons, candidates, hits, notes
+
+
+def decide(
+    index: int,
+    name: str,
+    facts: Facts,
+    rules: Rules,
+    birth_date: date | None = None,
+    region: str | None = None,
+) -> Outcome:
+    """The outcome for one identity; ``name`` is already normalised (``normalise_name``);
+    ``birth_date`` and ``region`` (from the identifier, or given) only word explanations."""
     subject_id = facts.subject_id
     own: list[MeasureHit] = []
     via: list[MeasureHit] = []
@@ -304,26 +375,33 @@ def decide(index: int, name: str, facts: Facts, rules: Rules) -> Outcome:
         for hit in via:
             if hit.via_subject_id is not None and hit.via_subject_id not in candidates:
                 candidates.append(hit.via_subject_id)
-        namesakes, namesake_hits = _candidates(facts.namesakes, rules)
-        reasons = (NAME_DIFFERS,)
-        if namesakes:
-            reasons += (SAME_NAME_AND_BIRTH_DATE_LISTED,)
-            candidates += [c for c in namesakes if c not in candidates]
-        return Outcome(index, REVIEW, subject_id, reasons, tuple(own + via + namesake_hits), tuple(candidates), None)
+        more, others, extra, notes = _review(facts, rules, name, birth_date, region)
+        candidates += [c for c in others if c not in candidates]
+        return Outcome(
+            index,
+            REVIEW,
+            subject_id,
+            (NAME_DIFFERS, *more),
+            tuple(own + via + extra),
+            tuple(candidates),
+            None,
+            tuple(notes),
+        )
 
-    if facts.namesakes:
-        namesakes, namesake_hits = _candidates(facts.namesakes, rules)
-        if namesakes:
-            reasons = (SAME_NAME_AND_BIRTH_DATE_LISTED,)
-            return Outcome(index, REVIEW, subject_id, reasons, tuple(namesake_hits), tuple(namesakes), None)
+    if facts.namesakes or facts.similar or facts.pending:
+        reasons, candidates, hits, notes = _review(facts, rules, name, birth_date, region)
+        if candidates:
+            return Outcome(index, REVIEW, subject_id, reasons, tuple(hits), tuple(candidates), None, tuple(notes))
     if facts.name_matches:
         matches, match_hits = _candidates(facts.name_matches, rules)
         if matches:
             return Outcome(index, REVIEW, None, (NAME_ONLY_MATCH,), tuple(match_hits), tuple(matches), None)
 
     listed = facts.own or facts.via
-    if listed or facts.namesakes or facts.name_matches:
-        withheld = rules.withheld([*facts.own, *facts.via, *facts.namesakes, *facts.name_matches])
+    if listed or facts.namesakes or facts.name_matches or facts.similar or facts.pending:
+        withheld = rules.withheld(
+            [*facts.own, *facts.via, *facts.namesakes, *facts.name_matches, *facts.similar, *facts.pending]
+        )
         if withheld is not None:
             return Outcome(index, ALLOW, subject_id, (withheld,), (), (), None)
     reason = NO_MEASURE_FOR_MATTER if listed else NOT_LISTED

@@ -67,9 +67,11 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
     identifiers: list[str | None] = []
     names: list[str] = []
     birth_dates: list[date | None] = []
+    regions: list[str | None] = []
     by_name: list[bool] = []
     for index, identity in enumerate(identities):
         identifier: str | None = None
+        region: str | None = None
         born = identity.birth_date
         try:
             if not _blank(identity.resident_id) and not _blank(identity.uscc):
@@ -77,10 +79,11 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
             if not _blank(identity.resident_id):
                 assert identity.resident_id is not None
                 parsed = parse_resident_id(identity.resident_id, today=day)
-                identifier, born = parsed.number, parsed.birth_date
+                identifier, born, region = parsed.number, parsed.birth_date, parsed.region_code
             elif not _blank(identity.uscc):
                 assert identity.uscc is not None
-                identifier = parse_uscc(identity.uscc).code
+                uscc = parse_uscc(identity.uscc)
+                identifier, region = uscc.code, uscc.region_code
         except InvalidIdentifier as error:
             outcomes[index] = invalid(index, error)
             continue
@@ -88,11 +91,22 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
         identifiers.append(identifier)
         names.append(normalise_name(identity.name))
         birth_dates.append(born)
+        regions.append(region)
         by_name.append(identifier is None and born is None)
 
     # One round trip: the facts of every valid identity, the catalogue's token and the hotel.
+    keyer = await source.name_keys(db)
     catalogue, hotel, rows = await source.facts(
-        db, identifiers, names, birth_dates, by_name, day=day, candidate_cap=MAX_CANDIDATES, hotel_code=code
+        db,
+        identifiers,
+        names,
+        [keyer.key(name) for name in names],
+        birth_dates,
+        regions,
+        by_name,
+        day=day,
+        candidate_cap=MAX_CANDIDATES,
+        hotel_code=code,
     )
     if context.matter not in catalogue.matters:
         raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")
@@ -125,6 +139,9 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
                 row["court_code"],
                 row["court_name"],
                 row["role"],
+                row["subject_name"],
+                row["subject_birth_date"],
+                row["subject_region"],
             )
             if kind == "self":
                 f.own.append(fact)
@@ -132,10 +149,14 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
                 f.via.append(fact)
             elif kind == "namesake":
                 f.namesakes.append(fact)
+            elif kind == "similar":
+                f.similar.append(fact)
+            elif kind == "pending":
+                f.pending.append(fact)
             else:
                 f.name_matches.append(fact)
         for pos, index in enumerate(positions):
-            outcomes[index] = decide(index, names[pos], facts[pos], rules)
+            outcomes[index] = decide(index, names[pos], facts[pos], rules, birth_dates[pos], regions[pos])
 
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(identities)

@@ -1,9 +1,9 @@
 """Screening facts: the catalogue, a hotel, and everything known about a batch of identities.
 
 A batch costs one statement whatever its size: ``facts_with_catalogue`` over arrays of the
-batch's identifiers, names and birth dates, carrying the catalogue's version token and the
-hotel on every row. The catalogue is kept per process and reloaded (two more) when its token
-moves.
+batch's identifiers, names, name keys, birth dates and regions, carrying the catalogue's
+version token and the hotel on every row. The catalogue is kept per process and reloaded (two
+more) when its token moves; the name-key maps are read once per process (one more).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date
 
 from hub.db.database import Database
 from hub.db.queries import QUERIES
+from hub.identity.names import NameKeys
 from hub.screening.engine import Catalogue, Hotel, Measure
 from hub.sources import core
 from hub.sources.base import Row
@@ -21,6 +22,18 @@ from hub.sources.base import Row
 Q = QUERIES.screening
 
 _cached: tuple[str, Catalogue] | None = None
+_name_keys: NameKeys | None = None
+
+
+async def name_keys(db: Database) -> NameKeys:
+    """``core.name_key`` as Python, from the database's maps (read once per process: they
+    change only with a migration, and a migration restarts the hub)."""
+    global _name_keys
+    if _name_keys is None:
+        row = await db.fetchrow(Q.name_key_maps)
+        assert row is not None
+        _name_keys = NameKeys(json.loads(row["readings"]), json.loads(row["surnames"]))
+    return _name_keys
 
 
 async def _load_catalogue(db: Database, token: str) -> Catalogue:
@@ -51,7 +64,9 @@ async def facts(
     db: Database,
     identifiers: Sequence[str | None],
     names: Sequence[str],
+    keys: Sequence[str],
     birth_dates: Sequence[date | None],
+    regions: Sequence[str | None],
     by_name: Sequence[bool],
     *,
     day: date,
@@ -64,7 +79,9 @@ async def facts(
         Q.facts_with_catalogue,
         list(identifiers),
         list(names),
+        list(keys),
         list(birth_dates),
+        list(regions),
         list(by_name),
         candidate_cap,
         day,

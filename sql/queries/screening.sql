@@ -18,22 +18,29 @@ SELECT m.code, m.name, m.list, m.legal_basis, m.basis_text, m.description,
   FROM sanctions.measure m
  ORDER BY m.code;
 
--- Everything known about a batch: see sanctions.screening_facts (0005_catalogue.sql).
--- $1 identifiers (null: none), $2 names, $3 birth dates (null: unknown), $4 name-only flags,
--- $5 candidate cap, $6 the day (China time).
+-- Everything known about a batch: see sanctions.screening_facts (0010_identity.sql).
+-- $1 identifiers (null: none), $2 names, $3 their pinyin keys (core.name_key), $4 birth dates
+-- (null: unknown), $5 regions (null: unknown), $6 name-only flags, $7 candidate cap, $8 the
+-- day (China time).
 -- name: facts
 SELECT source, pos, subject_id, subject_name, role, listing_id, listing_version, list, case_id,
-       case_number, court_code, court_name
-  FROM sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date);
+       case_number, court_code, court_name, subject_birth_date, subject_region
+  FROM sanctions.screening_facts($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::boolean[],
+                                 $7::integer, $8::date);
 
--- The same facts, with the catalogue's version token and the hotel ($7, null for none) on
+-- The same facts, with the catalogue's version token and the hotel ($9, null for none) on
 -- every row: one round trip per batch. At least one row comes back (facts columns null when
 -- there are none).
 -- name: facts_with_catalogue
 SELECT v.token::text AS catalogue_token, h.code AS hotel_code, h.stars AS hotel_stars, h.status AS hotel_status,
        f.source, f.pos, f.subject_id, f.subject_name, f.role, f.listing_id, f.listing_version, f.list, f.case_id,
-       f.case_number, f.court_code, f.court_name
+       f.case_number, f.court_code, f.court_name, f.subject_birth_date, f.subject_region
   FROM sanctions.catalogue_version v
-  LEFT JOIN tourism.hotel h ON h.code = $7
-  LEFT JOIN LATERAL sanctions.screening_facts($1::text[], $2::text[], $3::date[], $4::boolean[], $5::integer, $6::date)
+  LEFT JOIN tourism.hotel h ON h.code = $9
+  LEFT JOIN LATERAL sanctions.screening_facts($1::text[], $2::text[], $3::text[], $4::date[], $5::text[],
+                                              $6::boolean[], $7::integer, $8::date)
        AS f ON true;
+
+-- The maps behind core.name_key, so that keys computed in Python match the index.
+-- name: name_key_maps
+SELECT core.name_key_readings()::text AS readings, core.name_key_surnames()::text AS surnames;
