@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -174,6 +175,12 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                         expire_every(database, settings.expiry_seconds), name="listing-expiry"
                     )
                 )
+            if pool is not None:
+                # What startup loaded (the schema, the name dictionaries, the rules) lives as
+                # long as the process: keep it out of the collector's way, or every full
+                # collection walks those hundreds of thousands of objects while requests wait.
+                gc.collect()
+                gc.freeze()
             yield {"hub": state}
         finally:
             if dispatcher is not None:
