@@ -23,7 +23,7 @@ from hub.agencies import principal_for_key
 from hub.errors import HubError, SourceNotAllowed, Unauthenticated, UnknownSource
 from hub.gateway.graphql import DENIED_OR_ERROR, Trail, _bearer, _error_response
 from hub.ingest.framing import Framing, Parsed
-from hub.ingest.pipeline import BatchReport, UploadInterrupted, run_batch
+from hub.ingest.pipeline import BatchReport, UploadInterrupted, authorise, run_batch
 from hub.ingest.records import SOURCES
 from hub.policy import INGEST_SOURCES
 
@@ -48,12 +48,7 @@ async def ingest_endpoint(request: Request) -> Response:
         trail.principal = principal
         if source not in INGEST_SOURCES:
             raise UnknownSource(f"no source {source!r}; the sources are {', '.join(INGEST_SOURCES)}")
-        if source not in state.policy_for(principal).ingest_sources:
-            raise SourceNotAllowed(
-                f"a {principal.role or principal.kind} agency may not publish {source} data; "
-                "each source publishes only its own",
-                source=source,
-            )
+        authorise(state.policy_for(principal), principal, source)
         params = request.query_params
         framing = Framing(
             params.get("format", "ndjson").lower(),

@@ -11,6 +11,7 @@ process that dies) leaves the stored data as it was.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,10 +22,11 @@ import orjson
 
 from hub.db.database import Database
 from hub.db.queries import QUERIES
-from hub.errors import BadUpload
+from hub.errors import BadUpload, SourceNotAllowed
 from hub.ingest.framing import Parsed
 from hub.ingest.records import ERROR_COLUMNS, ITEM_COLUMNS, PARTY_COLUMNS, SOURCES, Source, Staged, stage_record
 from hub.policy import Principal
+from hub.policy.rules import EffectivePolicy
 
 Q = QUERIES.ingest
 log = logging.getLogger(__name__)
@@ -220,10 +222,17 @@ async def _copy(conn: asyncpg.Connection, source: Source, staged: Staged) -> Non
     staged.clear()
 
 
+async def _timed(conn: asyncpg.Connection, batch_id: int, name: str, *args: Any) -> None:
+    """Run the named statement(s); their time is logged at DEBUG (where a big batch spends it)."""
+    started = time.perf_counter()
+    await conn.execute(getattr(Q, name), *args)
+    log.debug("batch %d: %s %.2f s", batch_id, name, time.perf_counter() - started)
+
+
 async def _check(conn: asyncpg.Connection, source: Source, report: BatchReport) -> None:
-    await conn.execute(Q.index_stage)
-    await conn.execute(Q.check_common, source.key_field)
-    await conn.execute(getattr(Q, f"{source.name}_check"))
+    await _timed(conn, report.id, "index_stage")
+    await _timed(conn, report.id, "check_common", source.key_field)
+    await _timed(conn, report.id, f"{source.name}_check")
     counts = await conn.fetchrow(Q.count_errors)
     assert counts is not None
     if not counts["errors"]:
@@ -239,15 +248,15 @@ async def _check(conn: asyncpg.Connection, source: Source, report: BatchReport) 
 
 
 async def _merge(conn: asyncpg.Connection, source: Source, report: BatchReport) -> None:
-    await conn.execute(Q.link_parties)
+    await _timed(conn, report.id, "link_parties")
     held = await conn.fetchrow(Q.hold_mentions, source.name, report.id)
     assert held is not None
     report.held = held["unlinked"]
     if source.name == "police":
-        await conn.execute(Q.police_hold_unlinked)
-    await conn.execute(getattr(Q, f"{source.name}_changes"))
-    await conn.execute(getattr(Q, f"{source.name}_apply"))
-    await conn.execute(Q.write_history, source.name, report.id, report.source_version)
+        await _timed(conn, report.id, "police_hold_unlinked")
+    await _timed(conn, report.id, f"{source.name}_changes")
+    await _timed(conn, report.id, f"{source.name}_apply")
+    await _timed(conn, report.id, "write_history", source.name, report.id, report.source_version)
     counts = await conn.fetchrow(Q.change_counts)
     assert counts is not None
     report.inserted, report.updated = counts["inserted"], counts["updated"]
@@ -305,3 +314,28 @@ async def batch_by_id(db: Database, batch_id: int) -> BatchReport | None:
     )
 
 
+
+
+def authorise(policy: EffectivePolicy, principal: Principal, source: str) -> None:
+    """Refuse a source the rules do not let this agency publish (rules.toml ``[ingest]``)."""
+    if source not in policy.ingest_sources:
+        raise SourceNotAllowed(
+            f"a {principal.role or principal.kind} agency may not publish {source} data; "
+            "each source publishes only its own",
+            source=source,
+        )
+
+
+async def publish_record(
+    db: Database, principal: Principal, source: str, record: dict[str, Any], source_version: str | None
+) -> BatchReport:
+    """One record through the same checks and merge as a file (a batch of one, format graphql)."""
+
+    async def one() -> AsyncIterator[list[Parsed]]:
+        yield [(1, record, None)]
+
+    return await run_batch(db, principal, source, one(), fmt="graphql", source_version=source_version)
+
+
+async def record_history(db: Database, source: str, key: str, after_id: int, limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(Q.history_of_record, source, key, after_id, limit)

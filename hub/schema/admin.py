@@ -11,6 +11,7 @@ import strawberry
 from hub import agencies
 from hub.schema.context import Info
 from hub.schema.events import WebhookMutation
+from hub.schema.ingest import IngestMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.sanctions import SanctionsMutation
 from hub.sources.base import Row
@@ -114,10 +115,11 @@ class AdminQuery:
 
 @strawberry.type(
     description=(
-        "Changes: screening and feedback, the list's lifecycle, hotels, webhooks; agencies and keys for the operator."
+        "Changes: screening and feedback, the list's lifecycle, hotels, webhooks, sources publishing their records; "
+        "agencies and keys for the operator."
     )
 )
-class Mutation(SanctionsMutation, WebhookMutation):
+class Mutation(SanctionsMutation, WebhookMutation, IngestMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -12,6 +12,7 @@ from hub.schema.admin import AdminQuery
 from hub.schema.audit import AuditQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
+from hub.schema.ingest import IngestQuery
 from hub.schema.court import EnforcementCase, case_from_row
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.sanctions import SanctionsQuery
@@ -32,7 +33,7 @@ def _internal_id(raw: str, argument: str) -> int:
 
 
 @strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
-class Query(AdminQuery, AuditQuery, SanctionsQuery):
+class Query(AdminQuery, AuditQuery, SanctionsQuery, IngestQuery):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]

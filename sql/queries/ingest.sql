@@ -23,7 +23,7 @@ UPDATE ingest.batch SET status = 'validating', records = $2, body_sha256 = $3 WH
 -- name: finish_batch
 UPDATE ingest.batch
    SET status = $2, records = $3, invalid = $4, inserted = $5, updated = $6, unchanged = $7, held = $8,
-       report = $9::jsonb, finished_at = now(), body_sha256 = coalesce(body_sha256, $10)
+       report = $9::jsonb, finished_at = clock_timestamp(), body_sha256 = coalesce(body_sha256, $10)
  WHERE id = $1
 RETURNING finished_at;
 
