@@ -68,7 +68,8 @@ def generate(path: Path, count: int, year: int, seed: int) -> None:
         born = 1950 + int(rnd() * 50)
         male = rnd() < 0.5
         seq = int(rnd() * 500) * 2 + (1 if male else 0)
-        first17 = f"{counties[int(rnd() * len(counties))]}{born}{1 + int(rnd() * 12):02d}{1 + int(rnd() * 28):02d}{seq:03d}"
+        county = counties[int(rnd() * len(counties))]
+        first17 = f"{county}{born}{1 + int(rnd() * 12):02d}{1 + int(rnd() * 28):02d}{seq:03d}"
         entry = (first17 + resident_id_check_digit(first17), person_name(rnd, male, born))
         if len(people) < 200_000:
             people.append(entry)

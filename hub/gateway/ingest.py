@@ -95,4 +95,3 @@ async def _records(request: Request, framing: Framing, digest: hashlib._Hash) ->
     except ClientDisconnect:
         raise UploadInterrupted from None
     yield framing.end()
-

@@ -118,9 +118,7 @@ async def run_batch(
     if source_version is not None and len(source_version) > 100:
         raise BadUpload("sourceVersion is at most 100 characters", argument="sourceVersion")
     async with db.acquire() as conn:
-        row = await conn.fetchrow(
-            Q.insert_batch, principal.agency_id, source.name, fmt, encoding, mode, source_version
-        )
+        row = await conn.fetchrow(Q.insert_batch, principal.agency_id, source.name, fmt, encoding, mode, source_version)
         assert row is not None
         report = BatchReport(
             id=row["id"],
@@ -312,8 +310,6 @@ async def batch_by_id(db: Database, batch_id: int) -> BatchReport | None:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
     )
-
-
 
 
 def authorise(policy: EffectivePolicy, principal: Principal, source: str) -> None:

@@ -21,8 +21,8 @@ import orjson
 
 from hub.errors import InvalidIdentifier
 from hub.identity import PROVINCES, parse_resident_id, parse_uscc
-from hub.identity.resident_id import EARLIEST_BIRTH_DATE
 from hub.identity.mentions import normalise_name
+from hub.identity.resident_id import EARLIEST_BIRTH_DATE
 
 Error = tuple[int, str, str]
 
@@ -34,12 +34,22 @@ PLATE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-HJ-NP-Z0-9]{5,6}$")
 VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 HOTEL_CODE = re.compile(r"^[A-Z0-9-]{4,32}$")
 COURT_CODE = re.compile(r"^[\u4e00-\u9fff][0-9]{0,4}$")
+A_CASE_NUMBER = "a case number ((2019)闽0102执1234号)"
+A_CERTIFICATE = "a certificate number (闽(2018)福州市不动产权第0012345号)"
+A_UNIT = "a 28-character real-estate unit number"
 EARLIEST = date(1949, 10, 1)
 
 USAGES = ("residential", "commercial", "industrial", "land", "other")
 ENCUMBRANCE_KINDS = ("seal", "mortgage")
 VEHICLE_TYPES = ("car", "truck", "bus", "motorcycle", "other")
-COMPANY_TYPES = ("limited_liability", "joint_stock", "sole_proprietorship", "partnership", "individual_business", "other")
+COMPANY_TYPES = (
+    "limited_liability",
+    "joint_stock",
+    "sole_proprietorship",
+    "partnership",
+    "individual_business",
+    "other",
+)
 COMPANY_STATUSES = ("active", "revoked", "cancelled")
 OFFICER_ROLES = ("legal_representative", "executive", "director", "supervisor", "actual_controller")
 PERFORMANCES = ("none", "partial", "full")
@@ -365,8 +375,8 @@ def _no_repeats(r: Record, values: list[Any], path: str, what: str) -> None:
 
 
 def check_land(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    key = r.match(data, "certificateNumber", "certificateNumber", CERTIFICATE, "a certificate number (闽(2018)福州市不动产权第0012345号)")
-    unit = r.match(data, "unitNumber", "unitNumber", UNIT_NUMBER, "a 28-character real-estate unit number", required=False)
+    key = r.match(data, "certificateNumber", "certificateNumber", CERTIFICATE, A_CERTIFICATE)
+    unit = r.match(data, "unitNumber", "unitNumber", UNIT_NUMBER, A_UNIT, required=False)
     region = r.match(data, "region", "region", REGION, "a six-digit division code")
     address = r.text(data, "address", "address")
     area = r.amount(data, "areaM2", "areaM2", places=2, digits=12, positive=True)
@@ -391,7 +401,7 @@ def check_land(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
         path = f"encumbrances[{index}]"
         kind = r.choice(item, "kind", f"{path}.kind", ENCUMBRANCE_KINDS)
         holder = r.text(item, "holder", f"{path}.holder", max_len=200)
-        case = r.match(item, "caseNumber", f"{path}.caseNumber", CASE_NUMBER, "a case number ((2019)闽0102执1234号)", required=False)
+        case = r.match(item, "caseNumber", f"{path}.caseNumber", CASE_NUMBER, A_CASE_NUMBER, required=False)
         on = r.day(item, "registeredOn", f"{path}.registeredOn")
         released = r.day(item, "releasedOn", f"{path}.releasedOn", required=False)
         if case is not None and kind == "mortgage":
@@ -433,7 +443,7 @@ def check_police(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
     seen: set[tuple[Any, ...]] = set()
     for index, item in enumerate(r.items_of(data, "seizures"), start=1):
         path = f"seizures[{index}]"
-        case = r.match(item, "caseNumber", f"{path}.caseNumber", CASE_NUMBER, "a case number ((2019)闽0102执1234号)")
+        case = r.match(item, "caseNumber", f"{path}.caseNumber", CASE_NUMBER, A_CASE_NUMBER)
         seized = r.day(item, "seizedOn", f"{path}.seizedOn")
         released = r.day(item, "releasedOn", f"{path}.releasedOn", required=False)
         if seized and released and released < seized:
@@ -469,7 +479,11 @@ def check_police(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
 
 def police_from_csv(row: Mapping[str, str | None]) -> dict[str, Any]:
     data: dict[str, Any] = {k: v for k, v in row.items() if not k.startswith("owner") and k != "seizures"}
-    data["owner"] = {"name": row.get("ownerName"), "identifier": row.get("ownerIdentifier"), "kind": row.get("ownerKind")}
+    data["owner"] = {
+        "name": row.get("ownerName"),
+        "identifier": row.get("ownerIdentifier"),
+        "kind": row.get("ownerKind"),
+    }
     data["seizures"] = _csv_list(row.get("seizures"), ("caseNumber", "seizedOn", "releasedOn"))
     return data
 
@@ -548,7 +562,9 @@ def check_market(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
 
 def market_from_csv(row: Mapping[str, str | None]) -> dict[str, Any]:
     data: dict[str, Any] = {k: v for k, v in row.items() if k not in ("shareholders", "officers")}
-    data["shareholders"] = _csv_list(row.get("shareholders"), ("name", "identifier", "share", "subscribedCapital", "kind"))
+    data["shareholders"] = _csv_list(
+        row.get("shareholders"), ("name", "identifier", "share", "subscribedCapital", "kind")
+    )
     data["officers"] = _csv_list(row.get("officers"), ("name", "identifier", "role", "since", "title"))
     return data
 

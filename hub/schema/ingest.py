@@ -166,9 +166,7 @@ class IngestQuery:
         self,
         info: Info,
         source: Annotated[IngestSource, arg("The source of the record.")],
-        key: Annotated[
-            str, arg("The record's natural key: case number, certificate number, VIN, USCC or hotel code.")
-        ],
+        key: Annotated[str, arg("The record's natural key: case number, certificate number, VIN, USCC or hotel code.")],
         first: First = None,
         after: After = None,
     ) -> Connection[RecordChange]:

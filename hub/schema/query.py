@@ -12,8 +12,8 @@ from hub.schema.admin import AdminQuery
 from hub.schema.audit import AuditQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
-from hub.schema.ingest import IngestQuery
 from hub.schema.court import EnforcementCase, case_from_row
+from hub.schema.ingest import IngestQuery
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.sanctions import SanctionsQuery
 from hub.schema.tourism import Hotel, hotel_from_row

@@ -187,7 +187,13 @@ async def test_a_change_is_merged_and_its_history_is_queryable(
     record["version"] = "2024-07-01"
     response = await upload("land", published["land"], ndjson(record))
     assert response.json()["updated"] == 1
-    assert await conn.fetchval("SELECT count(*) FROM land.ownership o JOIN land.real_estate e ON e.id = o.estate_id WHERE e.certificate_number = $1", record["certificateNumber"]) == 1
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM land.ownership o JOIN land.real_estate e ON e.id = o.estate_id WHERE e.certificate_number = $1",
+            record["certificateNumber"],
+        )
+        == 1
+    )
 
     query = """query($key: String!) { recordHistory(source: LAND, key: $key) { nodes {
         change batchId agency sourceVersion before after } } }"""
@@ -195,13 +201,17 @@ async def test_a_change_is_merged_and_its_history_is_queryable(
     inserted, updated = body["data"]["recordHistory"]["nodes"]
     assert (inserted["change"], inserted["before"], inserted["sourceVersion"]) == ("INSERTED", None, "2024-06-30")
     assert updated["change"] == "UPDATED"
-    assert updated["before"]["address"].endswith("1102室") and updated["after"]["address"].endswith("1101室")
-    assert len(updated["before"]["owners"]) == 2 and len(updated["after"]["owners"]) == 1
+    assert updated["before"]["address"].endswith("1102室")
+    assert updated["after"]["address"].endswith("1101室")
+    assert len(updated["before"]["owners"]) == 2
+    assert len(updated["after"]["owners"]) == 1
     assert updated["sourceVersion"] == "2024-07-01"
     assert updated["batchId"] == str(response.json()["id"])
 
     # another source's agency may not read the land registry's history
-    denied = await app_client.post("/graphql", json={"query": query, "variables": {"key": "x"}}, headers=published["police"])
+    denied = await app_client.post(
+        "/graphql", json={"query": query, "variables": {"key": "x"}}, headers=published["police"]
+    )
     assert denied.json()["errors"][0]["extensions"]["code"] == "SOURCE_NOT_ALLOWED"
     assert denied.json()["data"] is None
 
@@ -226,7 +236,9 @@ async def test_an_agency_may_not_write_another_sources_data_and_the_attempt_is_a
         ("ingest", "ingest.police", ["SOURCE_NOT_ALLOWED"]),
         ("ingest", "ingest.tourism", ["SOURCE_NOT_ALLOWED"]),
     ]
-    applied = await conn.fetchval("SELECT count(*) FROM audit.event WHERE operation_name LIKE 'ingest.court.%' AND outcome = 'ok'")
+    applied = await conn.fetchval(
+        "SELECT count(*) FROM audit.event WHERE operation_name LIKE 'ingest.court.%' AND outcome = 'ok'"
+    )
     assert applied == 1
     assert (await upload("land", {}, b"")).status_code == 401
     assert (await upload("weather", published["land"], b"")).status_code == 404
@@ -260,7 +272,9 @@ async def test_a_name_that_disagrees_with_the_identifiers_subject_is_held_not_li
     assert await conn.fetchval("SELECT count(*) FROM core.party_mention") == 2
 
 
-async def test_a_vehicle_whose_owner_is_unresolved_is_held_whole(published, upload: Upload, conn: asyncpg.Connection) -> None:  # type: ignore[no-untyped-def]
+async def test_a_vehicle_whose_owner_is_unresolved_is_held_whole(
+    published, upload: Upload, conn: asyncpg.Connection
+) -> None:  # type: ignore[no-untyped-def]
     vehicle = {
         "plate": "闽B12345",
         "vin": "LFV2A21K5E4123456",
@@ -272,7 +286,9 @@ async def test_a_vehicle_whose_owner_is_unresolved_is_held_whole(published, uplo
     response = await upload("police", published["police"], ndjson(vehicle))
     assert response.json()["held"] == 1
     assert await conn.fetchval("SELECT count(*) FROM police.vehicle") == 0
-    detail = orjson.loads(await conn.fetchval("SELECT detail::text FROM core.party_mention WHERE role = 'vehicle_owner'"))
+    detail = orjson.loads(
+        await conn.fetchval("SELECT detail::text FROM core.party_mention WHERE role = 'vehicle_owner'")
+    )
     assert detail["vehicle"]["vin"] == "LFV2A21K5E4123456"
     assert detail["vehicle"]["registeredOn"] == "2020-01-02"
 
@@ -281,5 +297,7 @@ async def test_the_sql_name_comparison_is_the_python_one(conn: asyncpg.Connectio
     from hub.identity.mentions import normalise_name
 
     names = ["陈 建国", "Ａｌｉｃｅ", "阿依古丽•买买提", "阿依古丽・买买提", "阿依古丽．买买提", " 王\u3000芳 ", "ﾊﾝ"]
-    sql = await conn.fetchval("SELECT array_agg(ingest.name_key(n) ORDER BY o) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o)", names)
+    sql = await conn.fetchval(
+        "SELECT array_agg(ingest.name_key(n) ORDER BY o) FROM unnest($1::text[]) WITH ORDINALITY AS t(n, o)", names
+    )
     assert sql == [normalise_name(n) for n in names]

@@ -32,4 +32,5 @@ async def test_land_registry_publishes_real_estate_with_owners_and_encumbrances(
     seal = await conn.fetchrow(
         "SELECT c.case_number FROM land.encumbrance x JOIN court.enforcement_case c ON c.id = x.case_id WHERE x.kind = 'seal'"
     )
-    assert seal is not None and seal["case_number"] == "(2019)闽0102执1234号"
+    assert seal is not None
+    assert seal["case_number"] == "(2019)闽0102执1234号"
