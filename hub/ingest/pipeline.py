@@ -37,8 +37,6 @@ MODES = ("atomic", "partial")
 CHUNK_RECORDS = 20_000
 # Errors kept in a batch's report; the rest are counted.
 REPORT_ERRORS = 1_000
-# The merge of millions of rows takes longer than the pool's default statement timeout.
-MERGE_TIMEOUT = "30min"
 
 
 class UploadInterrupted(Exception):
@@ -156,7 +154,7 @@ async def _run(
         await conn.execute(Q.set_validating, report.id, report.records, report.body_sha256)
         report.status = "validating"
         async with conn.transaction():
-            await conn.execute(f"SET LOCAL statement_timeout = '{MERGE_TIMEOUT}'")
+            await conn.execute(Q.merge_settings)
             await _check(conn, source, report)
             await _merge(conn, source, report)
             await _finish(conn, report, "applied")
@@ -253,6 +251,7 @@ async def _merge(conn: asyncpg.Connection, source: Source, report: BatchReport) 
     if source.name == "police":
         await _timed(conn, report.id, "police_hold_unlinked")
     await _timed(conn, report.id, f"{source.name}_changes")
+    await _timed(conn, report.id, "analyze_changes")
     await _timed(conn, report.id, f"{source.name}_apply")
     await _timed(conn, report.id, "write_history", source.name, report.id, report.source_version)
     counts = await conn.fetchrow(Q.change_counts)

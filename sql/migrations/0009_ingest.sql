@@ -47,7 +47,9 @@ CREATE TABLE ingest.record_history (
     source         text NOT NULL CHECK (source IN ('court', 'land', 'market', 'police', 'tourism')),
     -- The record's natural key: case number, certificate number, VIN, USCC, hotel code.
     record_key     text NOT NULL,
-    batch_id       bigint NOT NULL REFERENCES ingest.batch (id),
+    -- No foreign key: history is written only by the merge, in its batch's own transaction,
+    -- and a million-record batch must not pay a reference check per row.
+    batch_id       bigint NOT NULL,
     at             timestamptz NOT NULL DEFAULT now(),
     change         text NOT NULL CHECK (change IN ('inserted', 'updated')),
     -- The record's own version (its `version` field) or the batch's declared source version.
@@ -58,7 +60,6 @@ CREATE TABLE ingest.record_history (
     CHECK ((change = 'inserted') = (before IS NULL))
 );
 CREATE INDEX record_history_key ON ingest.record_history (source, record_key, id);
-CREATE INDEX record_history_batch ON ingest.record_history (batch_id);
 
 -- The name comparison of hub.identity.mentions.normalise_name, in SQL for set-based linking:
 -- NFKC, no whitespace, one form of the middle dot. tests/ingest checks the two agree.

@@ -52,7 +52,7 @@ SELECT h.id, h.source, h.record_key, h.batch_id, a.code AS agency_code, h.at, h.
  LIMIT $4;
 
 -- name: create_stage_tables
-DROP TABLE IF EXISTS ingest_stage, ingest_party, ingest_item, ingest_error, ingest_changed;
+DROP TABLE IF EXISTS ingest_stage, ingest_party, ingest_item, ingest_error, ingest_changed, ingest_linked;
 CREATE TEMP TABLE ingest_party (
     line int NOT NULL, role text NOT NULL, record_key text NOT NULL, kind text NOT NULL,
     name text NOT NULL, name_key text NOT NULL, identifier text, sex text, birth_date date, region text,
@@ -66,7 +66,17 @@ CREATE TEMP TABLE ingest_item (
 CREATE TEMP TABLE ingest_error (line int NOT NULL, field text NOT NULL, reason text NOT NULL);
 
 -- name: drop_stage_tables
-DROP TABLE IF EXISTS ingest_stage, ingest_party, ingest_item, ingest_error, ingest_changed;
+DROP TABLE IF EXISTS ingest_stage, ingest_party, ingest_item, ingest_error, ingest_changed, ingest_linked;
+
+-- A merge of millions of rows: room to sort and hash in memory, and past the pool's
+-- statement timeout.
+-- name: merge_settings
+SET LOCAL statement_timeout = '30min';
+SET LOCAL work_mem = '256MB';
+SET LOCAL maintenance_work_mem = '256MB';
+
+-- name: analyze_changes
+ANALYZE ingest_changed;
 
 -- name: land_stage_table
 CREATE TEMP TABLE ingest_stage (
@@ -169,7 +179,9 @@ DELETE FROM ingest_party WHERE line IN (SELECT line FROM ingest_error);
 DELETE FROM ingest_item WHERE line IN (SELECT line FROM ingest_error);
 
 -- Parties with a valid identifier that no subject has yet become subjects (the first record
--- naming one gives its name); then each party is linked when its subject has its name.
+-- naming one gives its name); then each party is linked when its subject has its name. The
+-- linked table replaces the staged one (a join written once is cheaper than an UPDATE of
+-- every row).
 -- name: link_parties
 INSERT INTO core.subject (kind, identifier, name, sex, birth_date, region)
 SELECT DISTINCT ON (identifier) kind, identifier, name, sex, birth_date, region
@@ -177,11 +189,17 @@ SELECT DISTINCT ON (identifier) kind, identifier, name, sex, birth_date, region
  WHERE identifier IS NOT NULL
  ORDER BY identifier, line
 ON CONFLICT (identifier) DO NOTHING;
-UPDATE ingest_party p
-   SET subject_id = s.id
-  FROM core.subject s
- WHERE s.identifier = p.identifier AND s.kind = p.kind
+CREATE TEMP TABLE ingest_linked AS
+SELECT p.line, p.role, p.record_key, p.kind, p.name, p.name_key, p.identifier, p.sex, p.birth_date, p.region,
+       p.share, p.capital, p.position, p.title, p.since, p.detail, s.id AS subject_id
+  FROM ingest_party p
+  LEFT JOIN core.subject s
+    ON s.identifier = p.identifier AND s.kind = p.kind
    AND (s.name = p.name OR ingest.name_key(s.name) = p.name_key);
+DROP TABLE ingest_party;
+ALTER TABLE ingest_linked RENAME TO ingest_party;
+CREATE INDEX ON ingest_party (line);
+ANALYZE ingest_party;
 
 -- Parties left unlinked wait for an operator; the same mention pending already is not held twice.
 -- name: hold_mentions

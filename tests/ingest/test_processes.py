@@ -209,6 +209,7 @@ async def test_a_hub_killed_mid_merge_leaves_the_data_as_it_was(served, fresh_da
             return bool(
                 await blocker.fetchval(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hub' AND wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
                 )
             )
 
@@ -227,7 +228,9 @@ async def test_a_hub_killed_mid_merge_leaves_the_data_as_it_was(served, fresh_da
     conn = await asyncpg.connect(fresh_database_url)
     try:
         deadline = time.monotonic() + 30
-        while await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hub'"):
+        while await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hub' AND datname = current_database()"
+        ):
             assert time.monotonic() < deadline, "the killed hub's sessions did not end"
             await asyncio.sleep(0.05)
         from hub.db.queries import QUERIES
