@@ -38,6 +38,8 @@ A_CASE_NUMBER = "a case number ((2019)闽0102执1234号)"
 A_CERTIFICATE = "a certificate number (闽(2018)福州市不动产权第0012345号)"
 A_UNIT = "a 28-character real-estate unit number"
 EARLIEST = date(1949, 10, 1)
+_SCALES = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
+_LIMITS = {digits: Decimal(10) ** digits for digits in range(1, 19)}
 
 USAGES = ("residential", "commercial", "industrial", "land", "other")
 ENCUMBRANCE_KINDS = ("seal", "mortgage")
@@ -192,17 +194,23 @@ class Record:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(path, "must be a number")
             return None
+        text = value.strip() if isinstance(value, str) else str(value)
         try:
-            number = Decimal(value.strip() if isinstance(value, str) else str(value))
+            number = Decimal(text)
         except InvalidOperation:
             self.fail(path, "must be a number")
             return None
         if not number.is_finite():
             self.fail(path, "must be a number")
             return None
-        exponent = number.as_tuple().exponent
-        assert isinstance(exponent, int)
-        if -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+        point = text.find(".")
+        if "e" in text or "E" in text:
+            exponent = number.as_tuple().exponent
+            assert isinstance(exponent, int)
+            decimals = -exponent
+        else:
+            decimals = 0 if point < 0 else len(text) - point - 1
+        if decimals > places and number != number.quantize(_SCALES[places]):
             self.fail(path, f"has more than {places} decimal places")
             return None
         if number < 0 or (positive and number == 0):
@@ -211,7 +219,7 @@ class Record:
         if at_most is not None and number > at_most:
             self.fail(path, f"must be at most {at_most}")
             return None
-        if abs(number) >= Decimal(10) ** (digits - places):
+        if number >= _LIMITS[digits - places]:
             self.fail(path, "is too large")
             return None
         return number
@@ -392,7 +400,8 @@ def check_land(r: Record, data: Mapping[str, Any]) -> tuple[Any, ...] | None:
         path = f"owners[{index}]"
         share = r.amount(owner, "share", f"{path}.share", places=6, digits=7, positive=True, at_most=Decimal(1))
         total += share or 0
-        identifiers.append(r.party(owner, path, "real_estate_owner", key, share=share, detail={"share": share}))
+        detail = {"share": None if share is None else str(share)}
+        identifiers.append(r.party(owner, path, "real_estate_owner", key, share=share, detail=detail))
     if total > 1:
         r.fail("owners", f"shares add up to {total}, more than 1")
     _no_repeats(r, identifiers, "owners", "an owner's identifier")
