@@ -5,12 +5,15 @@
 ``sourceVersion``. Which agencies may publish which source is declared in rules.toml
 (``[ingest]``). Answers the batch report as JSON: 200 applied, 422 rejected (every bad record
 listed), 409 failed, 403 another source's data, 401 no key. Every request leaves an audit
-record, written before the answer; without it the answer is refused (fail closed).
+record: one before the body is read (no trail, no upload) and one with the outcome, written
+before the answer (without it the answer is refused).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -20,8 +23,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from hub.agencies import principal_for_key
+from hub.audit import AuditUnavailable
 from hub.errors import HubError, SourceNotAllowed, Unauthenticated, UnknownSource
-from hub.gateway.graphql import DENIED_OR_ERROR, Trail, _bearer, _error_response
+from hub.gateway.graphql import DENIED_OR_ERROR, Trail, _bearer, _error_response, audit_record
 from hub.ingest.framing import Framing, Parsed
 from hub.ingest.pipeline import BatchReport, UploadInterrupted, authorise, run_batch
 from hub.ingest.records import SOURCES
@@ -30,6 +34,7 @@ from hub.policy import INGEST_SOURCES
 if TYPE_CHECKING:
     from hub.gateway.app import HubState
 
+log = logging.getLogger(__name__)
 JSON = "application/json"
 STATUS = {"applied": 200, "rejected": 422, "failed": 409}
 
@@ -56,6 +61,24 @@ async def ingest_endpoint(request: Request) -> Response:
             SOURCES[source].csv_columns,
             SOURCES[source].from_csv,
         )
+        # Fail closed: the upload starts only once the trail holds its first record.
+        await state.audit.append(
+            dataclasses.replace(
+                audit_record(
+                    principal=principal,
+                    operator=trail.operator,
+                    outcome=None,
+                    query=None,
+                    purpose=None,
+                    result="ok",
+                    codes=(),
+                    started=started,
+                    client=trail.client,
+                ),
+                operation_type="ingest",
+                operation_name=f"ingest.{source}.begin",
+            )
+        )
         digest = hashlib.sha256()
         report = await run_batch(
             state.db,
@@ -68,6 +91,9 @@ async def ingest_endpoint(request: Request) -> Response:
             source_version=params.get("sourceVersion") or None,
             digest=digest.hexdigest,
         )
+    except AuditUnavailable as exc:
+        log.error("audit trail unavailable; refusing the upload")
+        return _error_response(exc, JSON)
     except UploadInterrupted:
         # Nobody is listening any more; the trail still records the attempt.
         await trail.close(state, Response(status_code=499), "error", "UPLOAD_INTERRUPTED", started)
