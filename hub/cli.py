@@ -287,6 +287,30 @@ def cmd_audit_export_checkpoints(settings: Settings, args: argparse.Namespace) -
     return 0
 
 
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.ingest.client import batch_status, upload_file
+
+    if args.target[0] == "status":
+        if len(args.target) != 2:
+            print("usage: hub ingest status BATCH_ID --key KEY [--url URL]", file=sys.stderr)
+            return 2
+        return batch_status(args.url, args.key, args.target[1])
+    if len(args.target) != 1 or args.source is None:
+        print("usage: hub ingest FILE --source SOURCE --key KEY [--url URL]", file=sys.stderr)
+        return 2
+    return upload_file(
+        args.url,
+        args.key,
+        Path(args.target[0]),
+        source=args.source,
+        fmt=args.format,
+        encoding=args.encoding,
+        partial=args.partial,
+        source_version=args.source_version,
+        progress=not args.quiet,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Joint Sanctions Hub")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -349,6 +373,21 @@ def build_parser() -> argparse.ArgumentParser:
     user_disable = user_sub.add_parser("disable", help="disable a console user and end their sessions")
     user_disable.add_argument("--username", required=True)
     user_disable.set_defaults(func=cmd_user_disable)
+    ingest = sub.add_parser(
+        "ingest",
+        help="publish a file of a source's records (hub ingest FILE --source S), or show a batch "
+        "(hub ingest status BATCH_ID)",
+    )
+    ingest.add_argument("target", nargs="+", metavar="FILE | status BATCH_ID")
+    ingest.add_argument("--source", choices=["court", "land", "market", "police", "tourism"])
+    ingest.add_argument("--key", required=True, help="the agency's API key")
+    ingest.add_argument("--url", default="http://127.0.0.1:8000", help="the hub (default http://127.0.0.1:8000)")
+    ingest.add_argument("--format", choices=["ndjson", "csv"], help="default: from the file name (.csv or not)")
+    ingest.add_argument("--encoding", default="utf-8", choices=["utf-8", "gb18030"])
+    ingest.add_argument("--partial", action="store_true", help="apply the good records even if some are bad")
+    ingest.add_argument("--source-version", help="the version of the agency's data the file carries")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(func=cmd_ingest)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")

@@ -7,9 +7,12 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     ├── BadRequest                the HTTP request itself is unusable (400)
     │   ├── MalformedRequest      body is not JSON, or not a JSON object
     │   └── MissingQuery          no ``query`` string in the request
+    │   ├── UnknownSource         POST /ingest/{source} names no source of the hub (404)
+    │   └── BadUpload             an upload's parameters, header row or framing are unusable
     ├── Unauthenticated           no key, unknown key or revoked key (401)
     ├── Forbidden                 authenticated, but this may not be done this way (403)
     │   └── CsrfRejected          a console session's request without its CSRF token
+    ├── SourceNotAllowed          an agency writing another source's data (403)
     ├── InvalidInput              an argument's value is unusable
     │   ├── InvalidIdentifier     resident ID or USCC fails its format or checksum
     │   ├── InvalidCursor         a cursor the hub did not issue, or for another list
@@ -54,6 +57,22 @@ class MalformedRequest(BadRequest):
 
 class MissingQuery(BadRequest):
     code = "MISSING_QUERY"
+
+
+class UnknownSource(BadRequest):
+    code = "UNKNOWN_SOURCE"
+    http_status = 404
+
+
+class BadUpload(BadRequest):
+    code = "BAD_UPLOAD"
+
+
+class SourceNotAllowed(HubError):
+    """An agency publishing data of a source that is not its own (rules.toml ``[ingest]``)."""
+
+    code = "SOURCE_NOT_ALLOWED"
+    http_status = 403
 
 
 class Unauthenticated(HubError):

@@ -134,7 +134,13 @@ async def _can_assume(url: str, role: str) -> bool:
 async def create_pool(url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000) -> asyncpg.Pool:
     """The app's pool. Its connections act as ``hub_app``, which may read and write the
     sources but only append to the audit trail, when the login role may assume it."""
-    settings = {"application_name": "hub", "statement_timeout": str(statement_timeout_ms)}
+    settings = {
+        "application_name": "hub",
+        "statement_timeout": str(statement_timeout_ms),
+        # Room for an ingest batch's staging tables (taken only by a connection that stages
+        # one); it can only be set before a session first uses temporary tables.
+        "temp_buffers": "128MB",
+    }
     if await _can_assume(url, APP_ROLE):
         settings["role"] = APP_ROLE
     else:

@@ -23,6 +23,7 @@ from hub.db.database import Database, create_pool
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
+from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.ws import graphql_ws
 from hub.policy import Principal
 from hub.policy.limits import Limits, RateLimiter
@@ -203,6 +204,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_ws),
+            Route("/ingest/{source}", ingest_endpoint, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *console_routes(),

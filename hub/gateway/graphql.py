@@ -8,6 +8,7 @@ document that fails to parse or validate still answers 200; with
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -295,6 +296,10 @@ class Trail:
         self.purpose: str | None = None
         self.outcome: Outcome | None = None
         self.comparisons: list[tuple[int, str, str, int]] = []
+        # Set by endpoints that are not GraphQL (ingest): what the record names as the
+        # operation, and the hash of the document (the uploaded file) it carried.
+        self.operation: tuple[str, str] | None = None
+        self.document_hash: str | None = None
 
     async def close(
         self, state: HubState, response: Response, result: str, code: str | None, started: float
@@ -311,6 +316,13 @@ class Trail:
             started=started,
             client=self.client,
         )
+        if self.operation is not None:
+            record = dataclasses.replace(
+                record,
+                operation_type=self.operation[0],
+                operation_name=self.operation[1],
+                document_hash=self.document_hash,
+            )
         try:
             await state.audit.append(record, self.comparisons)
         except AuditUnavailable as exc:

@@ -24,6 +24,10 @@ AGENCY_KINDS = (
     "platform",
 )
 
+# The hub's data sources; each is published by the agency kinds that ``rules.toml`` names
+# under ``[ingest]`` (POST /ingest/{source} and the upsert mutations).
+INGEST_SOURCES = ("court", "land", "market", "police", "tourism")
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:

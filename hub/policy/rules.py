@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 
 from hub.errors import ConfigurationError
-from hub.policy import AGENCY_KINDS, Principal
+from hub.policy import AGENCY_KINDS, INGEST_SOURCES, Principal
 
 RULES_PATH = Path(__file__).with_name("rules.toml")
 MODES = ("FULL", "MASKED", "NONE")
@@ -43,6 +43,8 @@ class EffectivePolicy:
     purpose_required: frozenset[str]
     introspection: bool
     operator: bool = False
+    # The sources whose data this agency may publish (POST /ingest/{source}, the upserts).
+    ingest_sources: frozenset[str] = frozenset()
 
     def identifier_mode(self, identifier: str) -> str:
         return self.identifiers.get(identifier, "NONE")
@@ -70,6 +72,8 @@ class Rules:
     fields: dict[str, frozenset[str]]
     agencies: dict[str, dict[str, Any]]
     coordinates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # For every ingest source, the profiles that may publish it.
+    ingest: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def readers(self) -> dict[str, frozenset[str]]:
@@ -120,6 +124,7 @@ class Rules:
             if profile.identifiers.get(identifier, "NONE") == "NONE":
                 allowed.discard(coordinate)
         operator = profile.kind == "platform"
+        sources = frozenset(source for source, writers in self.ingest.items() if profile_name in writers)
         return EffectivePolicy(
             key=f"{self.version}:{profile_name}:{principal.agency_code}",
             profile=profile_name,
@@ -129,6 +134,7 @@ class Rules:
             purpose_required=self.purpose_required,
             introspection=development or operator,
             operator=operator,
+            ingest_sources=sources,
         )
 
 
@@ -208,6 +214,19 @@ def parse_rules(raw: Mapping[str, Any], schema: GraphQLSchema, matters: frozense
                 problems.append(f"agencies.{code}: purpose {purpose_code} is not a matter in the catalogue")
         agencies[code] = dict(spec)
 
+    ingest: dict[str, frozenset[str]] = {}
+    for source, members in raw.get("ingest", {}).items():
+        if source not in INGEST_SOURCES:
+            problems.append(f"ingest: {source} is not a source ({', '.join(INGEST_SOURCES)})")
+            continue
+        writers = expand(members, f"ingest.{source}")
+        if "*" in writers:
+            problems.append(f"ingest.{source}: a source is published by named profiles, not '*'")
+        ingest[source] = writers
+    for source in INGEST_SOURCES:
+        if source not in ingest:
+            problems.append(f"ingest: source {source} has no rule")
+
     rules = Rules(
         version=str(raw.get("version", "")),
         profiles=profiles,
@@ -217,6 +236,7 @@ def parse_rules(raw: Mapping[str, Any], schema: GraphQLSchema, matters: frozense
         fields=fields,
         agencies=agencies,
         coordinates=coordinates,
+        ingest=ingest,
     )
     if not rules.version:
         problems.append("version is missing")

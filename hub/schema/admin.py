@@ -13,6 +13,7 @@ from hub.schema.console import ConsoleMutation
 from hub.schema.context import Info
 from hub.schema.events import WebhookMutation
 from hub.schema.identity import IdentityMutation
+from hub.schema.ingest import IngestMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.sanctions import SanctionsMutation
 from hub.sources.base import Row
@@ -116,11 +117,11 @@ class AdminQuery:
 
 @strawberry.type(
     description=(
-        "Changes: screening and feedback, the list's lifecycle, hotels, webhooks; agencies, keys and identity "
-        "decisions for the operator."
+        "Changes: screening and feedback, the list's lifecycle, hotels, webhooks, sources publishing their records; "
+        "agencies, keys, console users and identity decisions for the operator."
     )
 )
-class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation):
+class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -16,6 +16,7 @@ from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
 from hub.schema.events import WebhookQuery
 from hub.schema.identity import IdentityQuery
+from hub.schema.ingest import IngestQuery
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.sanctions import SanctionsQuery
 from hub.schema.tourism import Hotel, hotel_from_row
@@ -35,7 +36,7 @@ def _internal_id(raw: str, argument: str) -> int:
 
 
 @strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
-class Query(AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery, IdentityQuery):
+class Query(AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery, IdentityQuery, IngestQuery):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]
