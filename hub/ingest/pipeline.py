@@ -23,6 +23,7 @@ import orjson
 from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.errors import BadUpload, SourceNotAllowed
+from hub.identity.resolution import propose_pending
 from hub.ingest.framing import Parsed
 from hub.ingest.records import ERROR_COLUMNS, ITEM_COLUMNS, PARTY_COLUMNS, SOURCES, Source, Staged, stage_record
 from hub.policy import Principal
@@ -254,6 +255,9 @@ async def _merge(conn: asyncpg.Connection, source: Source, report: BatchReport) 
     await _timed(conn, report.id, "analyze_changes")
     await _timed(conn, report.id, f"{source.name}_apply")
     await _timed(conn, report.id, "write_history", source.name, report.id, report.source_version)
+    if held["held"]:
+        # Candidates for the parties held, against the subjects as this batch leaves them.
+        await propose_pending(conn, report.id)
     counts = await conn.fetchrow(Q.change_counts)
     assert counts is not None
     report.inserted, report.updated = counts["inserted"], counts["updated"]

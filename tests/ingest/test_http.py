@@ -267,6 +267,15 @@ async def test_a_name_that_disagrees_with_the_identifiers_subject_is_held_not_li
     assert mentions[0]["record_key"] == record["certificateNumber"]
     assert orjson.loads(mentions[0]["detail"]) == {"share": "0.5"}
     assert mentions[0]["batch_id"] == response.json()["id"]
+    # and the ID's subject is proposed for the first, with why, for an operator to decide
+    candidates = await conn.fetch(
+        """SELECT c.status, s.name, c.agreed FROM core.candidate_link c
+             JOIN core.subject s ON s.id = c.subject_id
+             JOIN core.party_mention m ON m.id = c.mention_id
+            WHERE m.name = '陈建明'"""
+    )
+    assert [(c["status"], c["name"]) for c in candidates] == [("proposed", "陈建国")]
+    assert "identifier" in candidates[0]["agreed"]
     # and sending it again holds nothing twice
     await upload("land", published["land"], ndjson(record))
     assert await conn.fetchval("SELECT count(*) FROM core.party_mention") == 2
