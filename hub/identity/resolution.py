@@ -49,14 +49,21 @@ async def propose(conn: asyncpg.Connection, mention_id: int) -> list[int]:
     return await _propose(conn, rows)
 
 
-async def propose_pending(conn: asyncpg.Connection, batch_id: int) -> list[int]:
-    """Propose candidates for every pending mention of an ingest batch, in three statements.
+async def propose_pending(conn: asyncpg.Connection, batch_id: int, chunk: int = 1000) -> list[int]:
+    """Propose candidates for every pending mention of an ingest batch, three statements per
+    ``chunk`` mentions (memory stays flat however many a batch holds).
 
     Idempotent: pairs already proposed or decided stay as they are, rejected pairs are skipped;
     run it again after new subjects arrive.
     """
-    rows = await conn.fetch(Q.pending_of_batch, batch_id)
-    return await _propose(conn, rows)
+    stored: list[int] = []
+    after = 0
+    while True:
+        rows = await conn.fetch(Q.pending_of_batch, batch_id, after, chunk)
+        if not rows:
+            return stored
+        stored.extend(await _propose(conn, rows))
+        after = rows[-1]["id"]
 
 
 async def _propose(conn: asyncpg.Connection, mentions: Sequence[asyncpg.Record]) -> list[int]:

@@ -14,11 +14,13 @@ SELECT id, kind, name, identifier, birth_date, region::text AS region
  ORDER BY id;
 
 -- Pending mentions of an ingest batch.
+-- A batch's pending mentions in chunks: $2 the last id of the previous chunk, $3 its size.
 -- name: pending_of_batch
 SELECT id, kind, name, identifier, birth_date, region::text AS region
   FROM core.party_mention
- WHERE batch_id = $1 AND status = 'pending'
- ORDER BY id;
+ WHERE batch_id = $1 AND status = 'pending' AND id > $2
+ ORDER BY id
+ LIMIT $3;
 
 -- Subjects that may be the party of each mention, by index only: the same identifier; the same
 -- name or the same pinyin key (core.name_key) with the same birth date, or (no birth date) the

@@ -250,7 +250,7 @@ async def test_propose_pending_covers_a_batch_once_subjects_arrive(conn: asyncpg
         for i, name in enumerate(["黄志明", "林秀英", "郑丽华"])
     ]
 
-    stored = await propose_pending(conn, 4242)
+    stored = await propose_pending(conn, 4242, chunk=2)  # two chunks
 
     assert len(stored) == 3
     assert [(await candidates(conn, m))[0]["subject_id"] for m in held] == subjects
