@@ -18,40 +18,25 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import orjson
 import psutil
+from harness import Server, bench_server, create_key, serve_hub, stop, with_database
 
 from hub.identity import FUJIAN_COUNTIES, resident_id_check_digit
 from hub.seed.names import person_name
 
-ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "hub_bench_ingest"
 USAGES = ("residential", "residential", "residential", "commercial", "other")
 BANKS = ("中国建设银行", "中国工商银行", "兴业银行", "中国银行", "福建海峡银行")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 def generate(path: Path, count: int, year: int, seed: int) -> None:
@@ -109,43 +94,6 @@ def generate(path: Path, count: int, year: int, seed: int) -> None:
             out.write(orjson.dumps(record) + b"\n")
 
 
-def start(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(data_dir), "HUB_EXPIRY_SECONDS": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the hub did not become ready")
-
-
-def create_key(url: str) -> str:
-    env = {**os.environ, "HUB_DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "agency", "create", "--code", f"BENCH-LAND-{os.getpid()}"]
-        + ["--name", "基准测试不动产登记中心", "--kind", "land"],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
 class PeakRss:
     """Samples a process's resident memory every 50 ms in a thread; ``peak`` in bytes."""
 
@@ -199,80 +147,57 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    tmp = Path(tempfile.mkdtemp(prefix="hubingest", dir="/tmp"))
-    server = None
-    proc = None
-    configured = os.environ.get("HUB_DATABASE_URL")
-    try:
-        files = []
-        for index, size in enumerate(sizes):
-            path = tmp / f"land-{size}.ndjson"
-            t0 = time.perf_counter()
-            generate(path, size, 2015 + index, seed=index)
-            print(
-                f"generated {path.name}: {size} records, {path.stat().st_size / 1e6:.0f} MB "
-                f"in {time.perf_counter() - t0:.0f} s",
-                file=sys.stderr,
-            )
-            files.append((size, path))
-        if configured:
-            admin_url = with_database(configured, "postgres")
-            where = "PostgreSQL server"
-        else:
-            from hub.db.embedded import EmbeddedServer
+    procs: list[subprocess.Popen[bytes]] = []
+    with bench_server("hubingest", drop=DATABASE, keep_tmp=args.keep_files) as server:
+        try:
+            run(server, sizes, procs)
+        finally:
+            stop(procs, 120)
 
-            server = EmbeddedServer(tmp / "db")
-            server.start()
-            admin_url = server.admin_url
-            where = "embedded PostgreSQL"
 
-        async def create() -> None:
-            admin = await asyncpg.connect(admin_url)
-            try:
-                await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-                await admin.execute(f"CREATE DATABASE {DATABASE}")
-            finally:
-                await admin.close()
+def run(server: Server, sizes: list[int], procs: list[subprocess.Popen[bytes]]) -> None:
+    files = []
+    for index, size in enumerate(sizes):
+        path = server.tmp / f"land-{size}.ndjson"
+        t0 = time.perf_counter()
+        generate(path, size, 2015 + index, seed=index)
+        print(
+            f"generated {path.name}: {size} records, {path.stat().st_size / 1e6:.0f} MB "
+            f"in {time.perf_counter() - t0:.0f} s",
+            file=sys.stderr,
+        )
+        files.append((size, path))
 
-        asyncio.run(create())
-        url = with_database(admin_url, DATABASE)
-        key = create_key(url)
-        proc, base = start(url, tmp / "hub")
-        results = []
-        for size, path in files:
-            with PeakRss(proc.pid) as rss:
-                seconds, report = upload(base, key, path)
-            results.append((size, seconds, rss.peak, rss.baseline, report))
-            print(f"uploaded {size}: {report}", file=sys.stderr)
+    async def create() -> None:
+        admin = await asyncpg.connect(server.admin_url)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            await admin.execute(f"CREATE DATABASE {DATABASE}")
+        finally:
+            await admin.close()
 
-        print(f"land records over POST /ingest/land (NDJSON, atomic), {where}, hub process RSS sampled every 50 ms")
-        print(f"{'records':>10} {'seconds':>8} {'rows/s':>9} {'peak RSS MB':>12} {'RSS before MB':>14}   inserted")
-        for size, seconds, peak, baseline, report in results:
-            print(
-                f"{size:>10} {seconds:>8.1f} {size / seconds:>9.0f} {peak / 1e6:>12.0f} {baseline / 1e6:>14.0f}"
-                f"   {report['inserted']}"
-            )
-        if len(results) >= 2:
-            ratio = results[-1][2] / results[0][2]
-            print(f"peak RSS {results[-1][0]} / {results[0][0]}: {ratio:.2f}  (flat memory: ~1)")
-    finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=120)
-        if server is not None:
-            server.stop()
-        elif configured:
+    asyncio.run(create())
+    url = with_database(server.admin_url, DATABASE)
+    key = create_key(url, f"BENCH-LAND-{os.getpid()}", "基准测试不动产登记中心", "land")
+    proc, base = serve_hub(url, server.tmp / "hub", {"HUB_EXPIRY_SECONDS": "0"}, ready_seconds=120)
+    procs.append(proc)
+    results = []
+    for size, path in files:
+        with PeakRss(proc.pid) as rss:
+            seconds, report = upload(base, key, path)
+        results.append((size, seconds, rss.peak, rss.baseline, report))
+        print(f"uploaded {size}: {report}", file=sys.stderr)
 
-            async def drop() -> None:
-                conn = await asyncpg.connect(with_database(configured, "postgres"))
-                try:
-                    await conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-                finally:
-                    await conn.close()
-
-            asyncio.run(drop())
-        if not args.keep_files:
-            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"land records over POST /ingest/land (NDJSON, atomic), {server.where}, hub process RSS sampled every 50 ms")
+    print(f"{'records':>10} {'seconds':>8} {'rows/s':>9} {'peak RSS MB':>12} {'RSS before MB':>14}   inserted")
+    for size, seconds, peak, baseline, report in results:
+        print(
+            f"{size:>10} {seconds:>8.1f} {size / seconds:>9.0f} {peak / 1e6:>12.0f} {baseline / 1e6:>14.0f}"
+            f"   {report['inserted']}"
+        )
+    if len(results) >= 2:
+        ratio = results[-1][2] / results[0][2]
+        print(f"peak RSS {results[-1][0]} / {results[0][0]}: {ratio:.2f}  (flat memory: ~1)")
 
 
 if __name__ == "__main__":

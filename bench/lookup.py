@@ -15,34 +15,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import asyncpg
 import httpx
+from harness import ROOT, UNLIMITED, Server, bench_server, create_key, serve_hub, stop, with_database
 
-ROOT = Path(__file__).resolve().parent.parent
 QUERY = """query Lookup($id: String!) { subjectByResidentId(residentId: $id) {
   id name ... on Person { residentId } listings { nodes { list active case { caseNumber } } } } }"""
 PURPOSE = quote("(2018)闽0102执1867号")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 async def prepare(admin_url: str, subjects: int) -> tuple[str, list[str]]:
@@ -71,38 +57,10 @@ async def prepare(admin_url: str, subjects: int) -> tuple[str, list[str]]:
 
 
 def start(url: str, data_dir: Path, audit: bool) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": url,
-        "HUB_DATA_DIR": str(data_dir),
-        "HUB_ENV": "development",
-        "HUB_LIMIT_OPERATIONS_PER_MINUTE": "1000000000",
-        "HUB_LIMIT_SUBJECTS_PER_MINUTE": "1000000000",
-        "HUB_POOL_MAX_SIZE": "20",
-        # Not what this measures (the seed's listings would expire on the first start).
-        "HUB_EXPIRY_SECONDS": "0",
-    }
+    env = {**UNLIMITED, "HUB_ENV": "development", "HUB_POOL_MAX_SIZE": "20"}
     if not audit:
         env["HUB_AUDIT_DISABLED"] = "1"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("a hub did not become ready")
+    return serve_hub(url, data_dir, env)
 
 
 async def load(base: str, key: str, ids: list[str], clients: int, seconds: float) -> tuple[float, list[float]]:
@@ -126,31 +84,6 @@ async def load(base: str, key: str, ids: list[str], clients: int, seconds: float
     return len(latencies) / (time.monotonic() - started), latencies
 
 
-def create_key(url: str) -> str:
-    env = {**os.environ, "HUB_DATABASE_URL": url}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hub.cli",
-            "agency",
-            "create",
-            "--code",
-            f"BENCH-{os.getpid()}",
-            "--name",
-            "基准测试法院",
-            "--kind",
-            "court",
-        ],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=20_000)
@@ -159,68 +92,45 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="hubbench", dir="/tmp"))
-    server = None
     procs: list[subprocess.Popen[bytes]] = []
-    try:
-        admin_url = os.environ.get("HUB_DATABASE_URL")
-        if admin_url:
-            admin_url = with_database(admin_url, "postgres")
-            where = "PostgreSQL server"
-        else:
-            from hub.db.embedded import EmbeddedServer
+    with bench_server("hubbench", drop="hub_bench") as server:
+        try:
+            run(server, args, procs)
+        finally:
+            stop(procs)
 
-            server = EmbeddedServer(tmp / "db")
-            server.start()
-            admin_url = server.admin_url
-            where = "embedded PostgreSQL"
-        url, ids = asyncio.run(prepare(admin_url, args.subjects))
-        key = create_key(url)
-        on, base_on = start(url, tmp / "on", audit=True)
-        off, base_off = start(url, tmp / "off", audit=False)
-        procs = [on, off]
-        asyncio.run(load(base_on, key, ids, args.clients, 2))  # warm both up
-        asyncio.run(load(base_off, key, ids, args.clients, 2))
 
-        results: dict[str, list[float]] = {"audit on": [], "audit off": []}
-        latencies: dict[str, list[float]] = {"audit on": [], "audit off": []}
-        for _ in range(args.rounds):
-            for name, base in (("audit on", base_on), ("audit off", base_off)):
-                rate, lat = asyncio.run(load(base, key, ids, args.clients, args.seconds))
-                results[name].append(rate)
-                latencies[name].extend(lat)
+def run(server: Server, args: argparse.Namespace, procs: list[subprocess.Popen[bytes]]) -> None:
+    url, ids = asyncio.run(prepare(server.admin_url, args.subjects))
+    key = create_key(url, f"BENCH-{os.getpid()}", "基准测试法院", "court")
+    on, base_on = start(url, server.tmp / "on", audit=True)
+    procs.append(on)
+    off, base_off = start(url, server.tmp / "off", audit=False)
+    procs.append(off)
+    asyncio.run(load(base_on, key, ids, args.clients, 2))  # warm both up
+    asyncio.run(load(base_off, key, ids, args.clients, 2))
 
-        print(
-            f"subject lookup over HTTP, {args.clients} clients, {args.rounds} x {args.seconds:.0f} s each, "
-            f"{args.subjects} subjects, {where}"
-        )
-        print(f"{'':<10} {'req/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8}   rounds")
-        for name in results:
-            lat = sorted(latencies[name])
-            p50 = lat[len(lat) // 2] * 1000
-            p99 = lat[int(len(lat) * 0.99)] * 1000
-            rounds = " ".join(f"{r:.0f}" for r in results[name])
-            print(f"{name:<10} {statistics.median(results[name]):>15.0f} {p50:>8.1f} {p99:>8.1f}   {rounds}")
-        ratio = statistics.median(results["audit on"]) / statistics.median(results["audit off"])
-        print(f"ratio audit on / off: {ratio:.3f}  (audit costs {100 * (1 - ratio):.1f}% of throughput; target < 20%)")
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=60)
-        if server is not None:
-            server.stop()
-        elif os.environ.get("HUB_DATABASE_URL"):
+    results: dict[str, list[float]] = {"audit on": [], "audit off": []}
+    latencies: dict[str, list[float]] = {"audit on": [], "audit off": []}
+    for _ in range(args.rounds):
+        for name, base in (("audit on", base_on), ("audit off", base_off)):
+            rate, lat = asyncio.run(load(base, key, ids, args.clients, args.seconds))
+            results[name].append(rate)
+            latencies[name].extend(lat)
 
-            async def drop() -> None:
-                conn = await asyncpg.connect(with_database(os.environ["HUB_DATABASE_URL"], "postgres"))
-                try:
-                    await conn.execute("DROP DATABASE IF EXISTS hub_bench WITH (FORCE)")
-                finally:
-                    await conn.close()
-
-            asyncio.run(drop())
-        shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"subject lookup over HTTP, {args.clients} clients, {args.rounds} x {args.seconds:.0f} s each, "
+        f"{args.subjects} subjects, {server.where}"
+    )
+    print(f"{'':<10} {'req/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8}   rounds")
+    for name in results:
+        lat = sorted(latencies[name])
+        p50 = lat[len(lat) // 2] * 1000
+        p99 = lat[int(len(lat) * 0.99)] * 1000
+        rounds = " ".join(f"{r:.0f}" for r in results[name])
+        print(f"{name:<10} {statistics.median(results[name]):>15.0f} {p50:>8.1f} {p99:>8.1f}   {rounds}")
+    ratio = statistics.median(results["audit on"]) / statistics.median(results["audit off"])
+    print(f"ratio audit on / off: {ratio:.3f}  (audit costs {100 * (1 - ratio):.1f}% of throughput; target < 20%)")
 
 
 if __name__ == "__main__":

@@ -18,24 +18,31 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import asyncpg
 import httpx
 import orjson
+from harness import (
+    ROOT,
+    UNLIMITED,
+    Server,
+    bench_server,
+    create_key,
+    free_port,
+    serve_hub,
+    stop,
+    wait_ready,
+    with_database,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "hub_bench_remote"
 QUERY = """query Nested($ids: [ID!]!) { subjects(ids: $ids) {
   name listings { nodes { list case { caseNumber } } }
@@ -52,16 +59,6 @@ SELECT s.identifier, v.plate, v.vin, v.make, v.vehicle_type, v.registered_on,
   FROM core.subject s JOIN police.vehicle v ON v.owner_id = s.id
  WHERE s.identifier = ANY($1::text[])
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 def serve_police(port: int, url: str) -> None:
@@ -123,60 +120,11 @@ async def prepare(admin_url: str, subjects: int) -> tuple[str, list[int]]:
     return url, owners
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{base} exited")
-        try:
-            method = "GET" if path == "/readyz" else "POST"
-            httpx.request(method, f"{base}{path}", timeout=1, json={"ownerIdentifiers": []})
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"{base} did not become ready")
-
-
 def start_hub(url: str, data_dir: Path, remote: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": url,
-        "HUB_DATA_DIR": str(data_dir),
-        "HUB_ENV": "development",
-        "HUB_LIMIT_OPERATIONS_PER_MINUTE": "1000000000",
-        "HUB_LIMIT_SUBJECTS_PER_MINUTE": "1000000000",
-        "HUB_EXPIRY_SECONDS": "0",
-        "HUB_AUDIT_CHECKPOINT_SECONDS": "0",
-    }
-    env.pop("HUB_REMOTE_POLICE_URL", None)
+    env = {**UNLIMITED, "HUB_ENV": "development", "HUB_AUDIT_CHECKPOINT_SECONDS": "0", "HUB_REMOTE_POLICE_URL": ""}
     if remote is not None:
         env["HUB_REMOTE_POLICE_URL"] = remote
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(base, proc, "/readyz")
-    return proc, base
-
-
-def create_key(url: str) -> str:
-    env = {**os.environ, "HUB_DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "agency", "create", "--code", f"BENCH-R-{os.getpid()}"]
-        + ["--name", "基准测试法院", "--kind", "court"],
-        check=True,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
+    return serve_hub(url, data_dir, env)
 
 
 async def load(base: str, key: str, batches: list[list[str]], clients: int, seconds: float) -> list[float]:
@@ -217,84 +165,60 @@ def main() -> None:
         serve_police(args.serve_police, args.police_database)
         return
 
-    tmp = Path(tempfile.mkdtemp(prefix="hubbench", dir="/tmp"))
-    server = None
     procs: list[subprocess.Popen[bytes]] = []
-    try:
-        admin_url = os.environ.get("HUB_DATABASE_URL")
-        if admin_url:
-            admin_url = with_database(admin_url, "postgres")
-            where = "PostgreSQL server"
-        else:
-            from hub.db.embedded import EmbeddedServer
+    with bench_server("hubbench", drop=DB_NAME) as server:
+        try:
+            run(server, args, procs)
+        finally:
+            stop(procs)
 
-            server = EmbeddedServer(tmp / "db")
-            server.start()
-            admin_url = server.admin_url
-            where = "embedded PostgreSQL"
-        url, owners = asyncio.run(prepare(admin_url, args.subjects))
-        key = create_key(url)
-        rng = random.Random(7)
-        batches = [[str(o) for o in rng.sample(owners, min(args.batch, len(owners)))] for _ in range(200)]
 
-        police_port = free_port()
-        police = subprocess.Popen(
-            [sys.executable, __file__, "--serve-police", str(police_port), "--police-database", url], cwd=ROOT
-        )
-        procs.append(police)
-        police_url = f"http://127.0.0.1:{police_port}"
-        wait_ready(police_url, police, "/vehicles:batchGet")
-        local, base_local = start_hub(url, tmp / "local", None)
-        procs.append(local)
-        remote, base_remote = start_hub(url, tmp / "remote", police_url)
-        procs.append(remote)
-        modes = {"local": base_local, "remote": base_remote}
-        for base in modes.values():
-            asyncio.run(load(base, key, batches, args.clients, 1))  # warm up
+def run(server: Server, args: argparse.Namespace, procs: list[subprocess.Popen[bytes]]) -> None:
+    url, owners = asyncio.run(prepare(server.admin_url, args.subjects))
+    key = create_key(url, f"BENCH-R-{os.getpid()}", "基准测试法院", "court")
+    rng = random.Random(7)
+    batches = [[str(o) for o in rng.sample(owners, min(args.batch, len(owners)))] for _ in range(200)]
 
-        latencies: dict[str, list[float]] = {name: [] for name in modes}
-        rates: dict[str, list[float]] = {name: [] for name in modes}
-        for _ in range(args.rounds):
-            for name, base in modes.items():
-                lat = asyncio.run(load(base, key, batches, args.clients, args.seconds))
-                latencies[name].extend(lat)
-                rates[name].append(len(lat) / args.seconds)
+    police_port = free_port()
+    police = subprocess.Popen(
+        [sys.executable, __file__, "--serve-police", str(police_port), "--police-database", url], cwd=ROOT
+    )
+    procs.append(police)
+    police_url = f"http://127.0.0.1:{police_port}"
+    wait_ready(police_url, police, path="/vehicles:batchGet")
+    local, base_local = start_hub(url, server.tmp / "local", None)
+    procs.append(local)
+    remote, base_remote = start_hub(url, server.tmp / "remote", police_url)
+    procs.append(remote)
+    modes = {"local": base_local, "remote": base_remote}
+    for base in modes.values():
+        asyncio.run(load(base, key, batches, args.clients, 1))  # warm up
 
-        print(
-            f"nested query over {args.batch} subjects (listings, vehicles, seizures) over HTTP, "
-            f"{args.clients} clients, "
-            f"{args.rounds} x {args.seconds:.0f} s each, {args.subjects} subjects seeded, {where}"
-        )
-        print(f"{'vehicles':<9} {'req/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8}")
-        p50s = {}
-        for name in modes:
-            lat = sorted(latencies[name])
-            p50s[name] = lat[len(lat) // 2] * 1000
-            p99 = lat[int(len(lat) * 0.99)] * 1000
-            print(f"{name:<9} {statistics.median(rates[name]):>15.0f} {p50s[name]:>8.1f} {p99:>8.1f}")
-        print(
-            f"remote adds {p50s['remote'] - p50s['local']:.1f} ms at p50 "
-            f"(ratio remote / local p50: {p50s['remote'] / p50s['local']:.2f}; "
-            f"throughput ratio {statistics.median(rates['remote']) / statistics.median(rates['local']):.2f})"
-        )
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=60)
-        if server is not None:
-            server.stop()
-        elif os.environ.get("HUB_DATABASE_URL"):
+    latencies: dict[str, list[float]] = {name: [] for name in modes}
+    rates: dict[str, list[float]] = {name: [] for name in modes}
+    for _ in range(args.rounds):
+        for name, base in modes.items():
+            lat = asyncio.run(load(base, key, batches, args.clients, args.seconds))
+            latencies[name].extend(lat)
+            rates[name].append(len(lat) / args.seconds)
 
-            async def drop() -> None:
-                conn = await asyncpg.connect(with_database(os.environ["HUB_DATABASE_URL"], "postgres"))
-                try:
-                    await conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-                finally:
-                    await conn.close()
-
-            asyncio.run(drop())
-        shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"nested query over {args.batch} subjects (listings, vehicles, seizures) over HTTP, "
+        f"{args.clients} clients, "
+        f"{args.rounds} x {args.seconds:.0f} s each, {args.subjects} subjects seeded, {server.where}"
+    )
+    print(f"{'vehicles':<9} {'req/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8}")
+    p50s = {}
+    for name in modes:
+        lat = sorted(latencies[name])
+        p50s[name] = lat[len(lat) // 2] * 1000
+        p99 = lat[int(len(lat) * 0.99)] * 1000
+        print(f"{name:<9} {statistics.median(rates[name]):>15.0f} {p50s[name]:>8.1f} {p99:>8.1f}")
+    print(
+        f"remote adds {p50s['remote'] - p50s['local']:.1f} ms at p50 "
+        f"(ratio remote / local p50: {p50s['remote'] / p50s['local']:.2f}; "
+        f"throughput ratio {statistics.median(rates['remote']) / statistics.median(rates['local']):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -35,19 +35,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import psutil
+from harness import ROOT, UNLIMITED, create_key, serve_hub, with_database
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hub.db.database import Database, create_pool  # noqa: E402
-from hub.db.embedded import EmbeddedServer, ensure_database  # noqa: E402
-from hub.identity import make_resident_id  # noqa: E402
-from hub.screening.engine import Identity, ScreeningContext  # noqa: E402
-from hub.screening.service import screen  # noqa: E402
+from hub.db.database import Database, create_pool
+from hub.db.embedded import EmbeddedServer, ensure_database
+from hub.identity import make_resident_id
+from hub.screening.engine import Identity, ScreeningContext
+from hub.screening.service import screen
 
 DATABASE = "hub_bench_screening"
 SEED = 1
@@ -55,10 +55,6 @@ BATCH_TARGET = 20_000.0
 P99_TARGET_MS = 20.0
 ACTIVE = """court.listing_active_on(l.published_on, l.term_months, l.extended_months, l.removed_on,
                                     (now() AT TIME ZONE 'Asia/Shanghai')::date)"""
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 async def prepare(admin_url: str, subjects: int, database: str = DATABASE) -> str:
@@ -191,16 +187,6 @@ def _as_json(identity: Identity) -> dict[str, str]:
     return sent
 
 
-def _agency(url: str, code: str, kind: str, role: str | None) -> str:
-    command = [sys.executable, "-m", "hub.cli", "agency", "create", "--code", code, "--name", code, "--kind", kind]
-    if role:
-        command += ["--role", role]
-    done = subprocess.run(
-        command, env={**os.environ, "HUB_DATABASE_URL": url}, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 async def bench_http(
     url: str, batches: list[list[Identity]], guests: list[Identity], hotel: str, args: argparse.Namespace, workers: int
 ) -> None:
@@ -208,40 +194,16 @@ async def bench_http(
 
     label = f"[{workers} worker{'s' if workers > 1 else ''}]"
     tag = f"{os.getpid()}-{int(time.time())}-{workers}"
-    land = _agency(url, f"BENCH-LAND-{tag}", "land", None)
-    desk = _agency(url, f"BENCH-DESK-{tag}", "police", "hotel")
-    port = 18000 + os.getpid() % 1000
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": url,
-        "HUB_DATA_DIR": str(ROOT / ".hub" / "bench-http"),
-        "HUB_LIMIT_OPERATIONS_PER_MINUTE": "1000000000",
-        "HUB_LIMIT_SUBJECTS_PER_MINUTE": "1000000000",
-        "HUB_POOL_MAX_SIZE": str(args.clients + 4),
-        # The seed dates its listings up to mid-2025: a first start would spend the run
-        # expiring that backlog, which is not what this measures.
-        "HUB_EXPIRY_SECONDS": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    land = create_key(url, f"BENCH-LAND-{tag}", f"BENCH-LAND-{tag}", "land")
+    desk = create_key(url, f"BENCH-DESK-{tag}", f"BENCH-DESK-{tag}", "police", "hotel")
+    server, base = serve_hub(
+        url,
+        ROOT / ".hub" / "bench-http",
+        {**UNLIMITED, "HUB_POOL_MAX_SIZE": str(args.clients + 4)},
+        args=["--workers", str(workers)],
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("hub serve did not become ready")
-                await asyncio.sleep(0.1)
             batch_query = """mutation($ids: [IdentityInput!]!) {
               screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) { decisions { decision } } }"""
             headers = {"Authorization": f"Bearer {land}", "Hub-Purpose": "REAL_ESTATE_REGISTRATION"}
