@@ -1,17 +1,24 @@
-"""An ASGI app served for real on a free loopback port (uvicorn in the test's loop), and a
-deadline-bound poll for what happens in the background."""
+"""An ASGI app served for real on a free loopback port (uvicorn in the test's loop), `hub serve`
+in a subprocess, and a deadline-bound poll for what happens in the background."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
 DEADLINE = 10.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -59,3 +66,39 @@ class Served:
         self.server.should_exit = True
         assert self.task is not None
         await asyncio.wait_for(self.task, DEADLINE)
+
+
+class HubProcess:
+    """`hub serve` on ``database_url`` in a subprocess, its output in a log in ``data_dir``;
+    ``env`` adds settings. Poll ``ready`` before use; ``stop`` sends SIGTERM (then kills)."""
+
+    def __init__(self, database_url: str, data_dir: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / f"hub-{self.port}.log"
+        settings = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir), **env}
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=settings,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def ready(self) -> bool:
+        assert self.proc.poll() is None, self.log.read_text()
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"{self.url}/readyz", timeout=2)).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

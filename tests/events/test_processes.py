@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
@@ -19,55 +14,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.events.conftest import Hub, emit_committed, graphql, open_ws, seed
-from tests.served import Served, free_port, poll
+from tests.served import HubProcess, Served, poll
 
-ROOT = Path(__file__).resolve().parents[2]
 CHANGES = "subscription { listChanges(after: 0) { seq kind listing { id } } }"
 REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { afterSeq } }"
 
 
-class Process:
-    def __init__(self, database_url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / f"hub-{self.port}.log"
-        env = dict(os.environ)
-        env.update(
-            HUB_DATABASE_URL=database_url,
-            HUB_DATA_DIR=str(data_dir),
-            HUB_AUDIT_CHECKPOINT_SECONDS="0",
-            HUB_WEBHOOK_BACKOFF_SECONDS="0.05",
-        )
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    async def ready(self) -> bool:
-        assert self.proc.poll() is None, self.log.read_text()
-        try:
-            async with httpx.AsyncClient() as http:
-                return (await http.get(f"{self.url}/readyz", timeout=2)).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture
-def processes(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[Process, Process]]:
-    pair = (Process(fresh_database_url, tmp_path), Process(fresh_database_url, tmp_path))
+def processes(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[HubProcess, HubProcess]]:
+    settings = {"HUB_AUDIT_CHECKPOINT_SECONDS": "0", "HUB_WEBHOOK_BACKOFF_SECONDS": "0.05"}
+    pair = (HubProcess(fresh_database_url, tmp_path, **settings), HubProcess(fresh_database_url, tmp_path, **settings))
     try:
         yield pair
     finally:
@@ -76,7 +32,7 @@ def processes(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[Process
 
 
 async def test_an_event_committed_through_one_process_reaches_a_subscriber_of_the_other(
-    fresh_database_url: str, processes: tuple[Process, Process]
+    fresh_database_url: str, processes: tuple[HubProcess, HubProcess]
 ) -> None:
     keys, subject_id = await seed(fresh_database_url)
     a, b = processes
@@ -124,7 +80,7 @@ async def test_an_event_committed_through_one_process_reaches_a_subscriber_of_th
 
 
 async def test_a_removal_through_one_process_reaches_a_subscriber_of_the_other(
-    fresh_database_url: str, processes: tuple[Process, Process]
+    fresh_database_url: str, processes: tuple[HubProcess, HubProcess]
 ) -> None:
     from hub.seed.courts import ensure_courts
 

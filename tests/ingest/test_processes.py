@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -23,18 +22,12 @@ from hub.agencies import create_agency
 from hub.db.database import Database
 from hub.seed.courts import ensure_courts
 from tests.ingest.conftest import EXAMPLES, example
+from tests.served import HubProcess, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTS = """SELECT (SELECT count(*) FROM land.real_estate) AS estates, (SELECT count(*) FROM land.ownership) AS owners,
                    (SELECT count(*) FROM core.subject) AS subjects, (SELECT count(*) FROM ingest.record_history) AS history,
                    (SELECT string_agg(address, ',' ORDER BY id) FROM land.real_estate) AS addresses"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _poll(check, deadline_s: float, what: str):  # type: ignore[no-untyped-def]
@@ -47,37 +40,8 @@ def _poll(check, deadline_s: float, what: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class Hub:
-    def __init__(self, url: str, tmp: Path) -> None:
-        self.port = _free_port()
-        self.log = tmp / f"hub-{self.port}.log"
-        env = {**os.environ, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(tmp), "HUB_EXPIRY_SECONDS": "0"}
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self.url = f"http://127.0.0.1:{self.port}"
-        _poll(self.ready, 120, "the hub to become ready")
-
-    def ready(self) -> bool:
-        assert self.proc.poll() is None, self.log.read_text()
-        try:
-            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
-
-
 @pytest.fixture
-async def served(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[Hub, dict[str, str]]]:  # type: ignore[misc]
+async def served(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[HubProcess, dict[str, str]]]:  # type: ignore[misc]
     conn = await asyncpg.connect(fresh_database_url)
     try:
         await ensure_courts(conn)
@@ -88,8 +52,9 @@ async def served(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[Hub,
         }
     finally:
         await conn.close()
-    hub = await asyncio.to_thread(Hub, fresh_database_url, tmp_path)
+    hub = HubProcess(fresh_database_url, tmp_path, HUB_EXPIRY_SECONDS="0")
     try:
+        await poll(hub.ready, "the hub to become ready", 120)
         async with httpx.AsyncClient(base_url=hub.url) as client:
             for source in ("court", "land"):
                 response = await client.post(
