@@ -100,6 +100,7 @@ class _Session:
         self.subscriptions: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._open = True
+        # The API key the connection was opened with (None for a console session).
         self._key: str | None = None
         # Set when some key was revoked (or announcements may have been missed): ours is checked.
         self._keys_changed = asyncio.Event()
@@ -111,14 +112,18 @@ class _Session:
             except TimeoutError:
                 raise _Closed(INIT_TIMEOUT, "Connection initialisation timeout") from None
             await self._init(first)
-            self.state.listener.on_keys_changed(self._keys_changed.set)
-            watcher = asyncio.get_running_loop().create_task(self._watch_key(), name="ws-key-watch")
+            # A key's connection ends when the key is revoked; a console session's, at logout.
+            watcher = None
+            if self._key is not None:
+                self.state.listener.on_keys_changed(self._keys_changed.set)
+                watcher = asyncio.get_running_loop().create_task(self._watch_key(), name="ws-key-watch")
             try:
                 while True:
                     await self._handle(await self._receive())
             finally:
-                self.state.listener.off_keys_changed(self._keys_changed.set)
-                watcher.cancel()
+                if watcher is not None:
+                    self.state.listener.off_keys_changed(self._keys_changed.set)
+                    watcher.cancel()
         except _Closed as closed:
             await self._close(closed.code, closed.reason)
         except (WebSocketDisconnect, RuntimeError):
@@ -162,6 +167,7 @@ class _Session:
         principal = None
         if scheme.lower() == "bearer" and key.strip():
             principal = await self.state.principals.principal(self.state.db, key.strip())
+            self._key = key.strip()
         elif not header and COOKIE in self.ws.cookies:
             # The web console: its session cookie, and the session's CSRF token in the payload
             # (a page of another site cannot read it, so it cannot open a socket as the user).
@@ -178,7 +184,6 @@ class _Session:
                 await self._audit(None, DENIED, ("UNAUTHENTICATED",), started, None)
             raise _Closed(FORBIDDEN, "Forbidden")
         self.principal = principal
-        self._key = key.strip()
         await self._send({"type": "connection_ack"})
 
     async def _watch_key(self) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+from websockets.asyncio.client import connect
 
 from hub.agencies import PrincipalCache, create_agency, revoke_key
+from hub.console.users import create_user
 from hub.db.database import Database
-from tests.events.conftest import Hub, close_code, open_ws
+from tests.console.test_sessions import PASSWORD, log_in, page_csrf
+from tests.events.conftest import GraphQLWs, Hub, close_code, open_ws
 from tests.served import poll
 
 WHO = "{ __typename }"
@@ -84,3 +87,34 @@ async def test_an_open_websocket_is_closed_when_its_key_is_revoked(hub: Hub) -> 
     await court.send({"type": "ping"})
     assert (await court.receive())["type"] == "pong"  # another agency's connection stays
     await court.ws.close()
+
+
+async def test_a_console_sessions_socket_stays_open_when_a_key_is_revoked(hub: Hub) -> None:
+    conn = await asyncpg.connect(hub.database_url)
+    try:
+        db = Database(connection=conn)
+        await create_agency(db, code="EV-DESK", name="前台", kind="police", mode="console", role="hotel")
+        await create_user(db, agency_code="EV-DESK", username="desk.clerk", role="clerk", password=PASSWORD)
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(base_url=hub.url) as browser:
+        await log_in(browser, "desk.clerk")
+        token = await page_csrf(browser)
+        cookie = browser.cookies["hub_session"]
+    console = GraphQLWs(
+        await connect(
+            hub.ws_url,
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            additional_headers={"Cookie": f"hub_session={cookie}"},
+        )
+    )
+    await console.send({"type": "connection_init", "payload": {"csrf": token}})
+    assert (await console.receive())["type"] == "connection_ack"
+    land = await open_ws(hub, hub.keys["land"])
+
+    assert await status(hub, hub.keys["platform"], REVOKE) == 200
+
+    assert await close_code(land) == 4403  # the announcement has been handled
+    await console.send({"type": "ping"})
+    assert (await console.receive())["type"] == "pong"
+    await console.ws.close()
