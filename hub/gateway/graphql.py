@@ -20,7 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.audit import AuditRecord, AuditUnavailable
+from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.errors import CsrfRejected, HubError, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
@@ -295,7 +295,7 @@ class Trail:
         self.query: str | None = None
         self.purpose: str | None = None
         self.outcome: Outcome | None = None
-        self.comparisons: list[tuple[int, str, str, int]] = []
+        self.comparisons: list[Comparison] = []
         # Set by endpoints that are not GraphQL (ingest): what the record names as the
         # operation, and the hash of the document (the uploaded file) it carried.
         self.operation: tuple[str, str] | None = None

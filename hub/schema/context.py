@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import strawberry
 
+from hub.audit.chain import Comparison
 from hub.db.database import Database
 from hub.loaders import Loaders
 from hub.policy import Principal
@@ -32,7 +33,7 @@ class HubContext:
     returned_subjects: set[int] = field(default_factory=set)
     # Identities this operation screened (agency id, matter, region, count): counted with
     # its audit record.
-    comparisons: list[tuple[int, str, str, int]] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
     # Called after a key is revoked here, so this process's key cache forgets at once.
     keys_revoked: Callable[[], None] = field(default=lambda: None, repr=False)
 
