@@ -85,3 +85,25 @@ def test_production_requires_a_database_url() -> None:
     )
     assert done.returncode == 1
     assert "HUB_DATABASE_URL must be set in production" in done.stderr
+
+
+def test_the_workers_listening_socket_hands_out_connections_without_nagle() -> None:
+    # uvicorn binds it with protocol 0, so asyncio never sets TCP_NODELAY on what it accepts:
+    # a response written as head then body would wait ~40 ms for the client's delayed ACK.
+    import socket
+
+    import uvicorn
+
+    from hub.cli import listening_socket
+
+    config = uvicorn.Config("hub.gateway.app:app_for_worker", factory=True, host="127.0.0.1", port=0, workers=2)
+    listener = listening_socket(config)
+    try:
+        listener.listen()  # the worker's server does this
+        client = socket.create_connection(listener.getsockname()[:2])
+        accepted, _ = listener.accept()
+        with client, accepted:
+            assert accepted.proto == 0  # why asyncio would not set it itself
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()
