@@ -1,15 +1,18 @@
-"""Appending records to the one chain, in one transaction.
+"""Appending records to the one chain, in one statement.
 
-The transaction takes the chain's advisory lock, reads the head from ``audit.head``, chains
-the records in order, inserts them in one ``executemany`` and moves the head. Under READ
-COMMITTED each statement sees what was committed before it began, so the head read after
-the lock is the last append's. Under REPEATABLE READ or SERIALIZABLE the snapshot may
-predate the lock and two appends would fork the chain, so those are refused.
+The records are chained in Python on the head as last seen, and one statement (its own
+transaction) inserts them and moves ``audit.head`` from that head to their last, together
+with the comparisons counted with them, or, when another append moved the head first,
+changes nothing; then the head is read again and the records chained again. So a batch
+costs one round trip and one commit, and two hub processes can never fork the chain: the
+head row's lock lets exactly one of two racing appends move it. Only READ COMMITTED is
+accepted, where a statement sees every append committed before it began.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord, canonical_bytes, chain_hash
@@ -18,42 +21,55 @@ from hub.db.queries import QUERIES
 
 Q = QUERIES.audit
 
-# Any fixed number, distinct from the migrator's: it only serialises appends.
-LOCK_KEY = 7_202_611_281
-
 # Identities a request screened: (agency id, matter, region, how many).
 Comparison = tuple[int, str, str, int]
+# The chain's head: the last record's seq and hash (0 and the genesis hash when empty).
+Head = tuple[int, bytes]
+
+# Appends racing this one from other processes: each lost race costs a read of the head.
+MAX_ATTEMPTS = 50
 
 
 async def append_records(
-    db: Database, records: Sequence[AuditRecord], comparisons: Sequence[Comparison] = ()
-) -> list[int]:
-    """Append ``records`` in order and return their seqs; nothing is written on failure.
+    db: Database, records: Sequence[AuditRecord], comparisons: Sequence[Comparison] = (), head: Head | None = None
+) -> tuple[list[int], Head]:
+    """Append ``records`` in order; their seqs and the new head. Nothing is written on failure.
 
+    ``head`` is the head as last seen (read first when ``None``); a stale one costs a retry.
     ``comparisons`` (identities screened by those requests) are counted in the same commit.
     """
     if not records:
-        return []
-    async with db.transaction() as conn:
-        isolation = await conn.fetchval(Q.lock_chain, LOCK_KEY)
-        if isolation != "read committed":
-            raise AuditUnavailable(f"the audit chain is appended under READ COMMITTED only, not {isolation}")
-        head = await conn.fetchrow(Q.chain_head)
+        return [], head if head is not None else await chain_head(db)
+    counted = _summed(comparisons)
+    for _ in range(MAX_ATTEMPTS):
         if head is None:
-            raise AuditUnavailable("the audit chain has no head row")
-        first = seq = int(head["seq"]) + 1
-        prev = bytes(head["hash"])
-        rows = []
+            head = await chain_head(db)
+        seq, prev = head
+        first = seq + 1
+        columns: list[list[object]] = [[] for _ in range(18)]
         for record in records:
-            digest = chain_hash(prev, canonical_bytes(seq, record))
-            rows.append((seq, *record.columns(), prev, digest))
-            prev = digest
             seq += 1
-        await conn.executemany(Q.insert_event, rows)
-        await conn.execute(Q.move_head, seq - 1, prev)
-        if comparisons:
-            await conn.execute(Q.count_comparisons, *_summed(comparisons))
-    return list(range(first, seq))
+            digest = chain_hash(prev, canonical_bytes(seq, record))
+            values = (seq, *record.columns(), prev, digest)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+            prev = digest
+        for n in (9, 10, 13):  # fields, subjects, error_codes: array literals
+            columns[n] = [_array_literal(v) for v in columns[n]]
+        row = await db.fetchrow(Q.append_chained, head[0], head[1], seq, prev, *columns, *counted)
+        assert row is not None
+        if row["isolation"] != "read committed":
+            raise AuditUnavailable(f"the audit chain is appended under READ COMMITTED only, not {row['isolation']}")
+        if row["moved"]:
+            return list(range(first, seq + 1)), (seq, prev)
+        head = None  # another append moved the head first
+    raise AuditUnavailable(f"the audit chain's head moved under {MAX_ATTEMPTS} attempts in a row")
+
+
+def _array_literal(values: Any) -> str:
+    """A PostgreSQL array literal; every element quoted, so any text is kept as it is."""
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
 
 
 async def count_comparisons(db: Database, comparisons: Sequence[Comparison]) -> None:
@@ -70,7 +86,7 @@ def _summed(comparisons: Sequence[Comparison]) -> tuple[list[int], list[str], li
     return [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [summed[k] for k in keys]
 
 
-async def chain_head(db: Database) -> tuple[int, bytes]:
+async def chain_head(db: Database) -> Head:
     """The seq and hash of the last record (``0`` and the genesis hash when empty)."""
     row = await db.fetchrow(Q.chain_head)
     if row is None:

@@ -1,9 +1,10 @@
 """The audit writer: group commit of records, one transaction per batch.
 
 ``append`` queues a record and waits for its seq. A single background task takes everything
-queued (up to ``max_batch``), appends it in one transaction, and answers every waiting
+queued (up to ``max_batch``), appends it in one statement, and answers every waiting
 caller, or fails them all with ``AuditUnavailable``. Under load the batches grow, so the
-trail costs a few statements per batch rather than per request.
+trail costs one round trip per batch rather than per request. The writer remembers the head
+its last append left, so it need not read it first (``hub.audit.chain``).
 
 In ``direct`` mode there is no task: ``append`` runs the transaction itself. That is the
 mode for a ``Database`` over one connection (tests), where transactions are savepoints of
@@ -16,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from hub.audit.chain import Comparison, append_records
+from hub.audit.chain import Comparison, Head, append_records
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord
 from hub.db.database import Database
@@ -47,6 +48,8 @@ class AuditWriter:
         self._closing = False
         # Transactions committed (or attempted); with group commit far fewer than records.
         self.batches = 0
+        # The head as this writer's last append left it (None: read it first).
+        self._head: Head | None = None
 
     def start(self) -> None:
         """Start the background task (nothing to do in direct mode)."""
@@ -80,12 +83,15 @@ class AuditWriter:
 
     async def _write(self, records: list[AuditRecord], comparisons: Sequence[Comparison]) -> list[int]:
         self.batches += 1
+        head, self._head = self._head, None  # forgotten unless this append succeeds
         try:
             if self.direct:
-                return await append_records(self._db, records, comparisons)
+                seqs, self._head = await append_records(self._db, records, comparisons, head)
+                return seqs
             # A hung database must not hold requests forever: fail closed instead.
             async with asyncio.timeout(self._timeout):
-                return await append_records(self._db, records, comparisons)
+                seqs, self._head = await append_records(self._db, records, comparisons, head)
+                return seqs
         except AuditUnavailable:
             raise
         except Exception as exc:  # any failure to write means the same to the caller

@@ -1,24 +1,50 @@
 -- The audit trail: appending to the chain, checkpoints, verification, operators' queries.
 
--- Appending. One transaction: lock_chain, chain_head, insert_event (many rows), move_head.
--- The isolation level comes back so the writer can refuse anything but READ COMMITTED: only
--- there does the head read after the lock see the last committed append.
--- $1 the chain's advisory lock key.
--- name: lock_chain
-SELECT current_setting('transaction_isolation') AS isolation, pg_advisory_xact_lock($1) AS locked;
+-- Appending: one statement, its own transaction (or a statement of the caller's). The head
+-- moves only from the (seq, hash) the records were chained on ($1, $2) to their last ($3, $4):
+-- under READ COMMITTED an UPDATE that meets a concurrently moved head waits for its commit
+-- and re-checks its WHERE on the new row, so exactly one of two racing appends moves it and
+-- the other changes nothing (moved = 0: read the head again, chain again). The events and
+-- the comparisons counted with them are written only when the head moved. The isolation
+-- comes back so the writer can refuse anything but READ COMMITTED.
+-- $5.. the events' columns as arrays (fields, subjects and error_codes as array literals),
+-- $23.. the comparisons: agency ids, matters, regions, counts.
+-- name: append_chained
+WITH moved AS (
+    UPDATE audit.head SET seq = $3, hash = $4
+     WHERE seq = $1 AND hash = $2 AND current_setting('transaction_isolation') = 'read committed'
+    RETURNING seq
+), appended AS (
+    INSERT INTO audit.event (
+        seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
+        document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
+        prev_hash, hash)
+    SELECT u.seq, u.at, u.agency_id, u.agency_code, u.key_id, u.operator, u.operation_type, u.operation_name,
+           u.document_hash, u.fields::text[], u.subjects::bigint[], u.purpose, u.outcome, u.error_codes::text[],
+           u.duration_us, u.client::inet, u.prev_hash, u.hash
+      FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::text[], $9::bigint[], $10::text[],
+                  $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+                  $18::text[], $19::bigint[], $20::text[], $21::bytea[], $22::bytea[])
+           AS u(seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
+                document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
+                prev_hash, hash)
+     WHERE EXISTS (SELECT FROM moved)
+    RETURNING 1
+), counted AS (
+    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
+    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, c.agency_id, c.matter, c.region, pg_backend_pid() % 16, c.n
+      FROM unnest($23::bigint[], $24::text[], $25::text[], $26::bigint[]) AS c(agency_id, matter, region, n)
+     WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT (day, agency_id, matter, region, shard)
+    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
+    RETURNING 1
+)
+SELECT current_setting('transaction_isolation') AS isolation,
+       (SELECT count(*) FROM moved) AS moved,
+       (SELECT count(*) FROM appended) AS appended;
 
 -- name: chain_head
 SELECT seq, hash FROM audit.head;
-
--- name: insert_event
-INSERT INTO audit.event (
-    seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
-    document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
-    prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::inet, $17, $18);
-
--- name: move_head
-UPDATE audit.head SET seq = $1, hash = $2;
 
 -- Verification: the chain in seq order, a batch after $1 of at most $2 rows.
 -- name: events_after

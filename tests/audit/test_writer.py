@@ -45,6 +45,36 @@ async def test_a_record_comes_back_exactly_as_written(db: Database) -> None:
     assert row["at"].microsecond == 123456
 
 
+async def test_any_text_in_array_columns_comes_back_exactly(db: Database) -> None:
+    # Given a record whose fields and error codes hold quotes, backslashes, commas, braces,
+    # spaces, an empty string and the word NULL (all special in an array literal)
+    odd = ('a"b', "c\\d", "e,f", "{g}", " h ", "", "NULL", "名\u3000字")
+    record = make_record(6, fields=odd, error_codes=tuple(reversed(odd)))
+    seq = await AuditWriter(db).append(record)
+    # When it is read back, Then the values and so the canonical form are unchanged
+    row = await db.fetchrow("SELECT * FROM audit.event WHERE seq = $1", seq)
+    assert row is not None
+    assert AuditRecord.from_row(row) == record
+    assert list(row["error_codes"]) == list(reversed(odd))
+
+
+async def test_a_writer_whose_head_is_stale_chains_on_the_current_one(db: Database) -> None:
+    # Given a writer that appended, then another writer that moved the head after it
+    mine, other = AuditWriter(db), AuditWriter(db)
+    base, _ = await chain_head(db)
+    await mine.append(make_record(1))
+    await other.append(make_record(2))
+    # When the first appends again from the head it remembers
+    seq = await mine.append(make_record(3))
+    # Then its record follows the other's, linked to it, and nothing was overwritten
+    assert seq == base + 3
+    rows = await db.fetch("SELECT seq, prev_hash, hash FROM audit.event WHERE seq > $1 ORDER BY seq", base)
+    assert [r["seq"] for r in rows] == [base + 1, base + 2, base + 3]
+    assert bytes(rows[2]["prev_hash"]) == bytes(rows[1]["hash"])
+    assert bytes(rows[2]["hash"]) == chain_hash(bytes(rows[1]["hash"]), canonical_bytes(base + 3, make_record(3)))
+    assert await chain_head(db) == (base + 3, bytes(rows[2]["hash"]))
+
+
 async def test_repeatable_read_appends_are_refused(database_url: str) -> None:
     # Given a connection whose transaction is REPEATABLE READ
     conn = await asyncpg.connect(database_url)
