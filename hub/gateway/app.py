@@ -33,6 +33,7 @@ from hub.schema.execute import Executor
 from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
 from hub.sources.remote import RemoteSources
+from hub.sources.screening import FactsBatcher
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class HubState:
     remote: RemoteSources = field(default_factory=RemoteSources)
     # Signs console sessions' CSRF tokens (the same in every process).
     csrf_key: bytes = b""
+    # Lets concurrent small screenings share one facts statement (none: each its own).
+    facts: FactsBatcher | None = None
     # Principals of recently seen keys; trusted only while the listener hears revocations.
     principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
@@ -113,6 +116,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             )
             database = Database(pool=pool)
         writer: AuditWriter | None = None
+        batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
         listener = EventListener(database_url if pool is not None else None)
         dispatcher = None
@@ -143,6 +147,9 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
                 csrf_key=await core.instance_secret(database, "console-csrf"),
             )
+            if pool is not None:
+                batcher = state.facts = FactsBatcher(database)
+                batcher.start()
             listener.start()
             if pool is not None:
                 # Webhooks post on their own small pool: a slow receiver must not hold the
@@ -193,6 +200,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 task.cancel()
             if background:
                 await asyncio.wait(background)
+            if batcher is not None:
+                await batcher.stop()
             if writer is not None:
                 await writer.stop()
             if remote_client is not None:

@@ -210,6 +210,7 @@ async def graphql_endpoint(request: Request) -> Response:
         max_page_size=state.settings.max_page_size,
         default_page_size=state.settings.default_page_size,
         remote=state.remote,
+        facts_batcher=state.facts,
         purpose=purpose,
         operator=trail.operator,
         keys_revoked=state.principals.forget,

@@ -13,6 +13,7 @@ from hub.loaders import Loaders
 from hub.policy import Principal
 from hub.policy.rules import EffectivePolicy
 from hub.sources.remote import RemoteSources
+from hub.sources.screening import FactsBatcher
 
 
 @dataclass
@@ -28,6 +29,8 @@ class HubContext:
     operator: str | None = None
     # Sources kept at their agency (shared by the process: breakers span requests).
     remote: RemoteSources | None = None
+    # Shares screenings' facts statements across concurrent requests (the process's).
+    facts_batcher: FactsBatcher | None = None
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).
     returned_subjects: set[int] = field(default_factory=set)

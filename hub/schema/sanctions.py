@@ -553,7 +553,7 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
         hotel_code=None if hotel_code is None else hotel_code.strip().upper(),
         at=datetime.datetime.now(datetime.UTC),
     )
-    outcomes = await screen(ctx.db, batch, context)
+    outcomes = await screen(ctx.db, batch, context, ctx.facts_batcher)
     ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes)
     # Counted for the statistics in the commit of this request's audit record.
     ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch)))

@@ -41,13 +41,19 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
-async def screen(db: Database, identities: Sequence[Identity], context: ScreeningContext) -> list[Outcome]:
+async def screen(
+    db: Database,
+    identities: Sequence[Identity],
+    context: ScreeningContext,
+    batcher: source.FactsBatcher | None = None,
+) -> list[Outcome]:
     """Decide every identity of the batch for ``context``; outcomes in input order.
 
     Raises ``InvalidInput`` for the whole call: more than ``MAX_BATCH`` identities, an identity
     with no name and no identifier, an unknown matter (``UnknownMatter``), a hotel matter
     without a hotel or with a hotel code not in the tourism bureau's list. An identifier that
-    fails validation only makes its own outcome ``INVALID``.
+    fails validation only makes its own outcome ``INVALID``. With a ``batcher`` the facts
+    statement may be shared with concurrent calls (``hub.sources.screening.FactsBatcher``).
     """
     if len(identities) > MAX_BATCH:
         raise InvalidInput(f"at most {MAX_BATCH} identities per call, got {len(identities)}", argument="identities")
@@ -94,10 +100,10 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
         regions.append(region)
         by_name.append(identifier is None and born is None)
 
-    # One round trip: the facts of every valid identity, the catalogue's token and the hotel.
+    # One round trip: the facts of every valid identity, the catalogue's token and the hotel
+    # (shared with concurrent screenings when a batcher is given).
     keyer = await source.name_keys(db)
-    catalogue, hotel, rows = await source.facts(
-        db,
+    request = source.FactsRequest(
         identifiers,
         names,
         [keyer.key(name) for name in names],
@@ -108,6 +114,8 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
         candidate_cap=MAX_CANDIDATES,
         hotel_code=code,
     )
+    answer = await (source.facts(db, request) if batcher is None else batcher.facts(request))
+    catalogue, hotel, rows = answer.catalogue, answer.hotel, answer.rows
     if context.matter not in catalogue.matters:
         raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")
     if catalogue.needs_hotel(context.matter):
@@ -122,7 +130,7 @@ async def screen(db: Database, identities: Sequence[Identity], context: Screenin
     if positions:
         facts = [Facts() for _ in positions]
         for row in rows:
-            f = facts[row["pos"] - 1]
+            f = facts[row["pos"] - 1 - answer.offset]
             kind = row["source"]
             if kind == "self":
                 f.subject_id = row["subject_id"]
