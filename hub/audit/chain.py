@@ -12,12 +12,15 @@ accepted, where a statement sees every append committed before it began.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord, canonical_bytes, chain_hash
 from hub.db.database import Database
 from hub.db.queries import QUERIES
+
+if TYPE_CHECKING:
+    from hub.sanctions.interceptions import NewInterception
 
 Q = QUERIES.audit
 
@@ -31,16 +34,22 @@ MAX_ATTEMPTS = 50
 
 
 async def append_records(
-    db: Database, records: Sequence[AuditRecord], comparisons: Sequence[Comparison] = (), head: Head | None = None
+    db: Database,
+    records: Sequence[AuditRecord],
+    comparisons: Sequence[Comparison] = (),
+    head: Head | None = None,
+    interceptions: Sequence[NewInterception] = (),
 ) -> tuple[list[int], Head]:
     """Append ``records`` in order; their seqs and the new head. Nothing is written on failure.
 
     ``head`` is the head as last seen (read first when ``None``); a stale one costs a retry.
-    ``comparisons`` (identities screened by those requests) are counted in the same commit.
+    ``comparisons`` (identities screened by those requests) are counted, and the requests'
+    ``interceptions`` written, in the same commit.
     """
     if not records:
         return [], head if head is not None else await chain_head(db)
     counted = _summed(comparisons)
+    intercepted = [list(column) for column in zip(*interceptions, strict=True)] if interceptions else [[]] * 13
     for _ in range(MAX_ATTEMPTS):
         if head is None:
             head = await chain_head(db)
@@ -56,7 +65,7 @@ async def append_records(
             prev = digest
         for n in (9, 10, 13):  # fields, subjects, error_codes: array literals
             columns[n] = [_array_literal(v) for v in columns[n]]
-        row = await db.fetchrow(Q.append_chained, head[0], head[1], seq, prev, *columns, *counted)
+        row = await db.fetchrow(Q.append_chained, head[0], head[1], seq, prev, *columns, *counted, *intercepted)
         assert row is not None
         if row["isolation"] != "read committed":
             raise AuditUnavailable(f"the audit chain is appended under READ COMMITTED only, not {row['isolation']}")

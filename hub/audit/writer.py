@@ -16,15 +16,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import asyncpg
 
 from hub.audit.chain import Comparison, Head, append_records
+
+if TYPE_CHECKING:
+    from hub.sanctions.interceptions import NewInterception
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord
 from hub.db.database import Database
 
 log = logging.getLogger(__name__)
 
-_Item = tuple[AuditRecord, Sequence[Comparison], asyncio.Future[int]]
+# The database refused what was sent (a constraint, a value), rather than failed to answer.
+_REFUSED_DATA = (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError)
+
+# A record, what its request also commits with it (comparisons, interceptions), its seq to come.
+_Item = tuple[AuditRecord, Sequence[Comparison], Sequence["NewInterception"], asyncio.Future[int]]
 
 
 class AuditWriter:
@@ -67,30 +77,41 @@ class AuditWriter:
         # must not raise its error again, nor cancel the drain if the caller is cancelled.
         await asyncio.wait([self._task])
 
-    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int:
-        """Write ``record`` to the chain, and count its request's ``comparisons`` in the same
-        commit; return its seq. Raises ``AuditUnavailable`` (then neither is written)."""
+    async def append(
+        self,
+        record: AuditRecord,
+        comparisons: Sequence[Comparison] = (),
+        interceptions: Sequence[NewInterception] = (),
+    ) -> int:
+        """Write ``record`` to the chain, with its request's ``comparisons`` counted and its
+        ``interceptions`` written in the same commit; return its seq. Raises
+        ``AuditUnavailable`` (then none of them is written)."""
         if self.direct:
             if self._closing:
                 raise AuditUnavailable("the audit writer is stopped")
-            [seq] = await self._write([record], comparisons)
+            [seq] = await self._write([record], comparisons, interceptions)
             return seq
         if self._task is None or self._task.done() or self._closing:
             raise AuditUnavailable("the audit writer is not running")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((record, comparisons, future))
+        self._queue.put_nowait((record, comparisons, interceptions, future))
         return await future
 
-    async def _write(self, records: list[AuditRecord], comparisons: Sequence[Comparison]) -> list[int]:
+    async def _write(
+        self,
+        records: list[AuditRecord],
+        comparisons: Sequence[Comparison],
+        interceptions: Sequence[NewInterception],
+    ) -> list[int]:
         self.batches += 1
         head, self._head = self._head, None  # forgotten unless this append succeeds
         try:
             if self.direct:
-                seqs, self._head = await append_records(self._db, records, comparisons, head)
+                seqs, self._head = await append_records(self._db, records, comparisons, head, interceptions)
                 return seqs
             # A hung database must not hold requests forever: fail closed instead.
             async with asyncio.timeout(self._timeout):
-                seqs, self._head = await append_records(self._db, records, comparisons, head)
+                seqs, self._head = await append_records(self._db, records, comparisons, head, interceptions)
                 return seqs
         except AuditUnavailable:
             raise
@@ -121,23 +142,33 @@ class AuditWriter:
                 pending = self._queue.get_nowait()
                 if pending is not None:
                     batch.append(pending)
-            for _, _, future in batch:
+            for *_, future in batch:
                 if not future.done():
                     future.set_exception(AuditUnavailable("the audit writer stopped"))
 
     async def _flush(self, batch: list[_Item]) -> None:
         try:
             seqs = await self._write(
-                [record for record, _, _ in batch], [c for _, counted, _ in batch for c in counted]
+                [record for record, *_ in batch],
+                [c for _, counted, _, _ in batch for c in counted],
+                [i for _, _, intercepted, _ in batch for i in intercepted],
             )
         except AuditUnavailable as exc:
-            for _, _, future in batch:
+            if len(batch) > 1 and isinstance(
+                exc.__cause__, asyncpg.IntegrityConstraintViolationError | asyncpg.DataError
+            ):
+                # The database refused the batch's data: one request's rows may be at fault,
+                # and must not cost the others their answers. Each is tried on its own.
+                for item in batch:
+                    await self._flush([item])
+                return
+            for *_, future in batch:
                 if not future.done():
                     error = AuditUnavailable(exc.message)
                     error.__cause__ = exc.__cause__
                     future.set_exception(error)
             return
-        for (_, _, future), seq in zip(batch, seqs, strict=True):
+        for (*_, future), seq in zip(batch, seqs, strict=True):
             # A caller that went away (cancelled) still has its record written.
             if not future.done():
                 future.set_result(seq)

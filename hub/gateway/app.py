@@ -28,6 +28,8 @@ from hub.gateway.ws import graphql_ws
 from hub.policy import Principal
 from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules, load_rules
+from hub.sanctions.interceptions import InterceptionIds, NewInterception
+from hub.sanctions.interceptions import insert as insert_interceptions
 from hub.schema import build_schema
 from hub.schema.execute import Executor
 from hub.settings import WORKER_DATABASE_URL, Settings
@@ -39,17 +41,28 @@ log = logging.getLogger(__name__)
 
 
 class AuditSink(Protocol):
-    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int: ...
+    async def append(
+        self,
+        record: AuditRecord,
+        comparisons: Sequence[Comparison] = (),
+        interceptions: Sequence[NewInterception] = (),
+    ) -> int: ...
 
 
 class NoAudit:
     """Development-only stand-in (HUB_AUDIT_DISABLED=1), for measuring what the trail costs:
-    no records; comparisons are still counted, one statement per request."""
+    no records; comparisons are still counted and interceptions written, a statement each."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, record: AuditRecord, comparisons: Sequence[Comparison] = ()) -> int:
+    async def append(
+        self,
+        record: AuditRecord,
+        comparisons: Sequence[Comparison] = (),
+        interceptions: Sequence[NewInterception] = (),
+    ) -> int:
+        await insert_interceptions(self._db, interceptions)
         if comparisons:
             await count_comparisons(self._db, comparisons)
         return 0
@@ -75,6 +88,8 @@ class HubState:
     csrf_key: bytes = b""
     # Lets concurrent small screenings share one facts statement (none: each its own).
     facts: FactsBatcher | None = None
+    # Draws interception ids ahead, so interceptions are written with their audit record.
+    interception_ids: InterceptionIds | None = None
     # Principals of recently seen keys; trusted only while the listener hears revocations.
     principals: PrincipalCache = field(init=False)
     _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
@@ -146,6 +161,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 listener=listener,
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
                 csrf_key=await core.instance_secret(database, "console-csrf"),
+                interception_ids=InterceptionIds(database),
             )
             if pool is not None:
                 batcher = state.facts = FactsBatcher(database)

@@ -25,6 +25,7 @@ from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.errors import CsrfRejected, HubError, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
+from hub.sanctions.interceptions import NewInterception
 from hub.schema.context import HubContext
 from hub.schema.execute import Outcome
 
@@ -211,6 +212,7 @@ async def graphql_endpoint(request: Request) -> Response:
         default_page_size=state.settings.default_page_size,
         remote=state.remote,
         facts_batcher=state.facts,
+        interception_ids=state.interception_ids,
         purpose=purpose,
         operator=trail.operator,
         keys_revoked=state.principals.forget,
@@ -228,6 +230,7 @@ async def graphql_endpoint(request: Request) -> Response:
     trail.outcome = outcome
     trail.purpose = purpose
     trail.comparisons = context.comparisons
+    trail.interceptions = context.interceptions
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
 
 
@@ -297,6 +300,7 @@ class Trail:
         self.purpose: str | None = None
         self.outcome: Outcome | None = None
         self.comparisons: list[Comparison] = []
+        self.interceptions: list[NewInterception] = []
         # Set by endpoints that are not GraphQL (ingest): what the record names as the
         # operation, and the hash of the document (the uploaded file) it carried.
         self.operation: tuple[str, str] | None = None
@@ -325,7 +329,7 @@ class Trail:
                 document_hash=self.document_hash,
             )
         try:
-            await state.audit.append(record, self.comparisons)
+            await state.audit.append(record, self.comparisons, self.interceptions)
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.

@@ -7,11 +7,13 @@ body give the same result, the same key with another body is a conflict.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -56,39 +58,92 @@ def _array(values: Sequence[Any]) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
 
 
-async def record(
-    db: Database,
+class NewInterception(NamedTuple):
+    """An interception to write, with its id drawn ahead (``InterceptionIds``); the columns of
+    ``sanctions.interception`` (array and JSON columns as text) without ``at``."""
+
+    id: int
+    agency_id: int
+    operator: str | None
+    subject_id: int | None
+    candidates: str
+    matter: str
+    context: str
+    decision: str
+    reasons: str
+    measures: str
+    listing_ids: str
+    case_ids: str
+    region: str
+
+
+class InterceptionIds:
+    """Interception ids drawn from the table's sequence a hundred at a time.
+
+    A screening answers with its interceptions' ids, but they are written later, in the
+    commit of its audit record: each is both or neither. Drawing ids ahead costs one round
+    trip per ``block`` interceptions. Ids are unique, and increase within one hub process.
+    """
+
+    def __init__(self, db: Database, block: int = 100) -> None:
+        self._db = db
+        self._block = block
+        self._free: collections.deque[int] = collections.deque()
+        self._lock = asyncio.Lock()
+
+    async def take(self, n: int) -> list[int]:
+        if len(self._free) < n:
+            async with self._lock:
+                if len(self._free) < n:
+                    rows = await self._db.fetch(Q.next_interception_ids, max(n - len(self._free), self._block))
+                    self._free.extend(r["id"] for r in rows)
+        return [self._free.popleft() for _ in range(n)]
+
+
+async def prepare(
+    ids: InterceptionIds,
     principal: Principal,
     operator: str | None,
     context: ScreeningContext,
     outcomes: Sequence[Outcome],
-) -> dict[int, int]:
-    """Store the BLOCK and REVIEW outcomes, in one statement (none for an all-ALLOW batch).
-
-    Returns the interception id for each recorded outcome's index. Comparisons are counted
-    with the request's audit record, not here.
-    """
+) -> list[NewInterception]:
+    """The interceptions of a screening's BLOCK and REVIEW outcomes, in the batch's order
+    (none for an all-ALLOW batch), ids drawn; the caller writes them (``insert``, or with
+    its audit record)."""
     kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
     if not kept:
-        return {}
+        return []
     context_json = json.dumps({"hotel_code": context.hotel_code} if context.hotel_code else {})
-    rows = await db.fetch(
-        Q.record_interceptions,
-        principal.agency_id,
-        operator,
-        context.matter,
-        context_json,
-        principal.region,
-        [o.subject_id for o in kept],
-        [_array(o.candidates) for o in kept],
-        [o.decision for o in kept],
-        [_array(o.reasons) for o in kept],
-        [_measures(o) for o in kept],
-        [_array(sorted({m.listing_id for m in o.measures})) for o in kept],
-        [_array(sorted({m.case_id for m in o.measures})) for o in kept],
-    )
-    # Ids come from one sequence in insertion order, which follows the batch's order.
-    return {o.index: r["id"] for o, r in zip(kept, rows, strict=True)}
+    return [
+        NewInterception(
+            id=id_,
+            agency_id=principal.agency_id,
+            operator=operator,
+            subject_id=o.subject_id,
+            candidates=_array(o.candidates),
+            matter=context.matter,
+            context=context_json,
+            decision=o.decision,
+            reasons=_array(o.reasons),
+            measures=_measures(o),
+            listing_ids=_array(sorted({m.listing_id for m in o.measures})),
+            case_ids=_array(sorted({m.case_id for m in o.measures})),
+            region=principal.region,
+        )
+        for o, id_ in zip(kept, await ids.take(len(kept)), strict=True)
+    ]
+
+
+def outcome_ids(outcomes: Sequence[Outcome], new: Sequence[NewInterception]) -> dict[int, int]:
+    """The interception id of each outcome index that has one (``prepare``'s order)."""
+    kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
+    return {o.index: n.id for o, n in zip(kept, new, strict=True)}
+
+
+async def insert(db: Database, new: Sequence[NewInterception]) -> None:
+    """Write interceptions on their own (without the audit trail: development only)."""
+    if new:
+        await db.execute(Q.insert_interceptions, *(list(column) for column in zip(*new, strict=True)))
 
 
 async def report(

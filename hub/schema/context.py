@@ -12,6 +12,7 @@ from hub.db.database import Database
 from hub.loaders import Loaders
 from hub.policy import Principal
 from hub.policy.rules import EffectivePolicy
+from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sources.remote import RemoteSources
 from hub.sources.screening import FactsBatcher
 
@@ -37,6 +38,10 @@ class HubContext:
     # Identities this operation screened (agency id, matter, region, count): counted with
     # its audit record.
     comparisons: list[Comparison] = field(default_factory=list)
+    # Interceptions this operation made (BLOCK and REVIEW): written with its audit record.
+    interceptions: list[NewInterception] = field(default_factory=list)
+    # Draws their ids ahead (the process's; none: a draw per screening).
+    interception_ids: InterceptionIds | None = None
     # Called after a key is revoked here, so this process's key cache forgets at once.
     keys_revoked: Callable[[], None] = field(default=lambda: None, repr=False)
 

@@ -554,8 +554,11 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
         at=datetime.datetime.now(datetime.UTC),
     )
     outcomes = await screen(ctx.db, batch, context, ctx.facts_batcher)
-    ids = await interceptions.record(ctx.db, ctx.principal, ctx.operator, context, outcomes)
-    # Counted for the statistics in the commit of this request's audit record.
+    drawn = ctx.interception_ids or interceptions.InterceptionIds(ctx.db, block=1)
+    new = await interceptions.prepare(drawn, ctx.principal, ctx.operator, context, outcomes)
+    ids = interceptions.outcome_ids(outcomes, new)
+    # Written, and counted for the statistics, in the commit of this request's audit record.
+    ctx.interceptions.extend(new)
     ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch)))
     decisions = []
     for outcome in outcomes:

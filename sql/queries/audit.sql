@@ -8,7 +8,8 @@
 -- the comparisons counted with them are written only when the head moved. The isolation
 -- comes back so the writer can refuse anything but READ COMMITTED.
 -- $5.. the events' columns as arrays (fields, subjects and error_codes as array literals),
--- $23.. the comparisons: agency ids, matters, regions, counts.
+-- $23.. the comparisons: agency ids, matters, regions, counts; $27.. the interceptions those
+-- requests made, their ids drawn ahead (sanctions.sql: insert_interceptions).
 -- name: append_chained
 WITH moved AS (
     UPDATE audit.head SET seq = $3, hash = $4
@@ -37,6 +38,17 @@ WITH moved AS (
      WHERE EXISTS (SELECT FROM moved)
     ON CONFLICT (day, agency_id, matter, region, shard)
     DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
+    RETURNING 1
+), intercepted AS (
+    INSERT INTO sanctions.interception (id, agency_id, operator, subject_id, candidates, matter, context,
+                                        decision, reasons, measures, listing_ids, case_ids, region)
+    SELECT u.id, u.agency_id, u.operator, u.subject_id, u.candidates::bigint[], u.matter, u.context::jsonb,
+           u.decision, u.reasons::text[], u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], u.region
+      FROM unnest($27::bigint[], $28::bigint[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::text[],
+                  $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::text[])
+           AS u(id, agency_id, operator, subject_id, candidates, matter, context, decision, reasons, measures,
+                listing_ids, case_ids, region)
+     WHERE EXISTS (SELECT FROM moved)
     RETURNING 1
 )
 SELECT current_setting('transaction_isolation') AS isolation,

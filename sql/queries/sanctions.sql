@@ -1,21 +1,22 @@
 -- Interceptions, feedback, comparison counts and the statistics built on them.
 
--- A screened batch in one statement (one round trip, atomic): a row per BLOCK or REVIEW,
--- and $13 comparisons added to today's count. Returns the interceptions' ids in order.
--- The BLOCK and REVIEW outcomes of a screening (comparisons are counted with the request's
--- audit record: see count_comparisons in audit.sql).
--- name: record_interceptions
-WITH kept AS (
-    INSERT INTO sanctions.interception (agency_id, operator, subject_id, candidates, matter, context,
-                                        decision, reasons, measures, listing_ids, case_ids, region)
-    SELECT $1, $2, u.subject_id, u.candidates::bigint[], $3, $4::jsonb, u.decision, u.reasons::text[],
-           u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], $5
-      FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           WITH ORDINALITY AS u(subject_id, candidates, decision, reasons, measures, listing_ids, case_ids, n)
-     ORDER BY u.n
-    RETURNING id
-)
-SELECT id FROM kept ORDER BY id;
+-- Interception ids drawn ahead ($1 of them): a screening names its interceptions in its
+-- answer, and they are written with its audit record (audit.sql: append_chained).
+-- name: next_interception_ids
+SELECT nextval(pg_get_serial_sequence('sanctions.interception', 'id')) AS id FROM generate_series(1, $1);
+
+-- Interceptions on their own (the audit trail disabled, development only): the columns of
+-- hub.sanctions.interceptions.NewInterception as arrays ($4, $8, $10 and $12 as JSON or
+-- array literals).
+-- name: insert_interceptions
+INSERT INTO sanctions.interception (id, agency_id, operator, subject_id, candidates, matter, context,
+                                    decision, reasons, measures, listing_ids, case_ids, region)
+SELECT u.id, u.agency_id, u.operator, u.subject_id, u.candidates::bigint[], u.matter, u.context::jsonb,
+       u.decision, u.reasons::text[], u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], u.region
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+       AS u(id, agency_id, operator, subject_id, candidates, matter, context, decision, reasons, measures,
+            listing_ids, case_ids, region);
 
 -- name: interception_by_id
 SELECT id, at, agency_id, operator, subject_id, candidates, matter, context, decision, reasons,

@@ -131,6 +131,44 @@ async def test_concurrent_appends_on_a_pool_make_one_chain(fresh_database_url: s
         await pool.close()
 
 
+async def test_a_request_whose_rows_are_refused_fails_alone(fresh_database_url: str) -> None:
+    from hub.sanctions.interceptions import NewInterception
+
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=2)
+    assert pool is not None
+    try:
+        db = Database(pool=pool)
+        agency = await db.fetchval(
+            "INSERT INTO core.agency (code, name, kind, region) VALUES ('T-LAND', '测试', 'land', '350100') RETURNING id"
+        )
+
+        def interception(id_: int, subject_id: int | None) -> NewInterception:
+            return NewInterception(
+                id_, agency, None, subject_id, "{}", "REAL_ESTATE_REGISTRATION", "{}", "REVIEW", "{}", "[]", "{}", "{}",
+                "350100",
+            )  # fmt: skip
+
+        writer = AuditWriter(db)
+        writer.start()
+        try:
+            # Given a batch where one request's interception names a subject that does not exist
+            results = await asyncio.gather(
+                writer.append(make_record(1), (), [interception(1, None)]),
+                writer.append(make_record(2), (), [interception(2, 999_999)]),
+                writer.append(make_record(3), (), [interception(3, None)]),
+                return_exceptions=True,
+            )
+        finally:
+            await writer.stop()
+        # Then only that request fails; the others are written, records and interceptions
+        assert isinstance(results[1], AuditUnavailable)
+        assert [r for n, r in enumerate(results) if n != 1] == [1, 2]
+        assert [r["id"] for r in await db.fetch("SELECT id FROM sanctions.interception ORDER BY id")] == [1, 3]
+        assert (await verify(db)).ok
+    finally:
+        await pool.close()
+
+
 async def test_stop_writes_everything_queued_then_refuses(fresh_database_url: str) -> None:
     pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=2)
     assert pool is not None

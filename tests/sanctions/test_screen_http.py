@@ -56,6 +56,30 @@ async def test_the_registry_blocks_a_listed_debtor_and_says_what_he_can_do(
     assert await db.fetchval("SELECT sum(comparisons) FROM sanctions.comparison_count") == 3
 
 
+async def test_an_interception_is_written_with_its_audit_record_or_not_at_all(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
+) -> None:
+    land = await make_agency("land", "REAL_ESTATE_REGISTRATION")
+    lin = {"matter": "REAL_ESTATE_REGISTRATION", "ids": [{"name": "林文斌", "residentId": LIN_ID}]}
+    # Given a BLOCK answered with its interception's id
+    body = await post(app_client, land, SCREEN, lin)
+    interception_id = int(body["data"]["screen"]["decisions"][0]["interceptionId"])
+    # Then that interception is stored, in the same commit as the request's audit record
+    stored = await db.fetchrow(
+        "SELECT i.subject_id, i.decision, xmin = (SELECT xmin FROM audit.event ORDER BY seq DESC LIMIT 1) AS together"
+        " FROM sanctions.interception i WHERE i.id = $1",
+        interception_id,
+    )
+    assert stored is not None
+    assert (stored["subject_id"], stored["decision"], stored["together"]) == (stories["lin"], "BLOCK", True)
+    # When the trail cannot be written, Then neither the answer nor the interception exists
+    await db.execute("ALTER TABLE audit.event RENAME TO event_unreachable")
+    refused = await app_client.post("/graphql", json={"query": SCREEN, "variables": lin}, headers=land)
+    assert refused.status_code == 503
+    assert refused.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    assert await db.fetchval("SELECT count(*) FROM sanctions.interception") == 1
+
+
 async def test_the_hotel_front_desk_sees_the_decision_and_the_measure_name_only(
     app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int]
 ) -> None:
