@@ -210,3 +210,23 @@ async def test_get_never_changes_anything(
     assert response.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
     listed = await app_client.post("/graphql", json={"query": '{ agency(code: "VIA-GET") { code } }'}, headers=operator)
     assert listed.json() == {"data": {"agency": None}}
+
+
+async def test_an_unexpected_failure_in_post_graphql_is_a_bare_500(
+    app_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # POST /graphql skips Starlette's routing and middleware (HubApp): it must still fail
+    # as they would, logged and with nothing of the error in the answer.
+    import hub.gateway.app
+
+    async def broken(request: object) -> None:
+        raise RuntimeError("connection to 10.0.0.7 refused: secret detail")
+
+    monkeypatch.setattr(hub.gateway.app, "graphql_endpoint", broken)
+    with caplog.at_level("ERROR", logger="hub.gateway.app"):
+        response = await app_client.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert "secret detail" in caplog.text
+    # GET still goes through the routes (and the endpoint they hold)
+    assert (await app_client.get("/graphql", params={"query": "{ __typename }"})).status_code == 401
