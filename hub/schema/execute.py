@@ -292,7 +292,9 @@ class Executor:
         ):
             if actual > limit:
                 return error(f"the query has {actual} {what}; the limit is {limit}", code, limit=limit, actual=actual)
-        estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
+        estimate = shape.static_cost
+        if estimate is None:
+            estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
         if estimate > limits.max_cost:
             return error(
                 f"the query may resolve {estimate} fields; the limit is {limits.max_cost} "

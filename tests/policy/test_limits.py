@@ -147,3 +147,28 @@ async def test_limits_keep_the_validation_cache(
         response = await app_client.post("/graphql", json={"query": "{ hotels { nodes { code } } }"}, headers=court)
         assert response.status_code == 200
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "static"),
+    [
+        ('mutation { screen(matter: "M", identities: []) { decisions { decision measures { name reach } } } }', True),
+        ("{ hotels(first: 5) { nodes { code } } }", False),
+        ("{ subjects(ids: [1, 2]) { name } }", False),
+    ],
+)
+def test_a_cost_known_from_the_document_alone_is_computed_once(query: str, static: bool) -> None:
+    from graphql import OperationDefinitionNode, parse
+
+    from hub.policy.document import analyse, cost
+    from hub.schema import build_schema
+
+    schema = build_schema()._schema
+    document = parse(query)
+    [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    shape = analyse(schema, document, operation)
+    if static:
+        # Then it is what the walk per request would find, whatever the variables
+        assert shape.static_cost == cost(shape.cost_tree, {"x": 1}, 20, 100) > 10
+    else:
+        assert shape.static_cost is None
