@@ -33,7 +33,7 @@ from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules, load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
-from hub.schema import build_schema
+from hub.schema import SHORTCUTS, build_schema
 from hub.schema.execute import Executor
 from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
@@ -174,7 +174,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             state = HubState(
                 settings=settings,
                 db=database,
-                executor=Executor(schema, settings.limits),
+                executor=Executor(schema, settings.limits, shortcuts=SHORTCUTS),
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
                 audit=audit,

@@ -11,7 +11,9 @@ from hub.schema.admin import Mutation
 from hub.schema.core import Organisation, Person
 from hub.schema.events import Subscription
 from hub.schema.query import Query
-from hub.schema.sanctions import install_fast_paths
+from hub.schema.sanctions import SHORTCUTS, install_fast_paths
+
+__all__ = ["SHORTCUTS", "build_schema", "schema_sdl"]
 
 
 @cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from hub.errors import HubError
 from hub.policy.document import Shape, analyse, cost
 from hub.policy.limits import Limits
 from hub.policy.rules import CASE_NUMBER
+from hub.schema import shortcut
 from hub.schema.context import HubContext
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Prepared:
     errors: tuple[dict[str, Any], ...]
     result: str = ERROR
     shapes: dict[str | None, Shape | dict[str, Any]] = field(default_factory=dict)
+    plans: dict[str | None, tuple[OperationDefinitionNode, shortcut.Plan] | None] = field(default_factory=dict)
 
 
 def error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -74,12 +76,20 @@ def error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
 
 
 class Executor:
-    def __init__(self, schema: strawberry.Schema, limits: Limits | None = None, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        limits: Limits | None = None,
+        cache_size: int = 1024,
+        shortcuts: Mapping[str, shortcut.Resolver] | None = None,
+    ) -> None:
         self.schema = schema
         self.limits = limits or Limits()
         self._graphql = schema._schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._cache_size = cache_size
+        # Root mutation fields run without the executor when the operation allows it.
+        self._shortcuts = dict(shortcuts or {})
 
     def prepare(self, query: str) -> Prepared:
         cached = self._cache.get(query)
@@ -164,6 +174,11 @@ class Executor:
             outcome.operation_type, outcome.operation_name, outcome.fields = op_type, op_name, fields
             return outcome
 
+        planned = self._plan(prepared, operation_name)
+        if planned is not None:
+            ran = await shortcut.run(self._graphql, planned[0], planned[1], variables, context)
+            if ran is not None:
+                return self._outcome(ran[0], ran[1], context, op_type, op_name, fields)
         result = execute(
             self._graphql,
             prepared.document,
@@ -179,8 +194,19 @@ class Executor:
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Nothing executed: the variables did not coerce.
             return refuse([_request_error(e, "BAD_USER_INPUT") for e in result.errors], ERROR)
-        errors = [_field_error(e) for e in result.errors or ()]
-        body: dict[str, Any] = {"data": result.data}
+        return self._outcome(result.data, result.errors or (), context, op_type, op_name, fields)
+
+    def _outcome(
+        self,
+        data: dict[str, Any] | None,
+        raw_errors: Sequence[GraphQLError],
+        context: HubContext,
+        op_type: str,
+        op_name: str | None,
+        fields: tuple[str, ...],
+    ) -> Outcome:
+        errors = [_field_error(e) for e in raw_errors]
+        body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors
         return Outcome(
@@ -192,6 +218,22 @@ class Executor:
             subjects=tuple(sorted(context.returned_subjects)),
             error_codes=tuple(sorted({e["extensions"]["code"] for e in errors})),
         )
+
+    def _plan(
+        self, prepared: Prepared, operation_name: str | None
+    ) -> tuple[OperationDefinitionNode, shortcut.Plan] | None:
+        """The shortcut for the named operation (planned once per document), if it has one."""
+        if not self._shortcuts:
+            return None
+        if operation_name not in prepared.plans:
+            assert prepared.document is not None
+            operation = _select_operation(prepared.document, operation_name)
+            planned = None
+            if not isinstance(operation, dict):
+                found = shortcut.plan(self._graphql, operation, self._shortcuts)
+                planned = None if found is None else (operation, found)
+            prepared.plans[operation_name] = planned
+        return prepared.plans[operation_name]
 
     def _admit(
         self,

@@ -604,6 +604,10 @@ async def _screen_raw(root: object, info: GraphQLResolveInfo[HubContext], **argu
     return await run_screen(info.context, arguments["matter"], batch, arguments.get("hotelCode"))
 
 
+# Root fields that hub.schema.shortcut may run without the executor, and their resolvers.
+SHORTCUTS = {"screen": _screen_raw}
+
+
 def install_fast_paths(schema: GraphQLSchema) -> None:
     """Resolve the hot screening field without strawberry's argument conversion."""
     mutation = schema.mutation_type
