@@ -30,8 +30,9 @@ SELECT v.token::text AS catalogue_token, NULL::text AS hotel_code, NULL::smallin
 UNION ALL
 SELECT NULL, h.code, h.stars, h.status, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL
-  FROM tourism.hotel h
- WHERE h.code = ANY($9::text[]);
+  FROM unnest($9::text[]) AS c(code)
+ -- One index probe per code (LIMIT keeps the planner from a scan of the whole list).
+ CROSS JOIN LATERAL (SELECT h.code, h.stars, h.status FROM tourism.hotel h WHERE h.code = c.code LIMIT 1) h;
 
 -- The maps behind core.name_key, so that keys computed in Python match the index.
 -- name: name_key_maps
