@@ -417,8 +417,13 @@ def _rejected(errors: list[dict[str, Any]], result: str, status: int | None = No
     return Outcome({"errors": errors}, result, rejected=True, http_status=status, error_codes=codes)
 
 
+# Resident IDs (18 or 15 characters) and USCCs, as graphql-core may quote them from a variable
+# that did not coerce: such messages never carry an identifier back.
+_IDENTIFIER_LIKE = re.compile(r"(?<![0-9A-Z])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|[0-9A-HJ-NPQRTUWXY]{18})(?![0-9A-Z])")
+
+
 def _request_error(exc: GraphQLError, code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = {"message": exc.message}
+    formatted: dict[str, Any] = {"message": _IDENTIFIER_LIKE.sub("[identifier]", exc.message)}
     if exc.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
     formatted["extensions"] = {"code": code}

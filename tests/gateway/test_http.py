@@ -230,3 +230,22 @@ async def test_an_unexpected_failure_in_post_graphql_is_a_bare_500(
     assert "secret detail" in caplog.text
     # GET still goes through the routes (and the endpoint they hold)
     assert (await app_client.get("/graphql", params={"query": "{ __typename }"})).status_code == 401
+
+
+async def test_a_variable_that_does_not_coerce_is_not_quoted_back_with_its_id_number(
+    app_client: httpx.AsyncClient, make_agency: Callable[..., Awaitable[dict[str, str]]]
+) -> None:
+    land = await make_agency("land", "REAL_ESTATE_REGISTRATION")
+    query = """mutation($ids: [IdentityInput!]!) {
+      screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) { decisions { decision } } }"""
+    number, uscc = "11010519491231002X", "91350100M000100Y43"
+    response = await app_client.post(
+        "/graphql",
+        json={"query": query, "variables": {"ids": [{"residentId": number}, {"uscc": uscc, "name": 7}]}},
+        headers=land,
+    )
+    errors = response.json()["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"BAD_USER_INPUT"}
+    assert any("IdentityInput" in e["message"] for e in errors)  # still says what is wrong
+    assert number not in response.text
+    assert uscc not in response.text
