@@ -125,13 +125,15 @@ def serve_hub(
     args: Sequence[str] = (),
     ready_seconds: float = 60,
     port: int | None = None,
+    root: Path = ROOT,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`hub serve` on ``url`` in a subprocess (extra ``env`` and ``args``), once ready; its base URL."""
+    """`hub serve` on ``url`` in a subprocess (extra ``env`` and ``args``), once ready; its base
+    URL. ``root``: the checkout whose code runs (another revision's worktree, say)."""
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), *args],
         env={**os.environ, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(data_dir), **(env or {})},
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -233,9 +233,7 @@ async def bench_http(
             f"target {BATCH_TARGET:,.0f}/s: {median / BATCH_TARGET:.2f}x"
         )
 
-        single_query = """mutation($ids: [IdentityInput!]!, $hotel: String) {
-          screen(matter: "HOTEL_CHECK_IN", identities: $ids, hotelCode: $hotel) {
-            decisions { decision measures { name } } } }"""
+        single_query = SINGLE_QUERY
         if shutil.which("wrk"):
             wrk_single(base, desk, guests, hotel, single_query, args, label, server.pid, url)
             return
@@ -309,6 +307,53 @@ def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(total - before.get(pid, 0.0) for pid, total in after.items())
 
 
+SINGLE_QUERY = """mutation($ids: [IdentityInput!]!, $hotel: String) {
+  screen(matter: "HOTEL_CHECK_IN", identities: $ids, hotelCode: $hotel) {
+    decisions { decision measures { name } } } }"""
+
+
+def write_wrk_script(folder: Path, key: str, guests: list[Identity], hotel: str, query: str = SINGLE_QUERY) -> Path:
+    """A wrk script in ``folder`` that checks ``guests`` in at ``hotel``, one per request, in turn."""
+    import json
+
+    listing = folder / "guests.txt"
+    listing.write_text("".join(f"{g.resident_id}|{g.name}\n" for g in guests if g.resident_id), encoding="utf-8")
+    prefix = json.dumps({"query": query, "variables": {"hotel": hotel, "ids": [{"name": "\u0000"}]}})
+    # A Lua string literal: its backslashes and quotes escaped.
+    head = prefix[: prefix.index("\\u0000")].replace("\\", "\\\\").replace("'", "\\'")
+    script = folder / "screen.lua"
+    script.write_text(WRK_SCRIPT % {"guests": listing, "key": key, "head": head}, encoding="utf-8")
+    return script
+
+
+def wrk_round(base: str, script: Path, clients: int, seconds: float, server_pid: int, url: str) -> dict[str, float]:
+    """One wrk run against ``base``: requests/s, p50 and p99 (ms), and the CPU time the hub's
+    processes (``hub_us``) and the database's backends (``db_us``) spent per request."""
+    hub = psutil.Process(server_pid)
+    database = urlsplit(url).path.lstrip("/")
+
+    def hub_processes() -> list[psutil.Process]:
+        return [hub, *hub.children(recursive=True)]
+
+    def backends() -> list[psutil.Process]:
+        # A backend's title names its database: "postgres: ... hub_bench_screening 127.0.0.1(..)".
+        return [
+            p for p in psutil.process_iter(["cmdline"]) if f" {database} " in " ".join(p.info["cmdline"] or []) + " "
+        ]
+
+    hub_before, db_before = _cpu_by_pid(hub_processes()), _cpu_by_pid(backends())
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base + "/graphql"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = _wrk_figures(done.stdout)
+    figures["hub_us"] = 1e6 * _cpu_spent(hub_before, _cpu_by_pid(hub_processes())) / figures["requests"]
+    figures["db_us"] = 1e6 * _cpu_spent(db_before, _cpu_by_pid(backends())) / figures["requests"]
+    return figures
+
+
 def wrk_single(
     base: str,
     key: str,
@@ -322,43 +367,11 @@ def wrk_single(
 ) -> None:
     """The single-screening load from wrk (C, light on the shared cores), with the CPU time
     the hub's processes and the database's backends spent per request."""
-    import json
     import tempfile
 
-    hub = psutil.Process(server_pid)
-    database = urlsplit(url).path.lstrip("/")
-
-    def hub_processes() -> list[psutil.Process]:
-        return [hub, *hub.children(recursive=True)]
-
-    def backends() -> list[psutil.Process]:
-        # A backend's title names its database: "postgres: ... hub_bench_screening 127.0.0.1(..)".
-        return [
-            p for p in psutil.process_iter(["cmdline"]) if f" {database} " in " ".join(p.info["cmdline"] or []) + " "
-        ]
-
     with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "guests.txt"
-        listing.write_text("".join(f"{g.resident_id}|{g.name}\n" for g in guests if g.resident_id), encoding="utf-8")
-        prefix = json.dumps({"query": query, "variables": {"hotel": hotel, "ids": [{"name": "\u0000"}]}})
-        # A Lua string literal: its backslashes and quotes escaped.
-        head = prefix[: prefix.index("\\u0000")].replace("\\", "\\\\").replace("'", "\\'")
-        script = Path(tmp) / "screen.lua"
-        script.write_text(WRK_SCRIPT % {"guests": listing, "key": key, "head": head}, encoding="utf-8")
-        rounds = []
-        for _ in range(args.rounds):
-            hub_before, db_before = _cpu_by_pid(hub_processes()), _cpu_by_pid(backends())
-            done = subprocess.run(
-                ["wrk", "-t2", f"-c{args.clients}", f"-d{int(args.seconds)}s", "--latency", "-s", str(script)]
-                + [base + "/graphql"],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            figures = _wrk_figures(done.stdout)
-            figures["hub_us"] = 1e6 * _cpu_spent(hub_before, _cpu_by_pid(hub_processes())) / figures["requests"]
-            figures["db_us"] = 1e6 * _cpu_spent(db_before, _cpu_by_pid(backends())) / figures["requests"]
-            rounds.append(figures)
+        script = write_wrk_script(Path(tmp), key, guests, hotel, query)
+        rounds = [wrk_round(base, script, args.clients, args.seconds, server_pid, url) for _ in range(args.rounds)]
     for n, f in enumerate(rounds, 1):
         print(
             f"{label} HTTP single screening, round {n} "
