@@ -11,7 +11,6 @@ import asyncio
 import collections
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -38,7 +37,7 @@ class InterceptionNotFound(HubError):
 
 
 def _measures(outcome: Outcome) -> str:
-    return json.dumps(
+    return _json_text(
         [
             {
                 "measure": m.measure_code,
@@ -51,6 +50,10 @@ def _measures(outcome: Outcome) -> str:
             for m in outcome.measures
         ]
     )
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _array(values: Sequence[Any]) -> str:
@@ -113,7 +116,7 @@ async def prepare(
     kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
     if not kept:
         return []
-    context_json = json.dumps({"hotel_code": context.hotel_code} if context.hotel_code else {})
+    context_json = _json_text({"hotel_code": context.hotel_code} if context.hotel_code else {})
     return [
         NewInterception(
             id=id_,

@@ -127,7 +127,23 @@ def _compile(kind: GraphQLOutputType, selection: SelectionSetNode | None) -> Ser
     if isinstance(kind, GraphQLList):
         item = _compile(kind.of_type, selection)
         return lambda value: None if value is None else [item(v) for v in value]
-    if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+    if isinstance(kind, GraphQLEnumType):
+        if selection is not None:
+            raise _Unplannable
+        # An enum's serialisation depends on its member alone: each is asked once.
+        names: dict[Any, Any] = {}
+
+        def enum(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return names[value]
+            except KeyError:
+                names[value] = kind.serialize(value)
+                return names[value]
+
+        return enum
+    if isinstance(kind, GraphQLScalarType):
         if selection is not None:
             raise _Unplannable
         leaf = kind.serialize
