@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
 from hub.identity import resolution
+from hub.schema.arguments import arg, hub_id
 from hub.schema.context import Info
 from hub.schema.core import Region
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from hub.schema.core import Subject
 
 SubjectT = Annotated["Subject", strawberry.lazy("hub.schema.core")]
-
-
-def arg(description: str) -> Any:
-    return strawberry.argument(description=description)
 
 
 @strawberry.enum(description="Where a held party mention stands.")
@@ -162,12 +159,6 @@ def candidate_from_row(row: Row) -> CandidateLink:
     )
 
 
-def _id(raw: str, argument: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput(f"{argument} must be an id issued by the hub", argument=argument)
-    return int(raw)
-
-
 @strawberry.type(description="Held party mentions and their candidates, for the platform operator.")
 class IdentityQuery:
     @strawberry.field(description="Held party mentions of a status (pending by default), oldest first.")
@@ -200,7 +191,7 @@ class IdentityQuery:
     ) -> Connection[CandidateLink]:
         ctx = info.context
         limit = page_size(ctx, first)
-        mention = None if mention_id is None else _id(str(mention_id), "mentionId")
+        mention = None if mention_id is None else hub_id(str(mention_id), "mentionId")
         scope = f"candidateLinks:{status.value}:{mention or ''}"
         after_id = 0 if after is None else int(decode_cursor(ctx.cursor_key, scope, after))
         rows = await source.candidates_page(ctx.db, str(status.value), mention, after_id, limit + 1)
@@ -230,7 +221,7 @@ class IdentityMutation:
         self, info: Info, id: Annotated[strawberry.ID, arg("The candidate link.")]
     ) -> CandidateLink:
         ctx = info.context
-        decided = await resolution.confirm(ctx.db, _id(str(id), "id"), ctx.principal.agency_id, ctx.operator)
+        decided = await resolution.confirm(ctx.db, hub_id(str(id), "id"), ctx.principal.agency_id, ctx.operator)
         return await _decided(info, decided)
 
     @strawberry.mutation(
@@ -246,5 +237,5 @@ class IdentityMutation:
         reason: Annotated[str, arg("Why this subject is not the party (1 to 1,000 characters).")],
     ) -> CandidateLink:
         ctx = info.context
-        decided = await resolution.reject(ctx.db, _id(str(id), "id"), reason, ctx.principal.agency_id, ctx.operator)
+        decided = await resolution.reject(ctx.db, hub_id(str(id), "id"), reason, ctx.principal.agency_id, ctx.operator)
         return await _decided(info, decided)

@@ -18,12 +18,9 @@ from strawberry.scalars import JSON
 from hub.errors import InvalidInput, SourceNotAllowed
 from hub.ingest import pipeline
 from hub.ingest.pipeline import BatchReport
+from hub.schema.arguments import arg
 from hub.schema.context import Info
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
-
-
-def arg(description: str) -> Any:
-    return strawberry.argument(description=description)
 
 
 @strawberry.enum(description="A data source of the hub, published by its own agency kind.")

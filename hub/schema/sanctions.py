@@ -12,6 +12,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from hub.errors import InvalidInput
 from hub.sanctions import interceptions, listings
+from hub.schema.arguments import arg, hub_id
 from hub.schema.context import HubContext, Info
 from hub.schema.court import Court, CourtLevel, Listing, case_from_row, listing_from_row
 from hub.schema.tourism import Hotel, hotel_from_row
@@ -26,10 +27,6 @@ SubjectT = Annotated["Subject", strawberry.lazy("hub.schema.core")]
 CaseT = Annotated["EnforcementCase", strawberry.lazy("hub.schema.court")]
 
 _HOTEL_CODE = re.compile(r"^[A-Z0-9-]{4,32}$")
-
-
-def arg(description: str) -> Any:
-    return strawberry.argument(description=description)
 
 
 @strawberry.enum(description="What the agency must do with the transaction.")
@@ -245,12 +242,6 @@ async def _listing(info: Info, listing_id: int) -> Listing:
     return listing_from_row(row)
 
 
-def _id(raw: str, argument: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput(f"{argument} must be an id issued by the hub", argument=argument)
-    return int(raw)
-
-
 @strawberry.type(description="Screening, sanction feedback, the list's lifecycle and the hotel list.")
 class SanctionsMutation:
     @strawberry.mutation(
@@ -280,7 +271,7 @@ class SanctionsMutation:
             ctx.db,
             ctx.principal,
             ctx.operator,
-            interception_id=_id(str(input.interception_id), "interceptionId"),
+            interception_id=hub_id(str(input.interception_id), "interceptionId"),
             outcome=str(input.outcome.value),
             reason=input.reason,
             business_reference=input.business_reference,
@@ -310,7 +301,7 @@ class SanctionsMutation:
             ctx.db,
             ctx.principal,
             case_number=case_number.strip().replace("（", "(").replace("）", ")"),
-            subject_id=_id(str(subject_id), "subjectId"),
+            subject_id=hub_id(str(subject_id), "subjectId"),
             list_kind=list,
             circumstance=circumstance,
             published_on=published_on or datetime.date.today(),
@@ -326,7 +317,7 @@ class SanctionsMutation:
         months: Annotated[int, arg("Months to add.")],
     ) -> Listing:
         change = await listings.extend(
-            info.context.db, info.context.principal, _id(str(listing_id), "listingId"), months
+            info.context.db, info.context.principal, hub_id(str(listing_id), "listingId"), months
         )
         return await _listing(info, change.listing_id)
 
@@ -343,7 +334,7 @@ class SanctionsMutation:
         change = await listings.correct(
             info.context.db,
             info.context.principal,
-            _id(str(listing_id), "listingId"),
+            hub_id(str(listing_id), "listingId"),
             note=note,
             circumstance=circumstance,
             published_on=published_on,
@@ -363,7 +354,7 @@ class SanctionsMutation:
         change = await listings.remove(
             info.context.db,
             info.context.principal,
-            _id(str(listing_id), "listingId"),
+            hub_id(str(listing_id), "listingId"),
             str(reason.value),
             removed_on or datetime.date.today(),
             note,
