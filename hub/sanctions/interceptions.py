@@ -109,16 +109,16 @@ async def prepare(
     operator: str | None,
     context: ScreeningContext,
     outcomes: Sequence[Outcome],
-) -> list[NewInterception]:
-    """The interceptions of a screening's BLOCK and REVIEW outcomes, in the batch's order
-    (none for an all-ALLOW batch), ids drawn; the caller writes them (``insert``, or with
-    its audit record)."""
+) -> dict[int, NewInterception]:
+    """The interceptions of a screening's BLOCK and REVIEW outcomes by outcome index, in the
+    batch's order (none for an all-ALLOW batch), ids drawn; the caller writes them
+    (``insert``, or with its audit record)."""
     kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
     if not kept:
-        return []
+        return {}
     context_json = _json_text({"hotel_code": context.hotel_code} if context.hotel_code else {})
-    return [
-        NewInterception(
+    return {
+        o.index: NewInterception(
             id=id_,
             agency_id=principal.agency_id,
             operator=operator,
@@ -134,13 +134,7 @@ async def prepare(
             region=principal.region,
         )
         for o, id_ in zip(kept, await ids.take(len(kept)), strict=True)
-    ]
-
-
-def outcome_ids(outcomes: Sequence[Outcome], new: Sequence[NewInterception]) -> dict[int, int]:
-    """The interception id of each outcome index that has one (``prepare``'s order)."""
-    kept = [o for o in outcomes if o.decision in ("BLOCK", "REVIEW")]
-    return {o.index: n.id for o, n in zip(kept, new, strict=True)}
+    }
 
 
 async def insert(db: Database, new: Sequence[NewInterception]) -> None:

@@ -547,9 +547,8 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
     outcomes = await screen(ctx.db, batch, context, ctx.facts_batcher)
     drawn = ctx.interception_ids or interceptions.InterceptionIds(ctx.db, block=1)
     new = await interceptions.prepare(drawn, ctx.principal, ctx.operator, context, outcomes)
-    ids = interceptions.outcome_ids(outcomes, new)
     # Written, and counted for the statistics, in the commit of this request's audit record.
-    ctx.interceptions.extend(new)
+    ctx.interceptions.extend(new.values())
     ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch)))
     decisions = []
     for outcome in outcomes:
@@ -558,7 +557,7 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
             error = ScreeningError(
                 code=outcome.error.code, message=outcome.error.message, position=outcome.error.position
             )
-        interception = ids.get(outcome.index)
+        interception = new.get(outcome.index)
         decisions.append(
             ScreeningDecision(
                 outcome=outcome,
@@ -566,7 +565,7 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
                 decision=Decision(outcome.decision),
                 reasons=list(outcome.reasons),
                 explanations=list(outcome.explanations),
-                interception_id=None if interception is None else strawberry.ID(str(interception)),
+                interception_id=None if interception is None else strawberry.ID(str(interception.id)),
                 measures=[
                     AppliedMeasure(
                         hit=m, code=m.measure_code, name=m.measure_name, legal_basis=m.legal_basis, reach=m.reach
