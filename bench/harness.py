@@ -15,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -148,3 +149,38 @@ def stop(procs: Sequence[subprocess.Popen[bytes]], seconds: float = 60) -> None:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         proc.wait(timeout=seconds)
+
+
+async def closed_loop(
+    base: str,
+    headers: Mapping[str, str],
+    body: Callable[[int], dict[str, Any]],
+    clients: int,
+    seconds: float,
+    check: Callable[[httpx.Response], None] | None = None,
+    warm: bool = False,
+) -> tuple[float, list[float]]:
+    """``clients`` Python clients, each posting to /graphql as soon as its last answer came, for
+    ``seconds``: requests per second and every latency. Client n sends ``body(n)``,
+    ``body(n + clients)``, ...; ``check`` sees each answer (raise to stop); with ``warm`` each
+    client first sends one request that is not timed."""
+    latencies: list[float] = []
+    stop_at = time.monotonic() + seconds
+
+    async def client(offset: int) -> None:
+        async with httpx.AsyncClient(base_url=base, headers=dict(headers), timeout=30) as one:
+            i = offset
+            if warm:
+                await one.post("/graphql", json=body(i))
+            while time.monotonic() < stop_at:
+                sent = body(i)
+                t0 = time.perf_counter()
+                response = await one.post("/graphql", json=sent)
+                latencies.append(time.perf_counter() - t0)
+                if check is not None:
+                    check(response)
+                i += clients
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return len(latencies) / (time.monotonic() - started), latencies

@@ -18,13 +18,12 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
 import httpx
-from harness import ROOT, UNLIMITED, Server, bench_server, create_key, serve_hub, stop, with_database
+from harness import ROOT, UNLIMITED, Server, bench_server, closed_loop, create_key, serve_hub, stop, with_database
 
 QUERY = """query Lookup($id: String!) { subjectByResidentId(residentId: $id) {
   id name ... on Person { residentId } listings { nodes { list active case { caseNumber } } } } }"""
@@ -64,24 +63,18 @@ def start(url: str, data_dir: Path, audit: bool) -> tuple[subprocess.Popen[bytes
 
 
 async def load(base: str, key: str, ids: list[str], clients: int, seconds: float) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    headers = {"Authorization": f"Bearer {key}", "Hub-Purpose": PURPOSE}
-    stop_at = time.monotonic() + seconds
+    def check(response: httpx.Response) -> None:
+        if response.status_code != 200 or "errors" in response.json():
+            raise SystemExit(f"unexpected answer: {response.status_code} {response.text[:300]}")
 
-    async def worker(offset: int) -> None:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-            i = offset
-            while time.monotonic() < stop_at:
-                t0 = time.perf_counter()
-                response = await client.post("/graphql", json={"query": QUERY, "variables": {"id": ids[i % len(ids)]}})
-                latencies.append(time.perf_counter() - t0)
-                if response.status_code != 200 or "errors" in response.json():
-                    raise SystemExit(f"unexpected answer: {response.status_code} {response.text[:300]}")
-                i += clients
-
-    started = time.monotonic()
-    await asyncio.gather(*(worker(n) for n in range(clients)))
-    return len(latencies) / (time.monotonic() - started), latencies
+    return await closed_loop(
+        base,
+        {"Authorization": f"Bearer {key}", "Hub-Purpose": PURPOSE},
+        lambda i: {"query": QUERY, "variables": {"id": ids[i % len(ids)]}},
+        clients,
+        seconds,
+        check,
+    )
 
 
 def main() -> None:

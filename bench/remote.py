@@ -21,7 +21,6 @@ import random
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +34,7 @@ from harness import (
     UNLIMITED,
     Server,
     bench_server,
+    closed_loop,
     create_key,
     free_port,
     serve_hub,
@@ -128,26 +128,21 @@ def start_hub(url: str, data_dir: Path, remote: str | None) -> tuple[subprocess.
 
 
 async def load(base: str, key: str, batches: list[list[str]], clients: int, seconds: float) -> list[float]:
-    latencies: list[float] = []
-    headers = {"Authorization": f"Bearer {key}", "Hub-Purpose": PURPOSE}
-    stop_at = time.monotonic() + seconds
+    def check(response: httpx.Response) -> None:
+        body = response.json()
+        if response.status_code != 200 or "errors" in body:
+            raise SystemExit(f"unexpected answer: {response.status_code} {response.text[:300]}")
+        if not any(s["vehicles"]["nodes"] for s in body["data"]["subjects"]):
+            raise SystemExit("no vehicles came back")
 
-    async def worker(offset: int) -> None:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-            i = offset
-            while time.monotonic() < stop_at:
-                ids = batches[i % len(batches)]
-                t0 = time.perf_counter()
-                response = await client.post("/graphql", json={"query": QUERY, "variables": {"ids": ids}})
-                latencies.append(time.perf_counter() - t0)
-                body = response.json()
-                if response.status_code != 200 or "errors" in body:
-                    raise SystemExit(f"unexpected answer: {response.status_code} {response.text[:300]}")
-                if not any(s["vehicles"]["nodes"] for s in body["data"]["subjects"]):
-                    raise SystemExit("no vehicles came back")
-                i += clients
-
-    await asyncio.gather(*(worker(n) for n in range(clients)))
+    _, latencies = await closed_loop(
+        base,
+        {"Authorization": f"Bearer {key}", "Hub-Purpose": PURPOSE},
+        lambda i: {"query": QUERY, "variables": {"ids": batches[i % len(batches)]}},
+        clients,
+        seconds,
+        check,
+    )
     return latencies
 
 

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import psutil
-from harness import ROOT, UNLIMITED, create_key, serve_hub, with_database
+from harness import ROOT, UNLIMITED, closed_loop, create_key, serve_hub, with_database
 
 sys.path.insert(0, str(ROOT))
 
@@ -237,31 +237,22 @@ async def bench_http(
         if shutil.which("wrk"):
             wrk_single(base, desk, guests, hotel, single_query, args, label, server.pid, url)
             return
-        headers = {"Authorization": f"Bearer {desk}", "Hub-Purpose": "HOTEL_CHECK_IN"}
-        latencies: list[float] = []
-        stop_at = time.monotonic() + args.seconds
 
-        async def worker(offset: int) -> None:
-            async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as one:
-                i = offset
-                await one.post(
-                    "/graphql",
-                    json={"query": single_query, "variables": {"ids": [_as_json(guests[i])], "hotel": hotel}},
-                )
-                while time.monotonic() < stop_at:
-                    body = {
-                        "query": single_query,
-                        "variables": {"ids": [_as_json(guests[i % len(guests)])], "hotel": hotel},
-                    }
-                    t0 = time.perf_counter()
-                    response = await one.post("/graphql", json=body)
-                    latencies.append(time.perf_counter() - t0)
-                    assert response.status_code == 200, response.text[:200]
-                    i += args.clients
+        def check(response: httpx.Response) -> None:
+            assert response.status_code == 200, response.text[:200]
 
-        started = time.monotonic()
-        await asyncio.gather(*(worker(n) for n in range(args.clients)))
-        rps = len(latencies) / (time.monotonic() - started)
+        rps, latencies = await closed_loop(
+            base,
+            {"Authorization": f"Bearer {desk}", "Hub-Purpose": "HOTEL_CHECK_IN"},
+            lambda i: {
+                "query": single_query,
+                "variables": {"ids": [_as_json(guests[i % len(guests)])], "hotel": hotel},
+            },
+            args.clients,
+            args.seconds,
+            check,
+            warm=True,
+        )
         p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
         print(
             f"{label} HTTP single screening ({args.clients} concurrent Python clients): {rps:,.0f} requests/s, "
