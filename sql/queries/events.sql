@@ -83,9 +83,10 @@ UPDATE events.webhook SET last_seq = $2, next_attempt_at = now() WHERE id = $1;
 -- name: finish_redelivery
 DELETE FROM events.redelivery WHERE webhook_id = $1 AND seq = $2;
 
--- $2: seconds until the next attempt.
+-- $2: seconds until the next attempt, from the clock now: the attempt's transaction began
+-- before the POST, and now() is that start, which would cut the wait by the POST's time.
 -- name: defer_webhook
-UPDATE events.webhook SET next_attempt_at = now() + make_interval(secs => $2) WHERE id = $1;
+UPDATE events.webhook SET next_attempt_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1;
 
 -- The latest outcome of an event for a webhook ('parked' allows a redelivery).
 -- name: last_status
