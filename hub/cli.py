@@ -110,10 +110,11 @@ def listening_socket(config: Any) -> socket.socket:
 def _serve_workers(workers: int, options: dict[str, Any]) -> None:
     """``uvicorn.run(..., workers=N)``, with TCP_NODELAY on the shared listening socket.
 
-    uvicorn binds that socket with protocol 0, so asyncio does not recognise its connections
-    as TCP and never sets TCP_NODELAY on them: a response written in two parts (head, then
-    body) waits for the client's delayed ACK, about 40 ms a request. Accepted connections
-    inherit the option from the listening socket.
+    Some uvicorn releases bind that socket with protocol 0, and then asyncio does not
+    recognise its connections as TCP and never sets TCP_NODELAY on them: a response written
+    in two parts (head, then body) waits for the client's delayed ACK, about 40 ms a
+    request. Accepted connections inherit the option from the listening socket, whatever
+    the release.
     """
     import uvicorn
     from uvicorn.supervisors import Multiprocess

@@ -70,16 +70,17 @@ class Served:
 
 class HubProcess:
     """`hub serve` on ``database_url`` in a subprocess, its output in a log in ``data_dir``;
-    ``env`` adds settings. Poll ``ready`` before use; ``stop`` sends SIGTERM (then kills)."""
+    ``serve_args`` are more options of `hub serve` (``--workers 2``), ``env`` adds settings.
+    Poll ``ready`` before use; ``stop`` sends SIGTERM (then kills)."""
 
-    def __init__(self, database_url: str, data_dir: Path, **env: str) -> None:
+    def __init__(self, database_url: str, data_dir: Path, *serve_args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / f"hub-{self.port}.log"
         settings = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir), **env}
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), *serve_args],
                 cwd=ROOT,
                 env=settings,
                 stdout=out,
