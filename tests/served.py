@@ -54,10 +54,17 @@ class Served:
         self.task = asyncio.get_running_loop().create_task(self.server.serve())
 
         async def started() -> bool:
+            # Served once the port takes connections: uvicorn listens after the lifespan's startup.
             assert self.task is not None
             if self.task.done():
                 self.task.result()
-            return self.server.started
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                return False
+            writer.close()
+            await writer.wait_closed()
+            return True
 
         await poll(started, "the server to start")
         return self

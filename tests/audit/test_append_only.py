@@ -50,8 +50,9 @@ async def test_the_app_role_may_not_change_the_trail(
 ) -> None:
     # Given a record and a checkpoint
     await _one_of_each(db)
-    # When the application's role tries to change them, Then it lacks the privilege
-    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+    # When the application's role tries to change them, Then it lacks the privilege (SQLSTATE
+    # 42501; the server's wording of it depends on its version and lc_messages)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await as_role(conn, app_role, statement)
 
 

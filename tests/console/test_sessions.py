@@ -40,6 +40,15 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def session_cookie(response: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The session cookie the response sets: its value and its attributes, names lowercased
+    (they are case-insensitive, RFC 6265), valueless ones as ""."""
+    header = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("hub_session="))
+    value, *attributes = (part.strip() for part in header.split(";"))
+    named = (attribute.partition("=") for attribute in attributes)
+    return value.split("=", 1)[1], {name.lower(): setting for name, _, setting in named}
+
+
 async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
     form = await client.get("/console/login")
     return await client.post(
@@ -58,11 +67,10 @@ async def test_login_sets_a_strict_httponly_session_cookie(app_client: httpx.Asy
 
     assert response.status_code == 303
     assert response.headers["location"] == "/console"
-    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("hub_session="))
-    assert "HttpOnly" in cookie
-    assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
-    assert "Secure" not in cookie  # plain HTTP here
-    token = cookie.split(";")[0].split("=", 1)[1]
+    token, attributes = session_cookie(response)
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "strict"
+    assert "secure" not in attributes  # plain HTTP here
     assert len(token) >= 43  # 256 random bits, URL-safe base64
 
     landing = await app_client.get("/console")
@@ -74,8 +82,8 @@ async def test_the_cookie_is_secure_over_https(db: Database, settings: Settings,
     async with serve_in_process(db, settings) as client:
         client.base_url = httpx.URL("https://hub.test")
         response = await log_in(client, desk)
-    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("hub_session="))
-    assert "Secure" in cookie
+    _, attributes = session_cookie(response)
+    assert "secure" in attributes
 
 
 async def test_login_without_its_form_token_is_refused(app_client: httpx.AsyncClient, desk: str) -> None:

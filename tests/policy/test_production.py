@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -33,4 +34,6 @@ async def test_no_graphiql_and_no_suggestions(
     assert (await app_client.get("/graphql", headers={"Accept": "text/html"})).status_code == 404
     court = await make_agency("court")
     response = await app_client.post("/graphql", json={"query": "{ hotell { code } }"}, headers=court)
-    assert "Did you mean" not in response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    # No suggestion, however worded: the fields it would suggest are named nowhere in the answer.
+    assert not re.search(r"\bhotels?\b", response.text)
