@@ -31,6 +31,7 @@ from hub.audit.checkpoint import (
 from hub.db.database import Database
 from hub.errors import ConfigurationError, InvalidInput
 from tests.audit.records import make_record
+from tests.served import poll
 
 
 def test_the_key_file_is_created_private_once_and_reused(tmp_path: Path) -> None:
@@ -73,11 +74,15 @@ async def test_a_checkpoint_signs_the_head_and_is_stored(db: Database) -> None:
     assert (await stored_checkpoints(db))[-1] == checkpoint
 
 
-async def test_an_empty_trail_has_nothing_to_sign(db: Database) -> None:
-    if (await chain_head(db))[0] != 0:
-        pytest.skip("this database's trail has committed records")
-    with pytest.raises(InvalidInput, match="empty"):
-        await create_checkpoint(db, Ed25519PrivateKey.generate())
+async def test_an_empty_trail_has_nothing_to_sign(fresh_database_url: str) -> None:
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        db = Database(connection=conn)
+        assert (await chain_head(db))[0] == 0
+        with pytest.raises(InvalidInput, match="empty"):
+            await create_checkpoint(db, Ed25519PrivateKey.generate())
+    finally:
+        await conn.close()
 
 
 async def test_checkpoints_survive_export_and_reading_back(db: Database) -> None:
@@ -116,11 +121,17 @@ async def test_checkpoints_are_made_while_the_head_moves(fresh_database_url: str
         writer.start()
         # Given a periodic checkpoint task
         task = asyncio.create_task(checkpoint_every(db, Ed25519PrivateKey.generate(), 0.02))
-        # When records are appended
+        # When records are appended, each once the head before it is signed
+        signed: list[int] = []
+
+        async def signed_through(seq: int) -> bool:
+            signed[:] = [c.seq for c in await stored_checkpoints(db)]
+            return bool(signed) and signed[-1] == seq
+
         await writer.append(make_record(1))
-        await asyncio.sleep(0.2)
+        await poll(lambda: signed_through(1), "a checkpoint of head 1")
         await writer.append(make_record(2))
-        await asyncio.sleep(0.2)
+        await poll(lambda: signed_through(2), "a checkpoint of head 2")
         task.cancel()
         await writer.stop()
         # Then each head was signed once, and never the same head twice
