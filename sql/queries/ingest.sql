@@ -53,8 +53,9 @@ SELECT h.id, h.source, h.record_key, h.batch_id, a.code AS agency_code, h.at, h.
 
 -- name: create_stage_tables
 DROP TABLE IF EXISTS ingest_stage, ingest_party, ingest_item, ingest_error, ingest_changed, ingest_linked;
+-- seq: the order the parties arrived in (COPY fills it), which mentions are held in.
 CREATE TEMP TABLE ingest_party (
-    line int NOT NULL, role text NOT NULL, record_key text NOT NULL, kind text NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY, line int NOT NULL, role text NOT NULL, record_key text NOT NULL, kind text NOT NULL,
     name text NOT NULL, name_key text NOT NULL, identifier text, sex text, birth_date date, region text,
     share numeric(7, 6), capital numeric(18, 2), position text, title text, since date,
     detail jsonb NOT NULL, subject_id bigint
@@ -190,7 +191,7 @@ SELECT DISTINCT ON (identifier) kind, identifier, name, sex, birth_date, region
  ORDER BY identifier, line
 ON CONFLICT (identifier) DO NOTHING;
 CREATE TEMP TABLE ingest_linked AS
-SELECT p.line, p.role, p.record_key, p.kind, p.name, p.name_key, p.identifier, p.sex, p.birth_date, p.region,
+SELECT p.seq, p.line, p.role, p.record_key, p.kind, p.name, p.name_key, p.identifier, p.sex, p.birth_date, p.region,
        p.share, p.capital, p.position, p.title, p.since, p.detail, s.id AS subject_id
   FROM ingest_party p
   LEFT JOIN core.subject s
@@ -213,6 +214,7 @@ WITH held AS (
            SELECT FROM core.party_mention m
             WHERE m.status = 'pending' AND m.source = $1 AND m.role = p.role AND m.record_key = p.record_key
               AND m.name = p.name AND m.identifier IS NOT DISTINCT FROM p.identifier AND m.detail = p.detail)
+     ORDER BY p.seq
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM held) AS held, (SELECT count(*) FROM ingest_party WHERE subject_id IS NULL) AS unlinked;
