@@ -1,11 +1,12 @@
-# Build stage: install the hub and its dependencies into a virtual environment.
+# Build stage: install the hub and the exact versions of requirements.lock (the ones the
+# suite last passed with) into a virtual environment.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/hub
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY hub ./hub
 COPY sql ./sql
-RUN /opt/hub/bin/pip install --no-cache-dir .
+RUN /opt/hub/bin/pip install --no-cache-dir -c requirements.lock .
 
 # Run stage: the environment only, as an unprivileged user.
 FROM python:3.11-slim
