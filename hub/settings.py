@@ -78,6 +78,9 @@ class Settings:
     key_cache_seconds: int = 5
     # Sources fetched from their agency at query time instead of the hub's tables.
     remote_sources: tuple[RemoteSettings, ...] = ()
+    # Queries over the hub's tables run as one compiled SQL statement (hub.planner); off:
+    # every operation takes graphql-core's executor (a switch for ruling the compiler out).
+    compiled_reads: bool = True
 
     def remote(self, source: str) -> RemoteSettings | None:
         return next((r for r in self.remote_sources if r.source == source), None)
@@ -121,6 +124,7 @@ class Settings:
             max_page_size=_int(env, "HUB_MAX_PAGE_SIZE", 100),
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
             remote_sources=_remote_sources(env),
+            compiled_reads=env.get("HUB_COMPILED_READS", "1").strip().lower() not in ("0", "false", "no", "off"),
         )
 
 

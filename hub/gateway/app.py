@@ -174,7 +174,13 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             state = HubState(
                 settings=settings,
                 db=database,
-                executor=Executor(schema, settings.limits, shortcuts=SHORTCUTS),
+                executor=Executor(
+                    schema,
+                    settings.limits,
+                    shortcuts=SHORTCUTS,
+                    compiled_reads=settings.compiled_reads,
+                    local_police=settings.remote("police") is None,
+                ),
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
                 audit=audit,

@@ -238,7 +238,11 @@ def identifier_of(subject: Subject) -> str:
 
 def sees_removed(info: Info) -> bool:
     """Removed list entries stay in history for courts and the operator, for no one else."""
-    return info.context.principal.kind in ("court", "platform")
+    return sees_removed_kind(info.context.principal.kind)
+
+
+def sees_removed_kind(kind: str) -> bool:
+    return kind in ("court", "platform")
 
 
 def to_subject(info: Info, row: Row) -> Subject:

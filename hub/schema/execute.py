@@ -1,9 +1,10 @@
-"""The place every GraphQL operation passes: parse, validate, limit, authorise, execute.
+"""The place every GraphQL operation passes: parse, validate, limit, authorise, plan, run.
 
 Parsing, validation and the analysis of what a document selects are cached by document text,
 so a repeated query costs a set comparison against the agency's policy and its execution.
-Expected errors (``HubError``) keep their message and code; anything else is masked and
-logged, never shown.
+Then the planner (``hub.planner``) picks how it runs: a compiled read (one SQL statement that
+builds the data), a resolved root (``screen``), or graphql-core's executor. Expected errors
+(``HubError``) keep their message and code; anything else is masked and logged, never shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -29,11 +31,12 @@ from graphql import (
 from strawberry.execution import optimized_is_awaitable
 
 from hub.errors import HubError
+from hub.planner import Compiled, OperationPlans, Planner, resolved
 from hub.policy.document import Shape, analyse, cost
 from hub.policy.limits import Limits
 from hub.policy.rules import CASE_NUMBER
-from hub.schema import shortcut
 from hub.schema.context import HubContext
+from hub.schema.core import sees_removed_kind
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,8 @@ class Prepared:
     errors: tuple[dict[str, Any], ...]
     result: str = ERROR
     shapes: dict[str | None, Shape | dict[str, Any]] = field(default_factory=dict)
-    plans: dict[str | None, tuple[OperationDefinitionNode, shortcut.Plan] | None] = field(default_factory=dict)
+    # How each operation runs, per agency profile (the planner's, cached with the document).
+    plans: dict[str | None, OperationPlans] = field(default_factory=dict)
 
 
 def error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -81,15 +85,20 @@ class Executor:
         schema: strawberry.Schema,
         limits: Limits | None = None,
         cache_size: int = 1024,
-        shortcuts: Mapping[str, shortcut.Resolver] | None = None,
+        shortcuts: Mapping[str, resolved.Resolver] | None = None,
+        *,
+        compiled_reads: bool = True,
+        local_police: bool = True,
     ) -> None:
         self.schema = schema
         self.limits = limits or Limits()
         self._graphql = schema._schema
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._cache_size = cache_size
-        # Root mutation fields run without the executor when the operation allows it.
-        self._shortcuts = dict(shortcuts or {})
+        # Decides how an admitted operation runs; None: graphql-core's executor, always.
+        self.planner: Planner | None = (
+            Planner(self._graphql, shortcuts, local_police=local_police) if compiled_reads else None
+        )
 
     def prepare(self, query: str) -> Prepared:
         cached = self._cache.get(query)
@@ -175,11 +184,22 @@ class Executor:
             outcome.operation_type, outcome.operation_name, outcome.fields = op_type, op_name, fields
             return outcome
 
-        planned = self._plan(prepared, operation_name)
-        if planned is not None:
-            ran = await shortcut.run(self._graphql, planned[0], planned[1], variables, context)
-            if ran is not None:
-                return self._outcome(ran[0], ran[1], context, op_type, op_name, fields)
+        if self.planner is not None:
+            plans = self.plans(prepared, operation_name)
+            if plans.resolved is not None:
+                ran = await resolved.run(self._graphql, plans.operation, plans.resolved, variables, context)
+                if ran is not None:
+                    return self._outcome(ran[0], ran[1], context, op_type, op_name, fields)
+            compiled = self.planner.compiled(
+                prepared.document,
+                plans,
+                context.policy,
+                sees_removed_kind(context.principal.kind),
+                context,
+                variables,
+            )
+            if compiled is not None:
+                return await self._run_compiled(compiled, context, op_type, op_name, fields)
         result = execute(
             self._graphql,
             prepared.document,
@@ -220,21 +240,38 @@ class Executor:
             error_codes=tuple(sorted({e["extensions"]["code"] for e in errors})),
         )
 
-    def _plan(
-        self, prepared: Prepared, operation_name: str | None
-    ) -> tuple[OperationDefinitionNode, shortcut.Plan] | None:
-        """The shortcut for the named operation (planned once per document), if it has one."""
-        if not self._shortcuts:
-            return None
-        if operation_name not in prepared.plans:
+    def plans(self, prepared: Prepared, operation_name: str | None) -> OperationPlans:
+        """The planner's plans for the named operation (made once per document)."""
+        assert self.planner is not None
+        found = prepared.plans.get(operation_name)
+        if found is None:
             assert prepared.document is not None
             operation = _select_operation(prepared.document, operation_name)
-            planned = None
-            if not isinstance(operation, dict):
-                found = shortcut.plan(self._graphql, operation, self._shortcuts)
-                planned = None if found is None else (operation, found)
-            prepared.plans[operation_name] = planned
-        return prepared.plans[operation_name]
+            assert not isinstance(operation, dict)  # the shape was found: so was the operation
+            found = prepared.plans[operation_name] = self.planner.operation_plans(prepared.document, operation)
+        return found
+
+    async def _run_compiled(
+        self, compiled: Compiled, context: HubContext, op_type: str, op_name: str | None, fields: tuple[str, ...]
+    ) -> Outcome:
+        """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
+        try:
+            row = await context.db.fetchrow(compiled.plan.sql, *compiled.values)
+        except Exception as exc:  # a statement timeout (HubError), or unexpected: masked
+            failed = GraphQLError(str(exc), original_error=exc)
+            return self._outcome(None, [failed], context, op_type, op_name, fields)
+        assert row is not None
+        disclosed = row["subjects"]
+        if disclosed:
+            context.returned_subjects.update(int(i) for i in disclosed.split(","))
+        return Outcome(
+            {"data": orjson.Fragment(row["data"].encode())},
+            OK,
+            operation_type=op_type,
+            operation_name=op_name,
+            fields=fields,
+            subjects=tuple(sorted(context.returned_subjects)),
+        )
 
     def _admit(
         self,

@@ -594,7 +594,7 @@ async def _screen_raw(root: object, info: GraphQLResolveInfo[HubContext], **argu
     return await run_screen(info.context, arguments["matter"], batch, arguments.get("hotelCode"))
 
 
-# Root fields that hub.schema.shortcut may run without the executor, and their resolvers.
+# Root fields that hub.planner.resolved may run without the executor, and their resolvers.
 SHORTCUTS = {"screen": _screen_raw}
 
 

@@ -19,7 +19,7 @@ async def subjects_by_identifiers(db: Database, identifiers: Sequence[str]) -> d
     return index_by(await db.fetch(Q.subjects_by_identifiers, list(identifiers)), "identifier")
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -31,7 +31,7 @@ async def search_subjects(
     after: tuple[float, int] | None,
 ) -> list[Row]:
     after_rank, after_id = after if after else (None, None)
-    return await db.fetch(Q.search_subjects, name, kind, limit, after_rank, after_id, _like_escape(name))
+    return await db.fetch(Q.search_subjects, name, kind, limit, after_rank, after_id, like_escape(name))
 
 
 async def agency_by_key_hash(db: Database, key_hash: bytes) -> Row | None:

@@ -1,4 +1,4 @@
-"""The screening shortcut answers exactly as graphql-core's executor does."""
+"""The planner's resolved root (the screening shortcut) answers exactly as graphql-core's executor does."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.schema import shortcut
-from hub.schema.execute import Executor
+from hub.planner import resolved
 from tests.schema.test_subjects import LIN_ID
 
 MakeAgency = Callable[..., Awaitable[dict[str, str]]]
@@ -84,20 +83,24 @@ async def test_the_shortcut_answers_as_the_executor(
         response = await app_client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
         return response.status_code, _comparable(response.json())
 
-    # Given the answer of graphql-core's executor
+    # Given the answer of graphql-core's executor (the shortcut declining every request)
+    real_run = resolved.run
+
+    async def declined(*args: Any) -> Any:
+        return None
+
     with monkeypatch.context() as patched:
-        patched.setattr(Executor, "_plan", lambda self, prepared, name: None)
+        patched.setattr(resolved, "run", declined)
         expected = await ask()
     # When the same request may take the shortcut
     runs = 0
-    real_run = shortcut.run
 
     async def counted(*args: Any) -> Any:
         nonlocal runs
         runs += 1
         return await real_run(*args)
 
-    monkeypatch.setattr(shortcut, "run", counted)
+    monkeypatch.setattr(resolved, "run", counted)
     answered = await ask()
     # Then the answer is the same, status, data and errors alike, and the shortcut was taken
     assert answered == expected

@@ -1,4 +1,5 @@
-"""A shortcut through execution for the operation agencies send most: a screening.
+"""The planner's resolved roots: the operation agencies send most, a screening, run without
+graphql-core's executor.
 
 A hotel front desk sends ``mutation { screen(...) { decisions { decision measures { name } } } }``
 thousands of times an hour. graphql-core's executor spends about a tenth of such a request
