@@ -152,6 +152,7 @@ async def principal_for_key(db: Database, key: str) -> Principal | None:
         region=row["region"],
         key_id=row["key_id"],
         role=row["role"],
+        trusted_documents_only=row["trusted_documents_only"],
     )
 
 

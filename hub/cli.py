@@ -1,4 +1,4 @@
-"""The ``hub`` command: serve, migrate, seed, agency and user management, export-schema, audit."""
+"""The ``hub`` command: serve, migrate, seed, agency, document and user management, export-schema, audit."""
 
 from __future__ import annotations
 
@@ -223,6 +223,104 @@ def cmd_key_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _vetter(settings: Settings, db: Database) -> Any:
+    """Vets documents as `hub serve` would vet requests of them (the same rules and limits)."""
+    from hub.documents import Vetter
+    from hub.policy.rules import load_rules
+    from hub.schema import build_schema
+    from hub.schema.execute import Executor
+    from hub.sources import core
+
+    schema = build_schema()
+    rules = load_rules(schema._schema, await core.matter_codes(db))
+    executor = Executor(schema, settings.limits, compiled_reads=False)
+    return Vetter(
+        executor,
+        lambda principal: rules.for_principal(principal, development=settings.is_development),
+        settings.default_page_size,
+        settings.max_page_size,
+    )
+
+
+def cmd_documents_register(settings: Settings, args: argparse.Namespace) -> int:
+    from hub import documents
+    from hub.agencies import agency_by_code
+    from hub.errors import InvalidInput
+
+    files = documents.read_documents(Path(args.file))
+    if args.sha256 and len(files) != 1:
+        raise InvalidInput("--sha256 names one document; a manifest carries its own ids", argument="sha256")
+
+    async def work(db: Database) -> list[str]:
+        agency = await agency_by_code(db, args.agency)
+        principal = documents.principal_of(agency)
+        vetter = await _vetter(settings, db)
+        refused = []
+        for i, (text, _) in enumerate(files, 1):
+            try:
+                vetter.vet(text, principal)
+            except documents.DocumentRefused as exc:
+                where = f"document {i} of {len(files)}" if len(files) > 1 else "the document"
+                refused.append(f"{where}: " + "; ".join(e["message"] for e in exc.errors))
+        if refused:
+            raise documents.DocumentRefused("nothing registered; " + " | ".join(refused), [])
+        ids = []
+        async with db.transaction() as conn:  # all of the file or nothing
+            in_transaction = Database(connection=conn)
+            for text, claimed in files:
+                found = await documents.register(in_transaction, vetter, principal, text, "cli", args.sha256 or claimed)
+                ids.append(found.id)
+        return ids
+
+    for registered in _with_db(settings, work):
+        print(registered)
+    return 0
+
+
+def cmd_documents_list(settings: Settings, args: argparse.Namespace) -> int:
+    from hub import documents
+    from hub.agencies import agency_by_code
+
+    async def work(db: Database) -> list[documents.Registered]:
+        agency = await agency_by_code(db, args.agency)
+        return await documents.documents_of(db, agency["id"], args.all)
+
+    for d in _with_db(settings, work):
+        state = f"revoked {d.revoked_at:%Y-%m-%d %H:%M}" if d.revoked_at else "active"
+        names = ",".join(n or "(anonymous)" for n in d.operations)
+        print(f"{d.id}  {names:<30} registered {d.registered_at:%Y-%m-%d %H:%M} by {d.registered_by}  {state}")
+    return 0
+
+
+def cmd_documents_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from hub import documents
+    from hub.agencies import agency_by_code
+
+    async def work(db: Database) -> documents.Registered:
+        agency = await agency_by_code(db, args.agency)
+        return await documents.revoke(db, agency["id"], args.id)
+
+    revoked = _with_db(settings, work)
+    print(f"revoked {revoked.id} of {args.agency}", file=sys.stderr)
+    return 0
+
+
+def cmd_documents_require(settings: Settings, args: argparse.Namespace) -> int:
+    from hub import documents
+    from hub.agencies import agency_by_code
+
+    only = args.setting == "on"
+
+    async def work(db: Database) -> None:
+        agency = await agency_by_code(db, args.agency)
+        await documents.set_trusted_only(db, agency["id"], only)
+
+    _with_db(settings, work)
+    what = "registered documents only" if only else "ad-hoc documents too"
+    print(f"{args.agency} may now send {what} (in production)", file=sys.stderr)
+    return 0
+
+
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     from hub.console.users import create_user
     from hub.errors import InvalidInput
@@ -389,6 +487,31 @@ def build_parser() -> argparse.ArgumentParser:
     key_list = key_sub.add_parser("list", help="list an agency's keys by label")
     key_list.add_argument("--agency", required=True, help="agency code")
     key_list.set_defaults(func=cmd_key_list)
+
+    docs = sub.add_parser("documents", help="an agency's trusted documents (persisted operations)")
+    docs_sub = docs.add_subparsers(dest="documents_command", required=True)
+    docs_register = docs_sub.add_parser(
+        "register",
+        help="vet and register the document(s) of FILE (.graphql, or a JSON manifest); prints each id alone",
+    )
+    docs_register.add_argument("file", metavar="FILE")
+    docs_register.add_argument("--agency", required=True, help="agency code")
+    docs_register.add_argument("--sha256", help="the id you computed (sha256:<hex>): refused if the text differs")
+    docs_register.set_defaults(func=cmd_documents_register)
+    docs_list = docs_sub.add_parser("list", help="an agency's registered documents")
+    docs_list.add_argument("--agency", required=True, help="agency code")
+    docs_list.add_argument("--all", action="store_true", help="revoked ones too")
+    docs_list.set_defaults(func=cmd_documents_list)
+    docs_revoke = docs_sub.add_parser("revoke", help="revoke a document: requests by its id are refused")
+    docs_revoke.add_argument("id", metavar="ID", help="sha256:<hex>")
+    docs_revoke.add_argument("--agency", required=True, help="agency code")
+    docs_revoke.set_defaults(func=cmd_documents_revoke)
+    docs_require = docs_sub.add_parser(
+        "require", help="on: the agency may send registered documents only (production); off: ad-hoc too"
+    )
+    docs_require.add_argument("setting", choices=["on", "off"])
+    docs_require.add_argument("--agency", required=True, help="agency code")
+    docs_require.set_defaults(func=cmd_documents_require)
 
     user = sub.add_parser("user", help="manage web console users (people, not systems)")
     user_sub = user.add_subparsers(dest="user_command", required=True)

@@ -43,7 +43,7 @@ from hub.policy.rules import CASE_NUMBER
 from hub.sanctions import interceptions
 
 if TYPE_CHECKING:
-    from hub.gateway.app import HubState
+    from hub.state import HubState
 
 log = logging.getLogger(__name__)
 

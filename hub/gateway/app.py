@@ -8,8 +8,6 @@ import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import httpx
 from starlette.applications import Starlette
@@ -18,7 +16,6 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
-from hub.agencies import PrincipalCache
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
@@ -28,9 +25,8 @@ from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.ws import graphql_ws
-from hub.policy import Principal
-from hub.policy.limits import Limits, RateLimiter
-from hub.policy.rules import EffectivePolicy, Rules, load_rules
+from hub.policy.limits import RateLimiter
+from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
 from hub.schema import SHORTCUTS, build_schema
@@ -39,17 +35,9 @@ from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
 from hub.sources.remote import RemoteSources
 from hub.sources.screening import FactsBatcher
+from hub.state import AuditSink, HubState
 
 log = logging.getLogger(__name__)
-
-
-class AuditSink(Protocol):
-    async def append(
-        self,
-        record: AuditRecord,
-        comparisons: Sequence[Comparison] = (),
-        interceptions: Sequence[NewInterception] = (),
-    ) -> int: ...
 
 
 class NoAudit:
@@ -69,45 +57,6 @@ class NoAudit:
         if comparisons:
             await count_comparisons(self._db, comparisons)
         return 0
-
-
-@dataclass
-class HubState:
-    """What the app shares across requests."""
-
-    settings: Settings
-    db: Database
-    executor: Executor
-    cursor_key: bytes
-    rules: Rules
-    audit: AuditSink
-    rate_limiter: RateLimiter
-    limits: Limits
-    # Wakes subscription streams when the outbox moves (poll-only without a pool).
-    listener: EventListener = field(default_factory=EventListener)
-    # Sources kept at their agency, fetched at query time (empty: every source is local).
-    remote: RemoteSources = field(default_factory=RemoteSources)
-    # Signs console sessions' CSRF tokens (the same in every process).
-    csrf_key: bytes = b""
-    # Lets concurrent small screenings share one facts statement (none: each its own).
-    facts: FactsBatcher | None = None
-    # Draws interception ids ahead, so interceptions are written with their audit record.
-    interception_ids: InterceptionIds | None = None
-    # Principals of recently seen keys; trusted only while the listener hears revocations.
-    principals: PrincipalCache = field(init=False)
-    _policies: dict[tuple[str, str, str | None], EffectivePolicy] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.principals = PrincipalCache(self.listener.listening.is_set, self.settings.key_cache_seconds)
-        self.listener.on_keys_changed(self.principals.forget)
-
-    def policy_for(self, principal: Principal) -> EffectivePolicy:
-        key = (principal.agency_code, principal.kind, principal.role)
-        policy = self._policies.get(key)
-        if policy is None:
-            policy = self.rules.for_principal(principal, development=self.settings.is_development)
-            self._policies[key] = policy
-        return policy
 
 
 def app_for_worker() -> Starlette:

@@ -22,7 +22,8 @@ from starlette.responses import Response
 
 from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
-from hub.errors import CsrfRejected, HubError, MalformedRequest, MissingQuery, Unauthenticated
+from hub.documents import DocumentNotTrusted, PersistedDocumentNotFound, document_hash, parse_document_id
+from hub.errors import CsrfRejected, HubError, InvalidInput, MalformedRequest, MissingQuery, Unauthenticated
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.sanctions.interceptions import NewInterception
@@ -30,7 +31,7 @@ from hub.schema.context import HubContext
 from hub.schema.execute import Outcome
 
 if TYPE_CHECKING:
-    from hub.gateway.app import HubState
+    from hub.state import HubState
 
 log = logging.getLogger(__name__)
 # One line per operation: agency, operation, outcome, codes, status, time; never query text.
@@ -123,27 +124,79 @@ async def _read_post(request: Request, max_body: int) -> dict[str, Any]:
 
 def _read_get(request: Request) -> dict[str, Any]:
     params = request.query_params
-    body: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
-    raw = params.get("variables")
-    if raw:
-        try:
-            body["variables"] = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise MalformedRequest("the 'variables' parameter is not valid JSON") from None
+    body: dict[str, Any] = {
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+        "documentId": params.get("documentId"),
+    }
+    for name in ("variables", "extensions"):
+        raw = params.get(name)
+        if raw:
+            try:
+                body[name] = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise MalformedRequest(f"the '{name}' parameter is not valid JSON") from None
     return body
 
 
-def _unpack(body: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
+def _unpack(body: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None, str | None, str | None]:
+    """The query text (None when only a document id was sent), variables, operation name
+    and the SHA-256 of a trusted document asked for by id (None for an ad-hoc document)."""
+    digest = _document_digest(body)
     query = body.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise MissingQuery("the request has no 'query' string")
+    if (query is not None or digest is None) and (not isinstance(query, str) or not query.strip()):
+        raise MissingQuery("the request has no 'query' string (nor a 'documentId')")
     variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise MalformedRequest("'variables' must be a JSON object")
     operation_name = body.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise MalformedRequest("'operationName' must be a string")
-    return query, variables, operation_name
+    return query, variables, operation_name, digest
+
+
+def _document_digest(body: dict[str, Any]) -> str | None:
+    """A persisted document's digest: ``documentId`` (GraphQL over HTTP), or Apollo's
+    ``extensions.persistedQuery.sha256Hash``."""
+    raw = body.get("documentId")
+    if raw is None:
+        extensions = body.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if persisted is None:
+            return None
+        if not isinstance(persisted, dict):
+            raise MalformedRequest("extensions.persistedQuery must be an object with a sha256Hash")
+        raw = persisted.get("sha256Hash")
+    try:
+        return parse_document_id(raw)
+    except InvalidInput as exc:
+        raise MalformedRequest(exc.message) from None
+
+
+async def _document(
+    state: HubState, principal: Principal, query: str | None, digest: str | None, trail: Trail
+) -> str:
+    """The text to run: a trusted document's (by its id), or the ad-hoc text when this agency
+    may send ad-hoc documents (or the text is one of its trusted documents)."""
+    if digest is not None:
+        body = await state.documents.body(state.db, principal.agency_id, digest)
+        if body is None:
+            raise PersistedDocumentNotFound(
+                f"no document sha256:{digest} is registered for this agency; register it first",
+                documentId=f"sha256:{digest}",
+            )
+        if query is not None and document_hash(query) != digest:
+            raise MalformedRequest("the query sent is not the document its documentId names")
+        return body
+    assert query is not None
+    trail.query = query
+    if principal.trusted_documents_only and not state.settings.is_development and principal.kind != "platform":
+        if await state.documents.body(state.db, principal.agency_id, document_hash(query)) is None:
+            raise DocumentNotTrusted(
+                "this agency sends registered documents only: send {\"documentId\": \"sha256:<hex>\"} "
+                "for a document registered with `hub documents register`"
+            )
+    return query
 
 
 def _wants_ide(request: Request) -> bool:
@@ -195,11 +248,17 @@ async def graphql_endpoint(request: Request) -> Response:
         body = (
             await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
         )
-        query, variables, operation_name = _unpack(body)
-        trail.query = query
+        sent, variables, operation_name, digest = _unpack(body)
         state.rate_limiter.admit(principal.agency_id)
+        query = await _document(state, principal, sent, digest, trail)
+        trail.query = query
     except HubError as exc:
-        result = LIMITED if isinstance(exc, RateLimited | PayloadTooLarge) else DENIED_OR_ERROR[principal is None]
+        if isinstance(exc, RateLimited | PayloadTooLarge):
+            result = LIMITED
+        elif isinstance(exc, DocumentNotTrusted):
+            result = DENIED_OR_ERROR[True]
+        else:
+            result = DENIED_OR_ERROR[principal is None]
         return await trail.close(state, _error_response(exc, media_type), result, exc.code, started)
 
     purpose = _header(request, "hub-purpose", 100)
@@ -215,7 +274,8 @@ async def graphql_endpoint(request: Request) -> Response:
         interception_ids=state.interception_ids,
         purpose=purpose,
         operator=trail.operator,
-        keys_revoked=state.principals.forget,
+        keys_revoked=state.forget_access,
+        vetter=state.vetter,
     )
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")

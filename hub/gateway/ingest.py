@@ -32,7 +32,7 @@ from hub.ingest.records import SOURCES
 from hub.policy import INGEST_SOURCES
 
 if TYPE_CHECKING:
-    from hub.gateway.app import HubState
+    from hub.state import HubState
 
 log = logging.getLogger(__name__)
 JSON = "application/json"

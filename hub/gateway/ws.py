@@ -47,7 +47,7 @@ from hub.schema.context import HubContext
 from hub.schema.execute import DENIED, LIMITED, MASKED_MESSAGE, Outcome
 
 if TYPE_CHECKING:
-    from hub.gateway.app import HubState
+    from hub.state import HubState
 
 log = logging.getLogger(__name__)
 access = logging.getLogger("hub.access")

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType, value_from_ast_untyped
 from graphql.execution.values import get_variable_values
 
 from hub.errors import HubError
@@ -104,6 +104,20 @@ class Planner:
         except HubError:
             return None  # a resolver would refuse an argument: the executor says how
         return Compiled(plan, values)
+
+    def warm(self, document: DocumentNode, plans: OperationPlans, policy: EffectivePolicy, sees_removed: bool) -> None:
+        """Compile a query operation ahead of its first request (a document being registered),
+        for its variables' defaults where @skip/@include read them."""
+        if plans.operation.operation != OperationType.QUERY:
+            return
+        defaults: dict[str, Any] = {}
+        for definition in plans.operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name in plans.directive_variables and definition.default_value is not None:
+                defaults[name] = value_from_ast_untyped(definition.default_value)
+        key = (policy.key, sees_removed, *(defaults.get(v) for v in plans.directive_variables))
+        if key not in plans.compiled:
+            plans.compiled[key] = self._compile(document, plans, policy, sees_removed, defaults)
 
     def _compile(
         self,

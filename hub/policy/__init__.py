@@ -42,3 +42,5 @@ class Principal:
     key_id: int | None
     role: str | None = None
     user_id: int | None = None
+    # The agency may send registered (trusted) documents only, in production.
+    trusted_documents_only: bool = False

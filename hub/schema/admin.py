@@ -11,6 +11,7 @@ import strawberry
 from hub import agencies
 from hub.schema.console import ConsoleMutation
 from hub.schema.context import Info
+from hub.schema.documents import DocumentMutation
 from hub.schema.events import WebhookMutation
 from hub.schema.identity import IdentityMutation
 from hub.schema.ingest import IngestMutation
@@ -57,6 +58,9 @@ class Agency:
     region_code: str = strawberry.field(description="Six-digit division code of the agency's area.")
     mode: AgencyMode = strawberry.field(description="System API or manual console.")
     created_at: datetime.datetime = strawberry.field(description="When the agency was created.")
+    trusted_documents_only: bool = strawberry.field(
+        description="True: in production the agency's systems may send registered (trusted) documents only."
+    )
 
     @strawberry.field(description="The agency's keys, newest first, active and revoked.")
     async def api_keys(self, info: Info) -> list[ApiKey]:
@@ -77,6 +81,7 @@ def agency_from_row(row: Row) -> Agency:
         region_code=row["region"],
         mode=AgencyMode(row["mode"]),
         created_at=row["created_at"],
+        trusted_documents_only=row["trusted_documents_only"],
     )
 
 
@@ -121,7 +126,9 @@ class AdminQuery:
         "agencies, keys, console users and identity decisions for the operator."
     )
 )
-class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation):
+class Mutation(
+    SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation, DocumentMutation
+):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -9,6 +9,7 @@ import strawberry
 
 from hub.audit.chain import Comparison
 from hub.db.database import Database
+from hub.documents import Vetter
 from hub.loaders import Loaders
 from hub.policy import Principal
 from hub.policy.rules import EffectivePolicy
@@ -44,6 +45,8 @@ class HubContext:
     interception_ids: InterceptionIds | None = None
     # Called after a key is revoked here, so this process's key cache forgets at once.
     keys_revoked: Callable[[], None] = field(default=lambda: None, repr=False)
+    # Vets documents for registration as this process vets requests (the operator's mutation).
+    vetter: Vetter | None = None
 
     _loaders: Loaders | None = field(default=None, init=False, repr=False)
 

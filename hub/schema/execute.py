@@ -34,7 +34,7 @@ from hub.errors import HubError
 from hub.planner import Compiled, OperationPlans, Planner, resolved
 from hub.policy.document import Shape, analyse, cost
 from hub.policy.limits import Limits
-from hub.policy.rules import CASE_NUMBER
+from hub.policy.rules import CASE_NUMBER, EffectivePolicy
 from hub.schema.context import HubContext
 from hub.schema.core import sees_removed_kind
 
@@ -73,6 +73,16 @@ class Prepared:
     shapes: dict[str | None, Shape | dict[str, Any]] = field(default_factory=dict)
     # How each operation runs, per agency profile (the planner's, cached with the document).
     plans: dict[str | None, OperationPlans] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Vetted:
+    """What vetting a document found: its operations' names ('' for an anonymous one), or
+    the errors a request of it would get (and how the trail would record the refusal)."""
+
+    operations: tuple[str, ...]
+    errors: list[dict[str, Any]]
+    result: str
 
 
 def error(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -302,13 +312,50 @@ class Executor:
             return refuse(
                 [error(f"{op_type} operations are not allowed on this transport", "OPERATION_NOT_ALLOWED")], ERROR, 405
             )
-        limited = self._check_limits(shape, variables, context)
+        limited = self._check_limits(shape, variables, context.default_page_size, context.max_page_size)
         if limited is not None:
             return refuse([limited], LIMITED)
-        denied = _check_policy(shape, context, purpose)
+        denied = _check_policy(shape, context.policy, purpose)
         if denied:
             return refuse(denied, DENIED, 403)
         return prepared, shape
+
+    def warm(self, query: str, policy: EffectivePolicy, kind: str) -> None:
+        """Plan a document's operations for an agency now (registration), not on first use."""
+        if self.planner is None:
+            return
+        prepared = self.prepare(query)
+        if prepared.document is None:
+            return
+        for definition in prepared.document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                plans = self.plans(prepared, definition.name.value if definition.name else None)
+                self.planner.warm(prepared.document, plans, policy, sees_removed_kind(kind))
+
+    def vet(self, query: str, policy: EffectivePolicy, default_page_size: int, max_page_size: int) -> Vetted:
+        """The checks a request of this document would pass before it runs (parse, validate,
+        limits, field policy; the purpose is the request's own), for every operation in it:
+        what registration of a trusted document requires. The refusals are the errors a
+        request would get."""
+        prepared = self.prepare(query)
+        if prepared.document is None:
+            return Vetted((), list(prepared.errors), prepared.result)
+        names: list[str | None] = [
+            d.name.value if d.name else None
+            for d in prepared.document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ]
+        for name in names:
+            shape = self.shape(prepared, name)
+            if isinstance(shape, dict):
+                return Vetted((), [shape], ERROR)
+            limited = self._check_limits(shape, None, default_page_size, max_page_size)
+            if limited is not None:
+                return Vetted((), [limited], LIMITED)
+            denied = _check_policy(shape, policy, None, purpose_declared=False)
+            if denied:
+                return Vetted((), denied, DENIED)
+        return Vetted(tuple(name or "" for name in names), [], OK)
 
     async def subscribe(
         self,
@@ -363,7 +410,9 @@ class Executor:
         stream: AsyncIterator[ExecutionResult] = started
         return outcome, _bodies(stream)
 
-    def _check_limits(self, shape: Shape, variables: dict[str, Any] | None, ctx: HubContext) -> dict[str, Any] | None:
+    def _check_limits(
+        self, shape: Shape, variables: dict[str, Any] | None, default_page_size: int, max_page_size: int
+    ) -> dict[str, Any] | None:
         limits = self.limits
         for actual, limit, what, code in (
             (shape.depth, limits.max_depth, "levels deep", "QUERY_TOO_DEEP"),
@@ -374,7 +423,7 @@ class Executor:
                 return error(f"the query has {actual} {what}; the limit is {limit}", code, limit=limit, actual=actual)
         estimate = shape.static_cost
         if estimate is None:
-            estimate = cost(shape.cost_tree, variables, ctx.default_page_size, ctx.max_page_size)
+            estimate = cost(shape.cost_tree, variables, default_page_size, max_page_size)
         if estimate > limits.max_cost:
             return error(
                 f"the query may resolve {estimate} fields; the limit is {limits.max_cost} "
@@ -387,8 +436,11 @@ class Executor:
         return None
 
 
-def _check_policy(shape: Shape, ctx: HubContext, purpose: str | None) -> list[dict[str, Any]]:
-    policy = ctx.policy
+def _check_policy(
+    shape: Shape, policy: EffectivePolicy, purpose: str | None, *, purpose_declared: bool = True
+) -> list[dict[str, Any]]:
+    """The policy's refusals of a document's shape: introspection, fields, then the declared
+    purpose (not checked when vetting a document, which declares none)."""
     if shape.introspection and not policy.introspection:
         return [error("introspection is for the platform operator and development only", "INTROSPECTION_DISABLED")]
     denied = [
@@ -406,6 +458,8 @@ def _check_policy(shape: Shape, ctx: HubContext, purpose: str | None) -> list[di
             )
             for coordinate, path in denied
         ]
+    if not purpose_declared:
+        return []
     if purpose is not None:
         if not (purpose in policy.purposes or (CASE_NUMBER in policy.purposes and CASE_NUMBER_PATTERN.match(purpose))):
             allowed = ", ".join(sorted(policy.purposes)) or "none"

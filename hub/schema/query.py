@@ -14,6 +14,7 @@ from hub.schema.console import ConsoleQuery
 from hub.schema.context import Info
 from hub.schema.core import Subject, SubjectKind, to_subject
 from hub.schema.court import EnforcementCase, case_from_row
+from hub.schema.documents import DocumentQuery
 from hub.schema.events import WebhookQuery
 from hub.schema.identity import IdentityQuery
 from hub.schema.ingest import IngestQuery
@@ -36,7 +37,9 @@ def _internal_id(raw: str, argument: str) -> int:
 
 
 @strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
-class Query(AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery, IdentityQuery, IngestQuery):
+class Query(
+    AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery, IdentityQuery, IngestQuery, DocumentQuery
+):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Internal id of the subject.")]

@@ -6,10 +6,10 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id;
 
 -- name: agency_by_code
-SELECT id, code, name, kind, region, mode, role, created_at FROM core.agency WHERE code = $1;
+SELECT id, code, name, kind, region, mode, role, created_at, trusted_documents_only FROM core.agency WHERE code = $1;
 
 -- name: agencies_page
-SELECT id, code, name, kind, region, mode, role, created_at
+SELECT id, code, name, kind, region, mode, role, created_at, trusted_documents_only
   FROM core.agency
  WHERE id > $1
  ORDER BY id

@@ -29,7 +29,7 @@ SELECT * FROM hits
  LIMIT $3;
 
 -- name: agency_by_key_hash
-SELECT a.id, a.code, a.name, a.kind, a.region, a.mode, a.role, k.id AS key_id
+SELECT a.id, a.code, a.name, a.kind, a.region, a.mode, a.role, a.trusted_documents_only, k.id AS key_id
   FROM core.api_key k
   JOIN core.agency a ON a.id = k.agency_id
  WHERE k.key_hash = $1 AND k.revoked_at IS NULL;
