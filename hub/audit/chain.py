@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord, canonical_bytes, chain_hash
 from hub.db.database import Database
@@ -48,24 +50,22 @@ async def append_records(
     """
     if not records:
         return [], head if head is not None else await chain_head(db)
-    counted = _summed(comparisons)
-    intercepted = [list(column) for column in zip(*interceptions, strict=True)] if interceptions else [[]] * 13
+    counted = _comparisons_json(comparisons)
+    intercepted = orjson.dumps([_interception_json(i) for i in interceptions]).decode()
     for _ in range(MAX_ATTEMPTS):
         if head is None:
             head = await chain_head(db)
         seq, prev = head
         first = seq + 1
-        columns: list[list[object]] = [[] for _ in range(18)]
+        events = []
         for record in records:
             seq += 1
             digest = chain_hash(prev, canonical_bytes(seq, record))
-            values = (seq, *record.columns(), prev, digest)
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
+            events.append(record.row(seq, prev, digest))
             prev = digest
-        for n in (9, 10, 13):  # fields, subjects, error_codes: array literals
-            columns[n] = [_array_literal(v) for v in columns[n]]
-        row = await db.fetchrow(Q.append_chained, head[0], head[1], seq, prev, *columns, *counted, *intercepted)
+        row = await db.fetchrow(
+            Q.append_chained, head[0], head[1], seq, prev, orjson.dumps(events).decode(), counted, intercepted
+        )
         assert row is not None
         if row["isolation"] != "read committed":
             raise AuditUnavailable(f"the audit chain is appended under READ COMMITTED only, not {row['isolation']}")
@@ -75,10 +75,23 @@ async def append_records(
     raise AuditUnavailable(f"the audit chain's head moved under {MAX_ATTEMPTS} attempts in a row")
 
 
-def _array_literal(values: Any) -> str:
-    """A PostgreSQL array literal; every element quoted, so any text is kept as it is."""
-    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+def _comparisons_json(comparisons: Sequence[Comparison]) -> str:
+    agency_ids, matters, regions, counts = _summed(comparisons)
+    return orjson.dumps(
+        [
+            {"agency_id": a, "matter": m, "region": r, "n": n}
+            for a, m, r, n in zip(agency_ids, matters, regions, counts, strict=True)
+        ]
+    ).decode()
+
+
+def _interception_json(interception: NewInterception) -> dict[str, Any]:
+    """An interception's columns for json_populate_recordset: array columns as their literal
+    text, JSON columns as JSON."""
+    row: dict[str, Any] = interception._asdict()
+    row["context"] = orjson.Fragment(interception.context)
+    row["measures"] = orjson.Fragment(interception.measures)
+    return row
 
 
 async def count_comparisons(db: Database, comparisons: Sequence[Comparison]) -> None:

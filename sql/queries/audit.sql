@@ -7,9 +7,10 @@
 -- the other changes nothing (moved = 0: read the head again, chain again). The events and
 -- the comparisons counted with them are written only when the head moved. The isolation
 -- comes back so the writer can refuse anything but READ COMMITTED.
--- $5.. the events' columns as arrays (fields, subjects and error_codes as array literals),
--- $23.. the comparisons: agency ids, matters, regions, counts; $27.. the interceptions those
--- requests made, their ids drawn ahead (sanctions.sql: insert_interceptions).
+-- $5: the events, a JSON array of objects keyed by audit.event's columns (hashes as '\x..'
+-- bytea text); $6: the comparisons, [{agency_id, matter, region, n}]; $7: the interceptions
+-- those requests made, their ids drawn ahead, keyed by sanctions.interception's columns. One
+-- JSON text each: three parameters to encode and bind, not one array per column.
 -- name: append_chained
 WITH moved AS (
     UPDATE audit.head SET seq = $3, hash = $4
@@ -21,20 +22,15 @@ WITH moved AS (
         document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
         prev_hash, hash)
     SELECT u.seq, u.at, u.agency_id, u.agency_code, u.key_id, u.operator, u.operation_type, u.operation_name,
-           u.document_hash, u.fields::text[], u.subjects::bigint[], u.purpose, u.outcome, u.error_codes::text[],
-           u.duration_us, u.client::inet, u.prev_hash, u.hash
-      FROM unnest($5::bigint[], $6::timestamptz[], $7::bigint[], $8::text[], $9::bigint[], $10::text[],
-                  $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-                  $18::text[], $19::bigint[], $20::text[], $21::bytea[], $22::bytea[])
-           AS u(seq, at, agency_id, agency_code, key_id, operator, operation_type, operation_name,
-                document_hash, fields, subjects, purpose, outcome, error_codes, duration_us, client,
-                prev_hash, hash)
+           u.document_hash, u.fields, u.subjects, u.purpose, u.outcome, u.error_codes, u.duration_us, u.client,
+           u.prev_hash, u.hash
+      FROM json_populate_recordset(NULL::audit.event, $5::json) u
      WHERE EXISTS (SELECT FROM moved)
     RETURNING 1
 ), counted AS (
     INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
     SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, c.agency_id, c.matter, c.region, pg_backend_pid() % 16, c.n
-      FROM unnest($23::bigint[], $24::text[], $25::text[], $26::bigint[]) AS c(agency_id, matter, region, n)
+      FROM json_to_recordset($6::json) AS c(agency_id bigint, matter text, region text, n bigint)
      WHERE EXISTS (SELECT FROM moved)
     ON CONFLICT (day, agency_id, matter, region, shard)
     DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
@@ -42,12 +38,9 @@ WITH moved AS (
 ), intercepted AS (
     INSERT INTO sanctions.interception (id, agency_id, operator, subject_id, candidates, matter, context,
                                         decision, reasons, measures, listing_ids, case_ids, region)
-    SELECT u.id, u.agency_id, u.operator, u.subject_id, u.candidates::bigint[], u.matter, u.context::jsonb,
-           u.decision, u.reasons::text[], u.measures::jsonb, u.listing_ids::bigint[], u.case_ids::bigint[], u.region
-      FROM unnest($27::bigint[], $28::bigint[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::text[],
-                  $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::text[])
-           AS u(id, agency_id, operator, subject_id, candidates, matter, context, decision, reasons, measures,
-                listing_ids, case_ids, region)
+    SELECT u.id, u.agency_id, u.operator, u.subject_id, u.candidates, u.matter, u.context,
+           u.decision, u.reasons, u.measures, u.listing_ids, u.case_ids, u.region
+      FROM json_populate_recordset(NULL::sanctions.interception, $7::json) u
      WHERE EXISTS (SELECT FROM moved)
     RETURNING 1
 )
