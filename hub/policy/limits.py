@@ -57,6 +57,8 @@ class RateLimiter:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._operations: defaultdict[int, deque[float]] = defaultdict(deque)
+        # Subjects by when each was last returned, oldest first (a dict keeps insertion order,
+        # and a subject returned again is moved to the end): expiry looks at the front only.
         self._subjects: defaultdict[int, dict[int, float]] = defaultdict(dict)
 
     def _now(self) -> float:
@@ -77,11 +79,13 @@ class RateLimiter:
                 retry,
             )
         seen = self._subjects[agency_id]
-        for subject, at in list(seen.items()):
-            if at <= now - self.WINDOW:
-                del seen[subject]
+        while seen:
+            oldest, at = next(iter(seen.items()))
+            if at > now - self.WINDOW:
+                break
+            del seen[oldest]
         if len(seen) >= self.limits.subjects_per_minute:
-            retry = int(min(seen.values()) + self.WINDOW - now) + 1
+            retry = int(next(iter(seen.values())) + self.WINDOW - now) + 1
             raise RateLimited(
                 "SUBJECT_RATE_LIMITED",
                 f"data on over {self.limits.subjects_per_minute} distinct subjects a minute "
@@ -95,4 +99,5 @@ class RateLimiter:
         now = self._now()
         seen = self._subjects[agency_id]
         for subject in subjects:
+            seen.pop(subject, None)
             seen[subject] = now
