@@ -282,6 +282,10 @@ async def _finish(conn: asyncpg.Connection, report: BatchReport, status: str) ->
     )
 
 
+# What an abandoned batch (received or validating, its process gone) says as its message.
+INTERRUPTED = "the batch was interrupted (its process stopped) before it was applied; nothing was applied"
+
+
 async def batch_by_id(db: Database, batch_id: int) -> BatchReport | None:
     row = await db.fetchrow(Q.batch_by_id, batch_id)
     if row is None:
@@ -290,7 +294,7 @@ async def batch_by_id(db: Database, batch_id: int) -> BatchReport | None:
     status = row["status"]
     message = body.get("message")
     if status == "failed" and row["finished_at"] is None:
-        message = "the batch was interrupted (its process stopped) before it was applied; nothing was applied"
+        message = INTERRUPTED
     return BatchReport(
         id=row["id"],
         agency_code=row["agency_code"],

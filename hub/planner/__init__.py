@@ -2,7 +2,7 @@
 
 Every operation passes the same checks first (``hub.schema.execute``: parse, validate,
 limits, field policy, purpose). Then the planner picks one of three ways, and caches its
-choice on the prepared document, keyed by operation, the agency's policy and the values of
+choice on the prepared document, keyed by operation, the agency's profile and the values of
 the variables that ``@skip``/``@include`` read:
 
 - a **compiled read** (``hub.planner.compile``): a query over the hub's own tables becomes one
@@ -27,8 +27,9 @@ from graphql.execution.values import get_variable_values
 
 from hub.errors import HubError
 from hub.planner import resolved
-from hub.planner.compile import Compiler, Request, SqlPlan, Uncompilable
+from hub.planner.compile import Compiler, PlanContext, Request, SqlPlan, Uncompilable
 from hub.planner.selection import Selections, directive_variables
+from hub.planner.variables import SimpleVariables
 from hub.policy.rules import EffectivePolicy
 
 __all__ = ["Compiled", "OperationPlans", "Planner", "Request", "SqlPlan"]
@@ -46,6 +47,10 @@ class OperationPlans:
     compiled: dict[tuple[Any, ...], SqlPlan | None] = field(default_factory=dict)
     # Why the operation does not compile (the first field that does not), for the logs.
     not_compiled: str | None = None
+    variables: SimpleVariables = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.variables = SimpleVariables(self.operation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +68,13 @@ class Planner:
         resolvers: Mapping[str, resolved.Resolver] | None = None,
         *,
         local_police: bool = True,
+        page_sizes: tuple[int, int] = (20, 100),
     ) -> None:
         self.schema = schema
         self.resolvers = dict(resolvers or {})
         self.local_police = local_police
+        # Values of literal arguments (a page size) are folded into the statement.
+        self.plan_context = PlanContext(*page_sizes)
 
     def operation_plans(self, document: DocumentNode, operation: OperationDefinitionNode) -> OperationPlans:
         found = None
@@ -87,10 +95,12 @@ class Planner:
         operation = plans.operation
         if operation.operation != OperationType.QUERY:
             return None
-        coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
+        coerced = plans.variables.coerce(variables or {}) or get_variable_values(
+            self.schema, operation.variable_definitions or (), variables or {}
+        )
         if isinstance(coerced, list):
             return None  # the executor refuses it, with its errors
-        key = (policy.key, sees_removed, *(coerced.coerced.get(v) for v in plans.directive_variables))
+        key = (policy.plan_key, sees_removed, *(coerced.coerced.get(v) for v in plans.directive_variables))
         if key in plans.compiled:
             plan = plans.compiled[key]
         else:
@@ -115,7 +125,7 @@ class Planner:
             name = definition.variable.name.value
             if name in plans.directive_variables and definition.default_value is not None:
                 defaults[name] = value_from_ast_untyped(definition.default_value)
-        key = (policy.key, sees_removed, *(defaults.get(v) for v in plans.directive_variables))
+        key = (policy.plan_key, sees_removed, *(defaults.get(v) for v in plans.directive_variables))
         if key not in plans.compiled:
             plans.compiled[key] = self._compile(document, plans, policy, sees_removed, defaults)
 
@@ -128,7 +138,7 @@ class Planner:
         directive_values: Mapping[str, Any],
     ) -> SqlPlan | None:
         selections = Selections(self.schema, document, directive_values)
-        compiler = Compiler(self.schema, selections, policy, sees_removed, self.local_police)
+        compiler = Compiler(self.schema, selections, policy, sees_removed, self.local_police, self.plan_context)
         try:
             return compiler.operation(plans.operation)
         except Uncompilable as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +32,15 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
+    ValueNode,
+    VariableNode,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 
-from hub.errors import InvalidCursor
+from hub.errors import HubError, InvalidCursor
 from hub.planner import model
 from hub.planner.model import Dated, Embed, Identifier, Leaf, Listed, Paged, Related
 from hub.planner.selection import Selections
@@ -53,11 +57,13 @@ class Uncompilable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FieldGroup:
-    """One response key's field (the first of its merged nodes) and its definition."""
+    """One response key's field (the first of its merged nodes) and its definition; its
+    arguments, coerced once, when they read no variable (the same for every request)."""
 
     index: int
     definition: GraphQLField
     node: FieldNode
+    constant: dict[str, Any] | None = None
 
 
 class Request:
@@ -74,6 +80,8 @@ class Request:
         self._decoded: dict[int, Any] = {}
 
     def arguments(self, group: FieldGroup) -> dict[str, Any]:
+        if group.constant is not None:
+            return group.constant
         found = self._arguments.get(group.index)
         if found is None:
             found = self._arguments[group.index] = get_argument_values(group.definition, group.node, self.variables)
@@ -97,13 +105,27 @@ class Binder:
         self._decode = decode
 
     def value(self, compute: Callable[[Mapping[str, Any], Any], Any], cast: str) -> str:
+        """A value computed from the field's arguments (and the request): a literal of the
+        statement when the arguments are literals of the document and the value needs nothing
+        of the request (so PostgreSQL plans with it), else a parameter."""
         group = self._group
+        if group.constant is not None:
+            try:
+                found = compute(group.constant, self._compiler.plan_context)
+            except (AttributeError, HubError):
+                pass  # it reads the request, or refuses: bound (and checked) per request
+            else:
+                literal = _literal(found, cast)
+                if literal is not None:
+                    return literal
         return self._compiler.param(lambda r: compute(r.arguments(group), r.context), cast)
 
     def after(self, compute: Callable[[Any], Any], cast: str) -> str:
         """A value of the decoded ``after`` cursor (null without one)."""
         group, decode = self._group, self._decode
         assert decode is not None
+        if group.constant is not None and group.constant.get("after") is None:
+            return f"NULL::{cast}"  # the document asks for the first page
 
         def read(r: Request) -> Any:
             value = r.decoded(group, decode)
@@ -134,10 +156,12 @@ class Scope:
         found[1].append(guard)
         return found[0]
 
-    def render(self) -> str:
+    def render(self, complete: Collection[frozenset[str]] = ()) -> str:
+        """The laterals, each guarded by the row types that use it; unguarded when every
+        type does (``complete`` holds each abstract type's full set of conditions)."""
         parts = []
         for sql, (alias, guards) in self.laterals.items():
-            if None in guards:
+            if None in guards or frozenset(guards) in complete:
                 guarded = sql.replace(GUARD, "")
             else:
                 condition = " OR ".join(sorted({g for g in guards if g is not None}))
@@ -192,12 +216,18 @@ class Compiler:
         policy: EffectivePolicy,
         sees_removed: bool,
         local_police: bool,
+        plan_context: PlanContext | None = None,
     ) -> None:
         self.schema = schema
         self.selections = selections
         self.policy = policy
         self.sees_removed = sees_removed
         self.local_police = local_police
+        # What a value computed at plan time may read of a context: the page sizes.
+        self.plan_context = plan_context or PlanContext()
+        # Each abstract type's full set of row-type conditions (a lateral every type uses
+        # needs none).
+        self._complete: set[frozenset[str]] = set()
         self.params: list[Param] = []
         self.casts: list[str] = []
         self.checks: list[Callable[[Request], None]] = []
@@ -227,7 +257,11 @@ class Compiler:
 
     def group(self, definition: GraphQLField, nodes: list[FieldNode]) -> FieldGroup:
         self._groups += 1
-        return FieldGroup(self._groups, definition, nodes[0])
+        node = nodes[0]
+        constant = None
+        if not any(_reads_variables(argument.value) for argument in node.arguments or ()):
+            constant = get_argument_values(definition, node)
+        return FieldGroup(self._groups, definition, node, constant)
 
     def cursor(self, prefix: str, value: str) -> str:
         ipad = self.shared("ipad", lambda r: cursor_pads(r.context.cursor_key)[0], "bytea")
@@ -256,7 +290,8 @@ class Compiler:
             pairs.append((key, value))
             sids += found
         subjects = f"concat_ws(',', {', '.join(sids)})" if sids else "NULL::text"
-        sql = f"SELECT {json_object(pairs)}::text AS data, {subjects} AS subjects FROM (SELECT) root{scope.render()}"
+        laterals = scope.render(self._complete)
+        sql = f"SELECT {json_object(pairs)} AS data, {subjects} AS subjects FROM (SELECT) root{laterals}"
         return SqlPlan(sql, self.params, self.checks, self.casts)
 
     # -- objects -------------------------------------------------------------------------
@@ -269,6 +304,7 @@ class Compiler:
             if abstract is None:
                 raise Uncompilable(named.name)
             column = abstract.discriminator(a)
+            self._complete.add(frozenset(f"{column} = '{v}'" for v in abstract.types))
             branches: list[tuple[str, Built]] = []
             for value, type_name in abstract.types.items():
                 object_type = self.schema.get_type(type_name)
@@ -338,7 +374,11 @@ class Compiler:
             return spec.expr(a, today), []
         if isinstance(spec, Embed):
             built = self.value(definition.type, spec.expr(a), nodes, scope, guard)
-            return built.json, built.sids
+            if spec.absent is None:
+                return built.json, built.sids
+            absent = spec.absent(a)
+            sids = [f"CASE WHEN {absent} THEN NULL ELSE {_concat(built.sids)} END"] if built.sids else []
+            return f"CASE WHEN {absent} THEN NULL ELSE {built.json} END", sids
         if parent in ("Person", "Organisation") and nodes[0].name.value == "vehicles" and not self.local_police:
             raise Uncompilable("Subject.vehicles (remote source)")
         # A field of an interface selected outside type conditions is compiled once for the
@@ -359,6 +399,11 @@ class Compiler:
         x = scope.add(self, sql, guard)
         return f"{x}.j", [f"{x}.s"] if subjects else []
 
+    def _check(self, check: model.Check | None, group: FieldGroup) -> None:
+        """Run a resolver's argument check before the statement (a HubError: the executor)."""
+        if check is not None:
+            self.checks.append(lambda r: check(r.arguments(group), r.context))
+
     def leaf(self, kind: GraphQLOutputType, expr: str) -> str:
         if isinstance(kind, GraphQLNonNull):
             kind = kind.of_type
@@ -366,6 +411,8 @@ class Compiler:
             item = kind.of_type.of_type if isinstance(kind.of_type, GraphQLNonNull) else kind.of_type
             if isinstance(item, GraphQLScalarType) and item.name in ("String", "Int"):
                 return f"to_json({expr})"
+            if isinstance(item, GraphQLScalarType) and item.name == "ID":
+                return f"to_json(({expr})::text[])"
             raise Uncompilable(f"[{item}]")
         if isinstance(kind, GraphQLEnumType):
             pairs = [(str(v.value), name) for name, v in kind.values.items()]
@@ -378,7 +425,11 @@ class Compiler:
             return f"({expr})::text"
         if name == "DateTime":
             return f"core.json_datetime({expr})"
-        if name in ("String", "Int", "Boolean", "Float", "Date"):
+        if name == "Float":  # a Python float as orjson writes it (1.0, 0.5, 1e-05)
+            return f"core.json_float(({expr})::float8)::json"
+        if name == "JSON":
+            return _python_json(expr)
+        if name in ("String", "Int", "Boolean", "Date"):
             return expr
         raise Uncompilable(name)
 
@@ -386,6 +437,7 @@ class Compiler:
         self, spec: Related, definition: GraphQLField, group: FieldGroup, a: str, nodes: list[FieldNode]
     ) -> tuple[str, bool]:
         """The lateral subquery of a single related row (j: its JSON, s: its subjects)."""
+        self._check(spec.check, group)
         t = self.alias("t")
         binder = Binder(self, group)
         inner = Scope()
@@ -393,7 +445,7 @@ class Compiler:
         columns = f"{built.json} AS j" + (f", {_concat(built.sids)} AS s" if built.sids else "")
         order = f" ORDER BY {spec.order(t)}" if spec.order else ""
         sql = (
-            f"SELECT {columns} FROM {spec.source(t, binder)}{inner.render()} "
+            f"SELECT {columns} FROM {spec.source(t, binder)}{inner.render(self._complete)} "
             f"WHERE {spec.where(a, t, binder)}{GUARD}{order} LIMIT 1"
         )
         return sql, bool(built.sids)
@@ -402,6 +454,7 @@ class Compiler:
         self, spec: Listed, definition: GraphQLField, group: FieldGroup, a: str, nodes: list[FieldNode]
     ) -> tuple[str, bool]:
         """The lateral subquery of a plain list, aggregated in its order."""
+        self._check(spec.check, group)
         t = self.alias("t")
         binder = Binder(self, group)
         inner = Scope()
@@ -413,14 +466,14 @@ class Compiler:
         columns = f"coalesce(json_agg({built.json} ORDER BY {spec.order(t)}), '[]'::json) AS j"
         if built.sids:
             columns += f", string_agg({_concat(built.sids)}, ',') AS s"
-        sql = f"SELECT {columns} FROM {spec.source(t, binder)}{inner.render()} WHERE {where}{GUARD}"
+        sql = f"SELECT {columns} FROM {spec.source(t, binder)}{inner.render(self._complete)} WHERE {where}{GUARD}"
         return sql, bool(built.sids)
 
     def paged(
         self, spec: Paged, definition: GraphQLField, group: FieldGroup, a: str, nodes: list[FieldNode]
     ) -> tuple[str, bool]:
-        """The lateral subquery of a connection: one page of rows (and one more, which tells
-        whether a next page exists), aggregated into edges, nodes and pageInfo."""
+        """The lateral subquery of a connection: one page of rows (and one more when the
+        selection asks whether a next page exists), aggregated into edges, nodes and pageInfo."""
         scope_of = spec.scope if callable(spec.scope) else (lambda args, s=spec.scope: s)
 
         def decode(r: Request) -> Any:
@@ -433,9 +486,7 @@ class Compiler:
                 raise InvalidCursor("the cursor belongs to another list")
             return value
 
-        if spec.check is not None:
-            check = spec.check
-            self.checks.append(lambda r: check(r.arguments(group), r.context))
+        self._check(spec.check, group)
         self.checks.append(lambda r: r.decoded(group, decode) and None)
         binder = Binder(self, group, decode)
         limit = binder.value(lambda args, ctx: page_size(ctx, args.get("first")), "integer")
@@ -468,10 +519,20 @@ class Compiler:
             sids.extend(s for s in built.sids if s not in sids)
             return f"{y}.{name}"
 
-        page = f"FILTER (WHERE {y}.n <= {limit})"
+        selected = self.selections.collect(connection, self.selections.sub_selections(nodes))
+        # One row past the page tells whether another page follows: fetched only when asked.
+        more = any(
+            info_fields[0].name.value == "hasNextPage"
+            for key, fields in selected.items()
+            if fields[0].name.value == "pageInfo"
+            for info_fields in self.selections.collect(
+                _named(connection.fields["pageInfo"].type), self.selections.sub_selections(fields)
+            ).values()
+        )
+        page = f"FILTER (WHERE {y}.n <= {limit})" if more else ""
         cursor_value = spec.cursor(y)
         pairs: list[tuple[str, str]] = []
-        for key, fields in self.selections.collect(connection, self.selections.sub_selections(nodes)).items():
+        for key, fields in selected.items():
             name = fields[0].name.value
             if name == "__typename":
                 pairs.append((key, f"'{connection.name}'"))
@@ -521,16 +582,48 @@ class Compiler:
             after = f"{spec.keys[0][0](t)} > coalesce({binder.after(lambda v: v, 'bigint')}, 0)"
         sid_column = f", {_concat(sids)} AS s" if sids else ""
         row_columns = "".join(f", {c}" for c in columns)
+        fetched = f"{limit} + 1" if more else limit
         rows = (
             f"SELECT {keys}{row_columns}{sid_column}, row_number() OVER (ORDER BY {order}) AS n "
-            f"FROM {spec.source(t, binder)}{inner.render()} "
-            f"WHERE {spec.where(a, t, binder)} AND {after}{GUARD} ORDER BY {order} LIMIT {limit} + 1"
+            f"FROM {spec.source(t, binder)}{inner.render(self._complete)} "
+            f"WHERE {spec.where(a, t, binder)} AND {after}{GUARD} ORDER BY {order} LIMIT {fetched}"
         )
         outer = f"{json_object(pairs)} AS j"
         if sids:
             outer += f", string_agg({y}.s, ',') {page} AS s"
         # GROUP BY (): one row even for no rows and no aggregate (a selection of __typename).
         return f"SELECT {outer} FROM ({rows}) {y} GROUP BY ()", bool(sids)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """The settings a value folded into a statement at plan time may read (page_size)."""
+
+    default_page_size: int = 20
+    max_page_size: int = 100
+
+
+def _literal(value: Any, cast: str) -> str | None:
+    """``value`` as an SQL literal of type ``cast``, or None when it is better a parameter."""
+    if value is None:
+        return f"NULL::{cast}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and cast in ("integer", "bigint"):
+        return str(value)
+    if isinstance(value, str) and cast == "text" and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'::text"
+    return None
+
+
+def _reads_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_reads_variables(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_reads_variables(f.value) for f in value.fields)
+    return False
 
 
 def _named(kind: GraphQLOutputType) -> Any:
@@ -555,7 +648,26 @@ def _is_subject(kind: GraphQLOutputType) -> bool:
 
 
 def _concat(parts: list[str]) -> str:
-    return parts[0] + "::text" if len(parts) == 1 else f"concat_ws(',', {', '.join(parts)})"
+    # concat_ws of only nulls is '', not null: an aggregate over it must skip it as a null.
+    return parts[0] + "::text" if len(parts) == 1 else f"nullif(concat_ws(',', {', '.join(parts)}), '')"
+
+
+# The tokens of a jsonb value's text: strings, numbers, and runs of anything else (outside
+# strings, digits and '-' occur only in numbers).
+_JSON_TOKENS = r"""'"(?:[^"\\]|\\.)*"|-?[0-9][-+.0-9eE]*|[^"0-9-]+'"""
+
+
+def _python_json(expr: str) -> str:
+    """A jsonb value as the JSON scalar answers it: the executor loads the value's text into
+    Python (orjson) and writes it back, so numbers with a fraction or exponent become floats
+    (0.500000 is 0.5, 66.70 is 66.7, 100.00 is 100.0) and the rest is the text as it was
+    (keys in jsonb's order)."""
+    token = "x.m[1]"
+    number = f"{token} ~ '^-?[0-9]' AND {token} ~ '[.eE]'"
+    return (
+        f"(SELECT string_agg(CASE WHEN {number} THEN core.json_float({token}::float8) ELSE {token} END, '' "
+        f"ORDER BY x.o) FROM regexp_matches(({expr})::text, {_JSON_TOKENS}, 'g') WITH ORDINALITY x(m, o))::json"
+    )
 
 
 def _masked(identifier: str, expr: str) -> str:

@@ -4,6 +4,7 @@ the compiled roots, with aliases, inline and named fragments, variables, paginat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +29,23 @@ ROOTS: dict[str, tuple[str, str]] = {
     "enforcementCase": ("$case: String!", "caseNumber: $case"),
     "hotel": ("$hotel: String!", "code: $hotel"),
     "hotels": ("", "minStars: 3"),
+    "agencies": ("", ""),
+    "agency": ("$agency: String!", "code: $agency"),
+    # The trail and its statistics up to the tests' own requests (tests/planner/world.py).
+    "auditEvents": ("$auditUntil: DateTime", "until: $auditUntil"),
+    "agencyStatistics": ("$asSince: Date!, $asUntil: Date!", "since: $asSince, until: $asUntil"),
+    "provinceStatistics": ("$psSince: Date!, $psUntil: Date!", "since: $psSince, until: $psUntil"),
+    "sanctionStatistics": ("$ssSince: Date!, $ssUntil: Date!", "since: $ssSince, until: $ssUntil"),
+    "matters": ("", ""),
+    "measures": ("", ""),
+    "webhook": ("", "parkedFirst: 2"),
+    "consoleUsers": ("", ""),
+    "recentInterceptions": ("", "first: 5"),
+    "partyMentions": ("$mentionStatus: MentionStatus!", "status: $mentionStatus"),
+    "candidateLinks": ("$linkStatus: CandidateStatus!", "status: $linkStatus"),
+    "ingestBatch": ("$batch: ID!", "id: $batch"),
+    "recordHistory": ("$historyKey: String!", "source: TOURISM, key: $historyKey"),
+    "trustedDocuments": ("", "includeRevoked: true"),
 }
 
 
@@ -105,7 +123,8 @@ class Builder:
             if declared:
                 definitions.append(declared)
             target = unwrap(root_type.fields[root].type)
-            parts.append(f"{root}({arguments}) {{ {self.selection(target, 2)} }}")
+            call = f"{root}({arguments})" if arguments else root
+            parts.append(f"{call} {{ {self.selection(target, 2)} }}")
         operation = f"query Generated({', '.join(definitions)}) {{ {' '.join(parts)} }}"
         return "\n".join([operation, *self.fragments])
 
@@ -134,6 +153,18 @@ async def test_generated_documents_answer_alike_on_both_paths(world: World, data
         "case": world.case_number,
         "hotel": "FJ-FZ-0002",
         "first": data.draw(st.sampled_from([0, 1, 3])),
+        "agency": data.draw(st.sampled_from(["W-COURT", "W-PLATFORM", "W-NOBODY"])),
+        "auditUntil": world.audit_until,
+        "asSince": world.week_ago,
+        "asUntil": world.today,
+        "psSince": world.week_ago,
+        "psUntil": world.today,
+        "ssSince": world.week_ago,
+        "ssUntil": (dt.date.fromisoformat(world.today) + dt.timedelta(days=1)).isoformat(),
+        "mentionStatus": data.draw(st.sampled_from(["PENDING", "LINKED", "REJECTED"])),
+        "linkStatus": data.draw(st.sampled_from(["PROPOSED", "CONFIRMED", "REJECTED"])),
+        "batch": data.draw(st.sampled_from([world.applied_batch, world.rejected_batch, world.vehicle_batch])),
+        "historyKey": world.hotel_code,
     }
     runs = count_compiled(world)
     problems, ok = await compare(world, profile, pruned, variables)

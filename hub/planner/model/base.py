@@ -10,10 +10,17 @@ A field is one of:
 - ``Leaf``: a value of the row (``{a}`` is the row's alias or expression);
 - ``Identifier``: a resident ID or USCC, in full or masked as the agency's policy says;
 - ``Dated``: a value that depends on today's date in the hub (bound per request);
-- ``Embed``: an object over the same row (a subject's ``region``);
+- ``Embed``: an object over the same row (a subject's ``region``), or null where ``absent``;
 - ``Related``: one row of another table, or null;
 - ``Listed``: a plain list, in a fixed order;
 - ``Paged``: a connection (``first``/``after``, signed cursors, ``pageInfo``).
+
+Per-request values (arguments, the principal, the policy) come from the ``Binder``; a
+resolver's argument checks run before the statement as ``check`` (raising the resolver's own
+``HubError``); and a request the statement cannot answer as the resolver would (an argument
+only the database can refuse) raises ``ExecutorAnswers``: the executor answers it, whole.
+A source may be one of the named statements of ``sql/queries`` (``named``), so a list or an
+aggregate reads exactly the rows its resolver reads.
 
 The domain modules beside this one (``core``, ``court``, ``land``...) map the schema's types
 with these; the SQL here is built by the compiler from their fragments, and is data-layer
@@ -22,9 +29,12 @@ code like ``sql/queries``, kept beside the schema map it describes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from hub.errors import HubError
 
 if TYPE_CHECKING:
     from hub.planner.compile import Binder
@@ -34,6 +44,16 @@ Expr = Callable[[str], str]
 # A condition or FROM item of (parent alias, child alias, the field's arguments).
 Where = Callable[[str, str, "Binder"], str]
 Source = Callable[[str, "Binder"], str]
+# Checks of the arguments the resolver makes (raise HubError), before anything runs: the
+# field's arguments and the request's context.
+Check = Callable[[Mapping[str, Any], Any], None]
+
+
+class ExecutorAnswers(HubError):
+    """Not an error an agency sees: the request needs what only its resolver does (a lookup
+    whose failure is the resolver's error), so the planner leaves it to the executor."""
+
+    code = "EXECUTOR_ANSWERS"
 
 
 @dataclass(frozen=True)
@@ -58,9 +78,11 @@ class Dated:
 
 @dataclass(frozen=True)
 class Embed:
-    """An object type read from the same row: ``expr`` stands for the row in the target."""
+    """An object type read from the same row: ``expr`` stands for the row in the target.
+    Null where ``absent`` holds of the row (a nullable object such as a mention's region)."""
 
     expr: Expr
+    absent: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,7 @@ class Related:
     source: Source
     where: Where
     order: Expr | None = None  # with LIMIT 1 when several rows could meet ``where``
+    check: Check | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,7 @@ class Listed:
     order: Expr
     # A condition the agency's policy adds (courts and the operator see removed listings).
     hidden: Callable[[str, bool], str] | None = None
+    check: Check | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +124,7 @@ class Paged:
     cursor: Callable[[str], str] = lambda y: f"{y}.k0::text"
     after: Callable[[str, Binder], str] | None = None
     # Checks of the arguments the resolver makes (raise HubError), before anything runs.
-    check: Callable[[Mapping[str, Any], Any], None] | None = None
+    check: Check | None = None
 
 
 FieldSpec = Leaf | Identifier | Dated | Embed | Related | Listed | Paged
@@ -147,3 +171,50 @@ def subject(column: str) -> Related:
 def case(column: str) -> Related:
     """The enforcement case whose id is in ``column`` of the parent row."""
     return Related(source=by_id("court.enforcement_case"), where=lambda p, t, b: f"{t}.id = {p}.{column}")
+
+
+_COMMENT = re.compile(r"--[^\n]*")
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def named(query: str, *values: Callable[[Binder], str]) -> Source:
+    """A named statement of ``sql/queries`` (``QUERIES.<module>.<name>``) as a FROM item, its
+    ``$n`` bound by ``values[n - 1]`` (placeholders from the binder, or SQL): the rows, filters
+    and order of the resolver's own statement. Its comments are dropped (none of these
+    statements has ``--`` inside a string)."""
+    text = _COMMENT.sub("", query).strip().rstrip(";")
+
+    def source(t: str, b: Binder) -> str:
+        bound = [value(b) for value in values]
+        return "(\n" + _PLACEHOLDER.sub(lambda m: bound[int(m.group(1)) - 1], text) + f"\n) {t}"
+
+    return source
+
+
+def own_agency(b: Binder) -> str:
+    """The principal's agency id, or null for the platform operator, who sees every agency's
+    (``None if ctx.policy.operator else ctx.principal.agency_id``, as the resolvers say)."""
+    return b.value(lambda a, c: None if c.policy.operator else c.principal.agency_id, "bigint")
+
+
+def argument(name: str, cast: str) -> Callable[[Binder], str]:
+    """A placeholder for the field's argument ``name`` as coerced (for ``named``)."""
+    return lambda b: b.value(lambda a, c: a.get(name), cast)
+
+
+def enum_value(value: Any) -> str | None:
+    """An enum argument's database value (``MentionStatus.PENDING`` -> ``pending``)."""
+    if value is None:
+        return None
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def named_agency(code: str | None, ctx: Any) -> int | None:
+    """The id of the agency an ``agencyCode`` argument names, where a statement can know it:
+    None without one; the principal's own agency for its own code (it exists). Any other code
+    the resolver looks up and refuses when unknown, with its error: ``ExecutorAnswers``."""
+    if code is None:
+        return None
+    if code == ctx.principal.agency_code:
+        return int(ctx.principal.agency_id)
+    raise ExecutorAnswers("an agency code other than the principal's is looked up by the resolver")

@@ -96,6 +96,12 @@ def _subject_ids(args: Mapping[str, Any], ctx: Any) -> list[int]:
     ids = args["ids"]
     if len(ids) > MAX_IDS:
         raise InvalidInput(f"at most {MAX_IDS} ids per request, got {len(ids)}", argument="ids")
+    try:  # the usual case, all at once; any doubt: each id as the resolver checks it
+        values = [int(i) for i in ids]
+        if not values or (min(values) >= 1 and max(values) < 2**63):
+            return values
+    except ValueError:
+        pass
     return [internal_id(i, "ids") for i in ids]
 
 
