@@ -90,7 +90,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, HubState]]:
-        pool = None
+        pool = read_pool = None
         database = db
         if database is None:
             assert database_url is not None
@@ -100,7 +100,14 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
             )
-            database = Database(pool=pool)
+            read_pool = await create_pool(
+                database_url,
+                min_size=settings.pool_min_size,
+                max_size=settings.pool_max_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+                generic_plans=True,
+            )
+            database = Database(pool=pool, read_pool=read_pool)
         writer: AuditWriter | None = None
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
@@ -129,6 +136,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     shortcuts=SHORTCUTS,
                     compiled_reads=settings.compiled_reads,
                     local_police=settings.remote("police") is None,
+                    page_sizes=(settings.default_page_size, settings.max_page_size),
                 ),
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
@@ -201,6 +209,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await remote_client.aclose()
             if pool is not None:
                 await pool.close()
+            if read_pool is not None:
+                await read_pool.close()
 
     return HubApp(
         routes=[

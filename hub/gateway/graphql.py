@@ -308,12 +308,16 @@ def _header(request: Request, name: str, limit: int) -> str | None:
     raw = request.headers.get(name)
     if raw is None:
         return None
+    if raw.isascii() and raw.isprintable() and "%" not in raw:
+        return raw.strip()[:limit] or None  # most headers: plain ASCII, nothing to decode
     try:
         raw = raw.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
     raw = unquote(raw, errors="replace")
-    cleaned = "".join(ch for ch in raw if ch.isprintable()).strip()[:limit]
+    if not raw.isprintable():
+        raw = "".join(ch for ch in raw if ch.isprintable())
+    cleaned = raw.strip()[:limit]
     return cleaned or None
 
 

@@ -25,9 +25,11 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
+    VariableNode,
     value_from_ast_untyped,
 )
 
@@ -62,6 +64,12 @@ class Shape:
     # The cost when no field's size depends on arguments (``cost`` need not walk the tree
     # per request); None when one does.
     static_cost: int | None = None
+    # Whether a size depends on the request's variables; if not, the cost depends on the
+    # page sizes alone, and is computed once per page-size setting (``costs``).
+    variable_cost: bool = True
+    costs: dict[tuple[int, int], int] = field(default_factory=dict)
+    # The (coordinate, path) pairs each policy (by key) may not select: found once per agency.
+    denials: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def _unwrap(kind: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
@@ -151,6 +159,7 @@ def analyse(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
         directives=stats["directives"],
         cost_tree=cost_tree,
         static_cost=_static_cost(cost_tree),
+        variable_cost=_variable_cost(cost_tree),
     )
 
 
@@ -159,6 +168,23 @@ def _static_cost(tree: list[CostNode]) -> int | None:
         return any(n.multiplier in ("page", "ids") or dynamic(n.children) for n in nodes)
 
     return None if dynamic(tree) else cost(tree, None, 0, 0)
+
+
+def _variable_cost(tree: list[CostNode]) -> bool:
+    def reads(value: ValueNode) -> bool:
+        if isinstance(value, VariableNode):
+            return True
+        if isinstance(value, ListValueNode):
+            return any(reads(v) for v in value.values)
+        return False
+
+    def dynamic(nodes: list[CostNode]) -> bool:
+        return any(
+            (n.multiplier in ("page", "ids") and any(reads(v) for v in n.arguments.values())) or dynamic(n.children)
+            for n in nodes
+        )
+
+    return dynamic(tree)
 
 
 def cost(tree: list[CostNode], variables: Mapping[str, Any] | None, default_page: int, max_page: int) -> int:
@@ -172,7 +198,10 @@ def cost(tree: list[CostNode], variables: Mapping[str, Any] | None, default_page
         if node.multiplier == "list":
             return PLAIN_LIST_ESTIMATE
         argument = node.arguments.get("first" if node.multiplier == "page" else "ids")
-        value = None if argument is None else value_from_ast_untyped(argument, dict(variables or {}))
+        if isinstance(argument, VariableNode):  # the variable's value as sent, not a copy of it
+            value = (variables or {}).get(argument.name.value)
+        else:
+            value = None if argument is None else value_from_ast_untyped(argument, dict(variables or {}))
         if node.multiplier == "ids":
             return len(value) if isinstance(value, list) else max_page
         return min(value, max_page) if isinstance(value, int) and value >= 0 else default_page

@@ -49,6 +49,13 @@ class EffectivePolicy:
     def identifier_mode(self, identifier: str) -> str:
         return self.identifiers.get(identifier, "NONE")
 
+    @property
+    def plan_key(self) -> str:
+        """What a compiled read depends on of the policy: the rules' version and the profile
+        (its masking), not the agency (whose own overrides only allow or deny fields, which
+        is checked before any plan runs)."""
+        return self.key.rsplit(":", 1)[0]
+
 
 def schema_coordinates(schema: GraphQLSchema) -> dict[str, tuple[str, ...]]:
     """Every ``Type.field`` of the schema, with the interfaces the type implements."""

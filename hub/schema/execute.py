@@ -99,6 +99,7 @@ class Executor:
         *,
         compiled_reads: bool = True,
         local_police: bool = True,
+        page_sizes: tuple[int, int] = (20, 100),
     ) -> None:
         self.schema = schema
         self.limits = limits or Limits()
@@ -107,7 +108,9 @@ class Executor:
         self._cache_size = cache_size
         # Decides how an admitted operation runs; None: graphql-core's executor, always.
         self.planner: Planner | None = (
-            Planner(self._graphql, shortcuts, local_police=local_police) if compiled_reads else None
+            Planner(self._graphql, shortcuts, local_police=local_police, page_sizes=page_sizes)
+            if compiled_reads
+            else None
         )
 
     def prepare(self, query: str) -> Prepared:
@@ -266,16 +269,17 @@ class Executor:
     ) -> Outcome:
         """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
         try:
-            row = await context.db.fetchrow(compiled.plan.sql, *compiled.values)
+            row = await context.db.reads.fetchrow(compiled.plan.sql, *compiled.values)
         except Exception as exc:  # a statement timeout (HubError), or unexpected: masked
             failed = GraphQLError(str(exc), original_error=exc)
             return self._outcome(None, [failed], context, op_type, op_name, fields)
         assert row is not None
         disclosed = row["subjects"]
         if disclosed:
-            context.returned_subjects.update(int(i) for i in disclosed.split(","))
+            context.returned_subjects.update(map(int, disclosed.split(",")))
+        data = row["data"]  # bytes on the read pool's connections, text elsewhere (tests)
         return Outcome(
-            {"data": orjson.Fragment(row["data"].encode())},
+            {"data": orjson.Fragment(data if isinstance(data, bytes) else data.encode())},
             OK,
             operation_type=op_type,
             operation_name=op_name,
@@ -422,7 +426,12 @@ class Executor:
             if actual > limit:
                 return error(f"the query has {actual} {what}; the limit is {limit}", code, limit=limit, actual=actual)
         estimate = shape.static_cost
-        if estimate is None:
+        if estimate is None and not shape.variable_cost:
+            estimate = shape.costs.get((default_page_size, max_page_size))
+            if estimate is None:
+                estimate = cost(shape.cost_tree, None, default_page_size, max_page_size)
+                shape.costs[(default_page_size, max_page_size)] = estimate
+        elif estimate is None:
             estimate = cost(shape.cost_tree, variables, default_page_size, max_page_size)
         if estimate > limits.max_cost:
             return error(
@@ -443,11 +452,13 @@ def _check_policy(
     purpose (not checked when vetting a document, which declares none)."""
     if shape.introspection and not policy.introspection:
         return [error("introspection is for the platform operator and development only", "INTROSPECTION_DISABLED")]
-    denied = [
-        (coordinate, path)
-        for coordinate, path in shape.selections
-        if coordinate not in policy.allowed and not coordinate.split(".", 1)[1].startswith("__")
-    ]
+    denied = shape.denials.get(policy.key)
+    if denied is None:  # the same for every request of this document from this agency
+        denied = shape.denials[policy.key] = tuple(
+            (coordinate, path)
+            for coordinate, path in shape.selections
+            if coordinate not in policy.allowed and not coordinate.split(".", 1)[1].startswith("__")
+        )
     if denied:
         return [
             error(
