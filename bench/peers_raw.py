@@ -106,7 +106,15 @@ def build(database_url: str, pool_size: int = 10) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         nonlocal pool
-        pool = await asyncpg.create_pool(database_url, min_size=pool_size, max_size=pool_size, init=_init)
+        # Each statement planned once, generically, as the hub's compiled reads are (its read
+        # pool): a custom plan of these statements costs PostgreSQL more than running them.
+        pool = await asyncpg.create_pool(
+            database_url,
+            min_size=pool_size,
+            max_size=pool_size,
+            init=_init,
+            server_settings={"plan_cache_mode": "force_generic_plan"},
+        )
         try:
             yield
         finally:
