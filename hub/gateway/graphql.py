@@ -310,6 +310,19 @@ def _header(request: Request, name: str, limit: int) -> str | None:
         return None
     if raw.isascii() and raw.isprintable() and "%" not in raw:
         return raw.strip()[:limit] or None  # most headers: plain ASCII, nothing to decode
+    key = (raw, limit)
+    if key not in _DECODED:
+        if len(_DECODED) >= 4096:
+            _DECODED.clear()
+        _DECODED[key] = _decode_header(raw, limit)
+    return _DECODED[key]
+
+
+# Purposes and operators repeat (a court's case number, a desk's clerk): each decoded once.
+_DECODED: dict[tuple[str, int], str | None] = {}
+
+
+def _decode_header(raw: str, limit: int) -> str | None:
     try:
         raw = raw.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):

@@ -92,7 +92,9 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     length = len(value)
     if length not in (15, 18):
         raise InvalidIdentifier(KIND, f"expected 18 characters (or 15 for a first-generation ID), got {length}")
-    for index, ch in enumerate(value):
+    # The usual number is all ASCII digits (an X last): nothing to point at.
+    plain = value[:-1].isdigit() and value.isascii() and (value[-1].isdigit() or (length == 18 and value[-1] == "X"))
+    for index, ch in enumerate(() if plain else value):
         if ch in _DIGITS:
             continue
         if index == 17:

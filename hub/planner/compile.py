@@ -70,14 +70,18 @@ class Request:
     """One request's values for a plan's parameters: its coerced variables, each field's
     arguments (computed once) and decoded cursors."""
 
-    __slots__ = ("_arguments", "_decoded", "context", "today", "variables")
+    __slots__ = ("_arguments", "_decoded", "context", "variables")
 
     def __init__(self, context: Any, variables: VariableValues) -> None:
         self.context = context
         self.variables = variables
-        self.today = datetime.date.today()
         self._arguments: dict[int, dict[str, Any]] = {}
         self._decoded: dict[int, Any] = {}
+
+    @property
+    def today(self) -> datetime.date:
+        """The hub's today, as a resolver reads it (bound once per statement)."""
+        return datetime.date.today()
 
     def arguments(self, group: FieldGroup) -> dict[str, Any]:
         if group.constant is not None:
