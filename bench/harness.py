@@ -184,3 +184,22 @@ async def closed_loop(
     started = time.monotonic()
     await asyncio.gather(*(client(n) for n in range(clients)))
     return len(latencies) / (time.monotonic() - started), latencies
+
+
+def cpu_by_pid(processes: Sequence[Any]) -> dict[int, float]:
+    """CPU seconds (user + system) each of ``processes`` (psutil) has used so far."""
+    import psutil
+
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            seconds[process.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+    return seconds
+
+
+def cpu_spent(before: Mapping[int, float], after: Mapping[int, float]) -> float:
+    """CPU seconds between two readings; a process started in between counts whole."""
+    return sum(total - before.get(pid, 0.0) for pid, total in after.items())

@@ -65,7 +65,7 @@ from urllib.parse import quote, urlsplit
 import asyncpg
 import httpx
 import psutil
-from harness import ROOT, UNLIMITED, create_key, free_port, serve_hub, wait_ready, with_database
+from harness import ROOT, UNLIMITED, cpu_by_pid, cpu_spent, create_key, free_port, serve_hub, wait_ready, with_database
 from screening import prepare
 
 from hub.db.embedded import EmbeddedServer
@@ -684,22 +684,6 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _cpu(processes: list[psutil.Process]) -> dict[int, float]:
-    seconds = {}
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            seconds[process.pid] = times.user + times.system
-        except psutil.Error:
-            pass
-    return seconds
-
-
-def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds between two readings; a process started in between counts whole."""
-    return sum(total - before.get(pid, 0.0) for pid, total in after.items())
-
-
 def _backends(database: str) -> list[psutil.Process]:
     """PostgreSQL's backends for ``database`` (their titles name it), autovacuum left out."""
     found = []
@@ -751,7 +735,7 @@ def wrk_round(
     """One wrk run: requests/s, p50 and p99 (ms), CPU per request (us) of the server and of PostgreSQL,
     and the cores that other processes kept busy meanwhile (``other``: neither the server, nor
     PostgreSQL's backends, nor wrk, nor this script)."""
-    server_before, db_before = _cpu(_tree(peer.proc.pid)), _cpu(_backends(database))
+    server_before, db_before = cpu_by_pid(_tree(peer.proc.pid)), cpu_by_pid(_backends(database))
     machine_before, mine_before, started = _busy(), _own_cpu(), time.monotonic()
     done = subprocess.run(
         [
@@ -768,8 +752,8 @@ def wrk_round(
         capture_output=True,
         text=True,
     )
-    server_spent = _cpu_spent(server_before, _cpu(_tree(peer.proc.pid)))
-    db_spent = _cpu_spent(db_before, _cpu(_backends(database)))
+    server_spent = cpu_spent(server_before, cpu_by_pid(_tree(peer.proc.pid)))
+    db_spent = cpu_spent(db_before, cpu_by_pid(_backends(database)))
     other = (_busy() - machine_before) - (_own_cpu() - mine_before) - server_spent - db_spent
     other /= time.monotonic() - started
     figures: dict[str, float] = {}

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import psutil
-from harness import ROOT, UNLIMITED, closed_loop, create_key, serve_hub, with_database
+from harness import ROOT, UNLIMITED, closed_loop, cpu_by_pid, cpu_spent, create_key, serve_hub, with_database
 
 sys.path.insert(0, str(ROOT))
 
@@ -282,22 +282,6 @@ end
 """
 
 
-def _cpu_by_pid(processes: list[psutil.Process]) -> dict[int, float]:
-    seconds = {}
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            seconds[process.pid] = times.user + times.system
-        except psutil.Error:
-            pass
-    return seconds
-
-
-def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds between two readings; a process started in between counts whole."""
-    return sum(total - before.get(pid, 0.0) for pid, total in after.items())
-
-
 SINGLE_QUERY = """mutation($ids: [IdentityInput!]!, $hotel: String) {
   screen(matter: "HOTEL_CHECK_IN", identities: $ids, hotelCode: $hotel) {
     decisions { decision measures { name } } } }"""
@@ -332,7 +316,7 @@ def wrk_round(base: str, script: Path, clients: int, seconds: float, server_pid:
             p for p in psutil.process_iter(["cmdline"]) if f" {database} " in " ".join(p.info["cmdline"] or []) + " "
         ]
 
-    hub_before, db_before = _cpu_by_pid(hub_processes()), _cpu_by_pid(backends())
+    hub_before, db_before = cpu_by_pid(hub_processes()), cpu_by_pid(backends())
     done = subprocess.run(
         ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base + "/graphql"],
         capture_output=True,
@@ -340,8 +324,8 @@ def wrk_round(base: str, script: Path, clients: int, seconds: float, server_pid:
         check=True,
     )
     figures = _wrk_figures(done.stdout)
-    figures["hub_us"] = 1e6 * _cpu_spent(hub_before, _cpu_by_pid(hub_processes())) / figures["requests"]
-    figures["db_us"] = 1e6 * _cpu_spent(db_before, _cpu_by_pid(backends())) / figures["requests"]
+    figures["hub_us"] = 1e6 * cpu_spent(hub_before, cpu_by_pid(hub_processes())) / figures["requests"]
+    figures["db_us"] = 1e6 * cpu_spent(db_before, cpu_by_pid(backends())) / figures["requests"]
     return figures
 
 

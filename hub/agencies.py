@@ -142,15 +142,19 @@ async def principal_for_key(db: Database, key: str) -> Principal | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     row = await core.agency_by_key_hash(db, hash_key(key))
-    if row is None:
-        return None
+    return None if row is None else principal_of(row, row["key_id"])
+
+
+def principal_of(row: asyncpg.Record, key_id: int | None = None) -> Principal:
+    """An agency's row as the principal of a request by one of its keys (``key_id``), or as
+    a request of its systems would be seen (its kind, role and code: vetting a document)."""
     return Principal(
         agency_id=row["id"],
         agency_code=row["code"],
         agency_name=row["name"],
         kind=row["kind"],
         region=row["region"],
-        key_id=row["key_id"],
+        key_id=key_id,
         role=row["role"],
         trusted_documents_only=row["trusted_documents_only"],
     )

@@ -244,7 +244,7 @@ async def _vetter(settings: Settings, db: Database) -> Any:
 
 def cmd_documents_register(settings: Settings, args: argparse.Namespace) -> int:
     from hub import documents
-    from hub.agencies import agency_by_code
+    from hub.agencies import agency_by_code, principal_of
     from hub.errors import InvalidInput
 
     files = documents.read_documents(Path(args.file))
@@ -253,7 +253,7 @@ def cmd_documents_register(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(db: Database) -> list[str]:
         agency = await agency_by_code(db, args.agency)
-        principal = documents.principal_of(agency)
+        principal = principal_of(agency)
         vetter = await _vetter(settings, db)
         refused = []
         for i, (text, _) in enumerate(files, 1):

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.errors import BadRequest, Forbidden, InvalidInput, NotFound
-from hub.policy import Principal
 
 if TYPE_CHECKING:
     from hub.policy.rules import EffectivePolicy
@@ -102,20 +101,6 @@ def _registered(row: Any) -> Registered:
         registered_by=row["registered_by"],
         revoked_at=row["revoked_at"],
         body=row.get("body"),
-    )
-
-
-def principal_of(row: Any) -> Principal:
-    """An agency (its row) as a request of its systems would be seen: kind, role, code."""
-    return Principal(
-        agency_id=row["id"],
-        agency_code=row["code"],
-        agency_name=row["name"],
-        kind=row["kind"],
-        region=row["region"],
-        key_id=None,
-        role=row["role"],
-        trusted_documents_only=row["trusted_documents_only"],
     )
 
 

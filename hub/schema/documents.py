@@ -92,7 +92,7 @@ class DocumentMutation:
         assert ctx.vetter is not None
         row = await agencies.agency_by_code(ctx.db, agency_code)
         by = f"{ctx.principal.agency_code}" + (f"/{ctx.operator}" if ctx.operator else "")
-        found = await documents.register(ctx.db, ctx.vetter, documents.principal_of(row), document, by, sha256)
+        found = await documents.register(ctx.db, ctx.vetter, agencies.principal_of(row), document, by, sha256)
         ctx.keys_revoked()
         return _document(agency_code, found)
 

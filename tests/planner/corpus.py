@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.planner.world import World
+from tests.schema.test_subjects import EVERYTHING_ABOUT_A_PERSON
 
 Variables = Callable[[World], dict[str, Any]]
 
@@ -43,23 +44,6 @@ cases(first: 50) { nodes { caseNumber filedOn court { name } obligation amount p
 realEstate(first: 50) { nodes { share estate { certificateNumber address areaM2 sealed } } }
 vehicles(first: 50) { nodes { plate make seized } }
 shareholdings(first: 50) { nodes { share subscribedCapital company { name uscc } } }"""
-
-# tests/schema/test_subjects.py
-EVERYTHING_ABOUT_A_PERSON = """
-query($id: String!) {
-  subjectByResidentId(residentId: $id) {
-    id name kind region { code name }
-    ... on Person { residentId sex birthDate }
-    listings { nodes { list circumstance publishedOn termMonths expiresOn active
-                       case { caseNumber court { code name level } amount performance } } }
-    cases { nodes { caseNumber filedOn obligation } }
-    realEstate { nodes { share estate { certificateNumber address areaM2 sealed
-                         encumbrances { kind holder case { caseNumber } } } } }
-    vehicles { nodes { plate vin seized seizures { seizedOn case { caseNumber } } } }
-    shareholdings { nodes { share company { name ... on Organisation { uscc } } } }
-  }
-}
-"""
 
 ORGANISATION = """query($id: ID!, $after: String) { subject(id: $id) { __typename ... on Organisation {
   name uscc registration { companyType registeredCapital establishedOn status address industry }
