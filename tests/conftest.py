@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from hypothesis import HealthCheck, settings
 from starlette.types import Receive, Scope, Send
 
 from hub.agencies import create_agency
@@ -30,6 +31,11 @@ from hub.db.embedded import EmbeddedServer, ensure_database
 from hub.db.migrate import migrate
 from hub.gateway.app import create_app
 from hub.settings import Settings
+
+# Property tests check behaviour, not speed: no per-example deadline and no health check on
+# slow generation, which a busy shared machine (or CI running two suites) would trip now and then.
+settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hub")
 
 
 def with_database(url: str, name: str) -> str:
