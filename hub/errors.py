@@ -22,6 +22,8 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     ├── AlreadyDecided            a candidate link or mention was decided before
     ├── SourceUnavailable         a remote source (kept at its agency) timed out, failed or is
     │                             shed by its circuit breaker; only its fields are null
+    ├── DatabaseUnavailable       PostgreSQL went away (restarting, a connection lost, none free
+    │                             in time): 503 with Retry-After, never a 500 or a 200
     ├── ConfigurationError        settings or environment unusable (CLI only)
     └── MigrationError            a migration file and the database disagree (CLI only)
 """
@@ -174,3 +176,13 @@ class NotFound(HubError):
 
 class AlreadyDecided(HubError):
     code = "ALREADY_DECIDED"
+
+
+class DatabaseUnavailable(HubError):
+    """PostgreSQL did not answer: it is restarting or shutting down, a connection was lost, or
+    no connection came free in time. Nothing of the request is known to have happened; ask
+    again after ``retry_after`` seconds."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+    retry_after = 1

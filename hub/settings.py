@@ -63,6 +63,8 @@ class Settings:
     env: str = "development"
     pool_min_size: int = 2
     pool_max_size: int = 10
+    # How long a request waits for a free pooled connection before it is answered 503.
+    pool_timeout_seconds: float = 5.0
     max_page_size: int = 100
     default_page_size: int = 20
     limits: Limits = field(default_factory=Limits)
@@ -121,6 +123,7 @@ class Settings:
             env=hub_env,
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),
             pool_max_size=_int(env, "HUB_POOL_MAX_SIZE", 10),
+            pool_timeout_seconds=float(_int(env, "HUB_POOL_TIMEOUT_SECONDS", 5)),
             max_page_size=_int(env, "HUB_MAX_PAGE_SIZE", 100),
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
             remote_sources=_remote_sources(env),

@@ -40,6 +40,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.not_found": ("页面不存在。", "There is no such page."),
     "error.back": ("返回", "Back"),
     "error.network": ("无法连接平台，请稍后重试。", "The platform could not be reached; try again."),
+    "error.unavailable": ("数据库暂时不可用，请稍后重试。", "The database is unavailable for a moment; try again."),
+    "error.internal": ("平台出现意外错误，已记录，请重试。", "Something went wrong; it has been logged. Try again."),
     "error.session": ("登录已过期，请重新登录。", "Your session has ended; please log in again."),
     "check.title": ("核查被执行人", "Check a person or organisation"),
     "check.kind": ("主体类型", "Subject"),

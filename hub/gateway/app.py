@@ -12,14 +12,15 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
-from hub.db.database import Database, create_pool
+from hub.db.database import Database, create_pool, lost
+from hub.errors import DatabaseUnavailable, HubError
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
@@ -30,7 +31,7 @@ from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
 from hub.schema import SHORTCUTS, build_schema
-from hub.schema.execute import Executor
+from hub.schema.execute import MASKED_MESSAGE, Executor
 from hub.settings import WORKER_DATABASE_URL, Settings
 from hub.sources import core
 from hub.sources.remote import RemoteSources
@@ -72,15 +73,36 @@ class HubApp(Starlette):
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql":
             if not scope.get("root_path"):
                 scope["app"] = self
+                request = Request(scope, receive)
                 try:
-                    response = await graphql_endpoint(Request(scope, receive))
-                except Exception:
-                    # As Starlette's outermost middleware would: logged, and a bare 500.
-                    log.exception("unexpected error in POST /graphql")
-                    response = PlainTextResponse("Internal Server Error", status_code=500)
+                    response = await graphql_endpoint(request)
+                except Exception as exc:
+                    response = await unexpected(request, exc)
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    """What any route answers for an error nothing else handled: never a bare 500. The
+    database gone is 503 with Retry-After; anything else is logged and masked. The web
+    console gets its error page; the API, GraphQL's error format in JSON."""
+    if lost(exc):
+        failed: HubError = DatabaseUnavailable("the database is unavailable; retry in a moment")
+        status, key, headers = 503, "error.unavailable", {"Retry-After": str(DatabaseUnavailable.retry_after)}
+    else:
+        log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+        failed = HubError(MASKED_MESSAGE)
+        failed.code = "INTERNAL_SERVER_ERROR"
+        status, key, headers = 500, "error.internal", {}
+    if request.url.path.startswith("/console"):
+        from hub.console.pages import error_page
+
+        page = error_page(request, status, key)
+        page.headers.update(headers)
+        return page
+    body = {"errors": [{"message": failed.message, "extensions": failed.as_extensions()}]}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(settings: Settings, *, database_url: str | None = None, db: Database | None = None) -> HubApp:
@@ -107,7 +129,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 statement_timeout_ms=settings.statement_timeout_ms,
                 generic_plans=True,
             )
-            database = Database(pool=pool, read_pool=read_pool)
+            database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
@@ -222,4 +244,6 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             *console_routes(),
         ],
         lifespan=lifespan,
+        # Starlette's outermost middleware answers with this instead of a bare 500.
+        exception_handlers={Exception: unexpected},
     )

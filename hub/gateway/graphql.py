@@ -23,7 +23,15 @@ from starlette.responses import Response
 from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.documents import DocumentNotTrusted, PersistedDocumentNotFound, document_hash, parse_document_id
-from hub.errors import CsrfRejected, HubError, InvalidInput, MalformedRequest, MissingQuery, Unauthenticated
+from hub.errors import (
+    CsrfRejected,
+    DatabaseUnavailable,
+    HubError,
+    InvalidInput,
+    MalformedRequest,
+    MissingQuery,
+    Unauthenticated,
+)
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.sanctions.interceptions import NewInterception
@@ -80,6 +88,8 @@ def _error_response(error: HubError, media_type: str) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="hub"'} if isinstance(error, Unauthenticated) else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
+    elif error.http_status == 503:  # the database or the audit trail unavailable: come back soon
+        headers = {"Retry-After": str(DatabaseUnavailable.retry_after)}
     status = error.http_status if error.http_status != 200 else 400
     return _respond(
         {"errors": [{"message": error.message, "extensions": error.as_extensions()}]},
@@ -238,7 +248,7 @@ async def graphql_endpoint(request: Request) -> Response:
     started = time.perf_counter()
     trail = Trail(request)
     try:
-        media_type = _media_type(request)
+        media_type = trail.media_type = _media_type(request)
     except NotAcceptable as exc:
         return await trail.close(state, _error_response(exc, JSON), DENIED_OR_ERROR[False], exc.code, started)
     principal = None
@@ -286,11 +296,12 @@ async def graphql_endpoint(request: Request) -> Response:
         status = outcome.http_status
     elif outcome.rejected and media_type == GRAPHQL_RESPONSE:
         status = 400
-    headers = {"Allow": "POST"} if status == 405 else None
+    headers = {"Allow": "POST"} if status == 405 else (outcome.headers or None)
     trail.outcome = outcome
     trail.purpose = purpose
-    trail.comparisons = context.comparisons
-    trail.interceptions = context.interceptions
+    if status != 503:  # an answer the agency never got decided nothing: no comparison, no interception
+        trail.comparisons = context.comparisons
+        trail.interceptions = context.interceptions
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
 
 
@@ -382,6 +393,8 @@ class Trail:
         # operation, and the hash of the document (the uploaded file) it carried.
         self.operation: tuple[str, str] | None = None
         self.document_hash: str | None = None
+        # The response format the client asked for (a refusal answers in it too).
+        self.media_type = JSON
 
     async def close(
         self, state: HubState, response: Response, result: str, code: str | None, started: float
@@ -410,7 +423,7 @@ class Trail:
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
-            return _error_response(exc, JSON)
+            return _error_response(exc, self.media_type)
         access.info(
             "%s %s %s %s %d %.1fms",
             record.agency_code or "-",

@@ -57,6 +57,13 @@ class HubContext:
             self._loaders = Loaders(self.db, self.remote)
         return self._loaders
 
+    def start_over(self) -> None:
+        """Forget what a failed run of the operation gathered: it runs again from scratch."""
+        self._loaders = None
+        self.returned_subjects.clear()
+        self.comparisons.clear()
+        self.interceptions.clear()
+
     def fresh_loaders(self) -> None:
         """Forget what the loaders cached (a subscription, between events)."""
         self._loaders = None

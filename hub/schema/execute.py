@@ -30,7 +30,8 @@ from graphql import (
 )
 from strawberry.execution import optimized_is_awaitable
 
-from hub.errors import HubError
+from hub.db.database import lost
+from hub.errors import DatabaseUnavailable, HubError
 from hub.planner import Compiled, OperationPlans, Planner, resolved
 from hub.policy.document import Shape, analyse, cost
 from hub.policy.limits import Limits
@@ -63,6 +64,8 @@ class Outcome:
     subjects: tuple[int, ...] = ()
     error_codes: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    # A statement failed because the database went away: retried, or answered 503.
+    database_unavailable: bool = False
 
 
 @dataclass
@@ -188,6 +191,24 @@ class Executor:
         if isinstance(admitted, Outcome):
             return admitted
         prepared, shape = admitted
+        outcome = await self._run(prepared, shape, variables, operation_name, context)
+        if outcome.database_unavailable and _retryable(shape):
+            # The database went away under a read (or an operation idempotent by key): once
+            # more, on a fresh connection, before the agency is told to come back.
+            context.start_over()
+            outcome = await self._run(prepared, shape, variables, operation_name, context)
+        if outcome.database_unavailable:
+            return self._unavailable(outcome)
+        return outcome
+
+    async def _run(
+        self,
+        prepared: Prepared,
+        shape: Shape,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: HubContext,
+    ) -> Outcome:
         assert prepared.document is not None
         op_type, op_name = shape.operation_type, shape.operation_name
         fields = tuple(sorted(shape.coordinates))
@@ -230,6 +251,20 @@ class Executor:
             return refuse([_request_error(e, "BAD_USER_INPUT") for e in result.errors], ERROR)
         return self._outcome(result.data, result.errors or (), context, op_type, op_name, fields)
 
+    @staticmethod
+    def _unavailable(outcome: Outcome) -> Outcome:
+        """503: the database went away; nothing is answered of what ran (GraphQL over HTTP's
+        request-error shape, no data), and the agency is told when to ask again."""
+        failed = DatabaseUnavailable("the database is unavailable; retry in a moment")
+        refused = _rejected([{"message": failed.message, "extensions": failed.as_extensions()}], ERROR, 503)
+        refused.operation_type, refused.operation_name, refused.fields = (
+            outcome.operation_type,
+            outcome.operation_name,
+            outcome.fields,
+        )
+        refused.headers = {"Retry-After": str(failed.retry_after)}
+        return refused
+
     def _outcome(
         self,
         data: dict[str, Any] | None,
@@ -239,6 +274,10 @@ class Executor:
         op_name: str | None,
         fields: tuple[str, ...],
     ) -> Outcome:
+        if any(lost(e.original_error) for e in raw_errors if e.original_error is not None):
+            gone = Outcome({}, ERROR, operation_type=op_type, operation_name=op_name, fields=fields)
+            gone.database_unavailable = True
+            return gone
         errors = [_field_error(e) for e in raw_errors]
         body: dict[str, Any] = {"data": data}
         if errors:
@@ -270,7 +309,7 @@ class Executor:
         """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
         try:
             row = await context.db.reads.fetchrow(compiled.plan.sql, *compiled.values)
-        except Exception as exc:  # a statement timeout (HubError), or unexpected: masked
+        except Exception as exc:  # the database gone, a statement timeout, or unexpected: masked
             failed = GraphQLError(str(exc), original_error=exc)
             return self._outcome(None, [failed], context, op_type, op_name, fields)
         assert row is not None
@@ -511,6 +550,24 @@ def _parses_without_limits(query: str) -> bool:
     except GraphQLError:
         return False
     return True
+
+
+# Mutations that may run twice to one effect (an idempotency key, an upsert by natural key).
+IDEMPOTENT = frozenset(
+    {
+        "Mutation.reportSanction",
+        "Mutation.upsertRealEstate",
+        "Mutation.upsertVehicle",
+        "Mutation.upsertCompany",
+        "Mutation.upsertEnforcementCase",
+        "Mutation.upsertHotel",
+    }
+)
+
+
+def _retryable(shape: Shape) -> bool:
+    """A read, or a mutation whose every root field is idempotent: safe to run again."""
+    return shape.operation_type == "query" or (shape.operation_type == "mutation" and shape.roots <= IDEMPOTENT)
 
 
 def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | dict[str, Any]:

@@ -214,11 +214,11 @@ async def test_get_never_changes_anything(
     assert listed.json() == {"data": {"agency": None}}
 
 
-async def test_an_unexpected_failure_in_post_graphql_is_a_bare_500(
+async def test_an_unexpected_failure_in_post_graphql_is_a_logged_masked_500(
     app_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # POST /graphql skips Starlette's routing and middleware (HubApp): it must still fail
-    # as they would, logged and with nothing of the error in the answer.
+    # as every route does, logged, in GraphQL's JSON error format, with nothing of the error.
     import hub.gateway.app
 
     async def broken(request: object) -> None:
@@ -228,7 +228,10 @@ async def test_an_unexpected_failure_in_post_graphql_is_a_bare_500(
     with caplog.at_level("ERROR", logger="hub.gateway.app"):
         response = await app_client.post("/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 500
-    assert response.text == "Internal Server Error"
+    assert response.json() == {
+        "errors": [{"message": "Unexpected error; it has been logged.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+    }
+    assert "secret detail" not in response.text
     assert "secret detail" in caplog.text
     # GET still goes through the routes (and the endpoint they hold)
     assert (await app_client.get("/graphql", params={"query": "{ __typename }"})).status_code == 401
