@@ -38,10 +38,11 @@ async def poll(check: Callable[[], Awaitable[bool]], what: str, deadline_s: floa
 
 
 class Served:
-    """An ASGI app on a free loopback port, served by uvicorn as a task of this loop."""
+    """An ASGI app on a free loopback port (or on ``port``: a server started again where it was),
+    served by uvicorn as a task of this loop."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.port = free_port()
+    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
+        self.port = free_port() if port is None else port
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning")
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None

@@ -17,15 +17,27 @@ secret (its UTF-8 bytes) and compares in constant time; it rejects timestamps mo
 5 minutes old (replay) and event ids it has already processed (at-least-once delivery
 sends an event again after a lost answer).
 
-Delivery is in order per agency: event n+1 is not sent before n was answered with a 2xx
-or parked. A failed attempt is retried after ``backoff * 2**(attempt-1)`` seconds (1, 2,
-4, 8 s by default); after ``max_attempts`` the event is parked and the next one goes.
-Every attempt is a row in ``events.delivery``. ``redeliverParked(seq)`` queues a parked
-event again; queued redeliveries go before the next new event.
+Delivery is in order per agency: event n+1 is not sent before n was answered with a 2xx.
+While the oldest undelivered event fails, the later ones wait behind it; each failed attempt
+is followed by the next pause of the retry schedule (``HUB_WEBHOOK_SCHEDULE``; by default 5 s,
+30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h: eleven attempts over about 24 hours),
+and the first answer in 2xx sends the whole backlog, in order. A success starts the schedule
+over. When the last attempt of the schedule fails, the WEBHOOK is parked: nothing is sent
+until ``resumeWebhook`` (or a new ``registerWebhook``), which sends again from the oldest
+undelivered event with the schedule from its start. Every attempt is a row in
+``events.delivery``.
+
+Before migration 0017 the event was parked and the next one sent; such events keep their
+'parked' rows: ``redeliverParked(seq)`` queues one again, and queued redeliveries go before
+the next new event (they are retried on the same schedule, and a parked webhook sends them
+once resumed).
 
 Two hub processes never deliver for one webhook at once: a delivery runs in a transaction
-holding the webhook's row lock (``FOR UPDATE SKIP LOCKED``), and moves its cursor in the
-same transaction. LISTEN/NOTIFY wakes the dispatchers; they also poll.
+holding the webhook's row lock (``FOR UPDATE SKIP LOCKED``), and moves its cursor (or records
+the failure and the time of the next attempt) in the same transaction. LISTEN/NOTIFY wakes
+the dispatchers, and they also poll; neither brings a pending retry forward: a webhook is
+claimed only once its ``next_attempt_at`` has come, and a dispatcher sleeps until the
+earliest one (or the poll).
 """
 
 from __future__ import annotations
@@ -78,33 +90,85 @@ class EventNotParked(InvalidInput):
     code = "EVENT_NOT_PARKED"
 
 
+# Pauses after the 1st, 2nd... failed attempt in a row: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h,
+# 2 h, 4 h, 8 h, 8 h; eleven attempts over 23 h 43 min, then the webhook is parked.
+DEFAULT_SCHEDULE: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
+SCHEDULE_ENV = "HUB_WEBHOOK_SCHEDULE"
+# The longest pause accepted (a week): PostgreSQL's timestamps must hold the next attempt's time.
+MAX_PAUSE = 7 * 24 * 3600.0
+# The former settings: a first pause doubling for ``max attempts - 1`` pauses (1, 2, 4, 8 s).
+LEGACY_ENV = ("HUB_WEBHOOK_BACKOFF_SECONDS", "HUB_WEBHOOK_MAX_ATTEMPTS")
+
+
 @dataclass(frozen=True)
 class WebhookConfig:
-    """How the dispatcher retries: ``HUB_WEBHOOK_BACKOFF_SECONDS``, ``HUB_WEBHOOK_MAX_ATTEMPTS``."""
+    """How the dispatcher retries: ``HUB_WEBHOOK_SCHEDULE``, a comma-separated list of pauses
+    in seconds, one after each failed attempt in a row; after the last attempt fails (one more
+    than there are pauses) the webhook is parked.
 
-    backoff_seconds: float = 1.0
-    max_attempts: int = 5
+    The former ``HUB_WEBHOOK_BACKOFF_SECONDS`` (first pause, default 1) and
+    ``HUB_WEBHOOK_MAX_ATTEMPTS`` (default 5) still work and make the schedule ``backoff *
+    2**i`` for ``max_attempts - 1`` pauses (1, 2, 4, 8 s): short, it parks the webhook after a
+    15-second outage. They cannot be combined with ``HUB_WEBHOOK_SCHEDULE``.
+    """
+
+    schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     timeout_seconds: float = 5.0
     # Webhooks delivered at once by one process (each holds a connection while posting).
     concurrency: int = 4
 
+    def __post_init__(self) -> None:
+        if any(not 0 < pause <= MAX_PAUSE for pause in self.schedule):
+            raise ConfigurationError(
+                f"{SCHEDULE_ENV}: every pause must be more than 0 seconds and at most {MAX_PAUSE:.0f} (a week)"
+            )
+
+    @classmethod
+    def doubling(cls, backoff_seconds: float, max_attempts: int) -> WebhookConfig:
+        """The former schedule: ``backoff_seconds``, doubling, ``max_attempts - 1`` pauses."""
+        if not backoff_seconds > 0 or max_attempts < 1:
+            raise ConfigurationError("HUB_WEBHOOK_BACKOFF_SECONDS must be > 0 and HUB_WEBHOOK_MAX_ATTEMPTS >= 1")
+        return cls(schedule=tuple(float(backoff_seconds * 2**i) for i in range(max_attempts - 1)))
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WebhookConfig:
         env = os.environ if environ is None else environ
+        raw = (env.get(SCHEDULE_ENV) or "").strip()
+        legacy = [name for name in LEGACY_ENV if (env.get(name) or "").strip()]
+        if raw and legacy:
+            raise ConfigurationError(
+                f"set {SCHEDULE_ENV} or the former {' and '.join(legacy)}, not both ({SCHEDULE_ENV} replaces them)"
+            )
+        if legacy:
+            try:
+                backoff = float(env.get(LEGACY_ENV[0]) or 1.0)
+                attempts = int(env.get(LEGACY_ENV[1]) or 5)
+            except ValueError:
+                raise ConfigurationError(
+                    "HUB_WEBHOOK_BACKOFF_SECONDS and HUB_WEBHOOK_MAX_ATTEMPTS must be numbers"
+                ) from None
+            return cls.doubling(backoff, attempts)
+        if not raw:
+            return cls()
         try:
-            backoff = float(env.get("HUB_WEBHOOK_BACKOFF_SECONDS") or cls.backoff_seconds)
-            attempts = int(env.get("HUB_WEBHOOK_MAX_ATTEMPTS") or cls.max_attempts)
+            schedule = tuple(float(part) for part in raw.split(","))
         except ValueError:
             raise ConfigurationError(
-                "HUB_WEBHOOK_BACKOFF_SECONDS and HUB_WEBHOOK_MAX_ATTEMPTS must be numbers"
+                f"{SCHEDULE_ENV} must be pauses in seconds separated by commas, e.g. 5,30,120,600; not {raw!r}"
             ) from None
-        if backoff <= 0 or attempts < 1:
-            raise ConfigurationError("HUB_WEBHOOK_BACKOFF_SECONDS must be > 0 and HUB_WEBHOOK_MAX_ATTEMPTS >= 1")
-        return cls(backoff_seconds=backoff, max_attempts=attempts)
+        return cls(schedule=schedule)
 
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return float(self.backoff_seconds * 2 ** (attempt - 1))
+    @property
+    def max_attempts(self) -> int:
+        """Attempts in a row before the webhook is parked: one more than there are pauses."""
+        return len(self.schedule) + 1
+
+    def delay(self, failures: int) -> float | None:
+        """Seconds to wait after ``failures`` failed attempts in a row (1-based); None when
+        that was the last attempt of the schedule (park the webhook)."""
+        if failures > len(self.schedule):
+            return None
+        return float(self.schedule[failures - 1])
 
 
 # ---------------------------------------------------------------- registration
@@ -170,7 +234,8 @@ async def unregister(db: Database, agency_id: int) -> bool:
 
 
 async def request_redelivery(db: Database, agency_id: int, seq: int) -> None:
-    """Queue a parked event for its agency's active webhook."""
+    """Queue an event parked (before 0017) for its agency's active webhook; a parked webhook
+    sends it once resumed."""
     async with db.transaction() as conn:
         hook = await conn.fetchrow(Q.active_webhook, agency_id)
         if hook is None:
@@ -178,6 +243,20 @@ async def request_redelivery(db: Database, agency_id: int, seq: int) -> None:
         if await conn.fetchval(Q.last_status, hook["id"], seq) != "parked":
             raise EventNotParked(f"event {seq} is not parked for this agency's webhook", seq=seq)
         await conn.execute(Q.request_redelivery, hook["id"], seq)
+
+
+async def resume(db: Database, agency_id: int) -> bool:
+    """Re-enable the agency's parked webhook: it sends again from the oldest undelivered event
+    (queued redeliveries first), the retry schedule from its start. False if it was not parked
+    (nothing changes: a pending retry keeps its time)."""
+    async with db.transaction() as conn:
+        hook = await conn.fetchrow(Q.active_webhook, agency_id)
+        if hook is None:
+            raise NoWebhook("the agency has no active webhook; register one first")
+        resumed = await conn.fetchrow(Q.resume_webhook, hook["id"])
+    if resumed is not None:
+        log.info("webhook %d resumed by its agency", hook["id"])
+    return resumed is not None
 
 
 async def status(db: Database, agency_id: int, parked_limit: int) -> tuple[asyncpg.Record | None, list[asyncpg.Record]]:
@@ -255,12 +334,24 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(self.config.concurrency)
 
     def start(self) -> None:
-        import httpx
-
         if self._task is not None:
             return
-        self._client = httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False)
+        self.connect()
+        schedule = self.config.schedule
+        log.info(
+            "webhooks: retried after %s s; parked after %d failed attempts in a row (%.1f h)",
+            ", ".join(f"{p:g}" for p in schedule) or "no pause",
+            self.config.max_attempts,
+            sum(schedule) / 3600,
+        )
         self._task = asyncio.get_running_loop().create_task(self._run(), name="webhook-dispatcher")
+
+    def connect(self) -> None:
+        """Open the HTTP client (``start()`` does): enough to call ``run_once()`` by hand."""
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -287,7 +378,8 @@ class Dispatcher:
                 await waiter.wait(pause)
 
     async def run_once(self) -> float:
-        """Deliver what is due now; the seconds until a deferred retry is due."""
+        """Deliver what is due now; the seconds to wait before the next round: until the
+        earliest pending retry is due, or the poll (parked webhooks are not waited for)."""
         hooks = await self._db.fetch(Q.active_webhook_ids)
         due = [h["id"] for h in hooks if h["wait_s"] <= 0]
         if any(await asyncio.gather(*(self._drain(hook_id) for hook_id in due))):
@@ -311,7 +403,7 @@ class Dispatcher:
         async with self._db.transaction() as conn:
             hook = await conn.fetchrow(Q.claim_webhook, webhook_id)
             if hook is None:
-                return False  # another process has it, or a retry is not yet due
+                return False  # another process has it, a retry is not yet due, or it is parked
             redelivery = await conn.fetchval(Q.next_redelivery, webhook_id)
             if redelivery is not None:
                 event = await conn.fetchrow(Q.event_by_seq, redelivery)
@@ -327,6 +419,8 @@ class Dispatcher:
                     await conn.execute(Q.finish_redelivery, webhook_id, seq)
                 else:
                     await conn.execute(Q.advance_webhook, webhook_id, seq)
+                if hook["attempts"]:
+                    await conn.execute(Q.clear_failures, webhook_id)
 
             policy = self._policy_for(_principal(hook))
             if LIST_CHANGES not in policy.allowed:
@@ -339,19 +433,27 @@ class Dispatcher:
                 await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "delivered", http_status, None)
                 await done()
                 return True
-            if attempt >= self.config.max_attempts:
-                log.warning("webhook %d: event %d parked after %d attempts", webhook_id, seq, attempt)
-                await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "parked", http_status, error)
-                await done()
-                return True
+            # The event stays at the head: the ones after it wait, in order.
             await conn.execute(Q.insert_delivery, webhook_id, seq, attempt, "failed", http_status, error)
-            await conn.execute(Q.defer_webhook, webhook_id, self.config.delay(attempt))
+            failures = int(hook["attempts"]) + 1
+            pause = self.config.delay(failures)
+            if pause is None:
+                log.warning(
+                    "webhook %d parked after %d failed attempts in a row (event %d: %s); it waits for resumeWebhook",
+                    webhook_id,
+                    failures,
+                    seq,
+                    error,
+                )
+                await conn.execute(Q.park_webhook, webhook_id, http_status, error)
+            else:
+                await conn.execute(Q.defer_webhook, webhook_id, pause, http_status, error)
             return False
 
     async def _post(self, url: str, secret: bytes, seq: int, body: bytes) -> tuple[int | None, str | None]:
         import httpx
 
-        assert self._client is not None, "start() the dispatcher first"
+        assert self._client is not None, "start() or connect() the dispatcher first"
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",

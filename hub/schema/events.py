@@ -143,7 +143,34 @@ class RegisteredWebhook:
 MAX_PARKED = 100
 
 
-@strawberry.type(description="An event given up on after its last attempt; `redeliverParked(seq)` sends it again.")
+@strawberry.enum(description="Where this agency's webhook stands.")
+class WebhookState(Enum):
+    DELIVERING = strawberry.enum_value(
+        "delivering", description="Your endpoint answers: events are sent as they happen, in order."
+    )
+    RETRYING = strawberry.enum_value(
+        "retrying",
+        description=(
+            "The oldest undelivered event failed and is retried at `nextAttemptAt`; later events wait "
+            "behind it and follow, in order, as soon as your endpoint answers 2xx. Nothing to do but fix "
+            "the endpoint."
+        ),
+    )
+    PARKED = strawberry.enum_value(
+        "parked",
+        description=(
+            "Every attempt of the retry schedule failed (about a day by default): nothing is sent until "
+            "you fix the endpoint and call `resumeWebhook`, which delivers every pending event in order."
+        ),
+    )
+
+
+@strawberry.type(
+    description=(
+        "An event given up on by itself (earlier hub versions parked the event and sent the next; now the "
+        "webhook is parked instead, see `WebhookStatus.state`); `redeliverParked(seq)` sends it again."
+    )
+)
 class ParkedEvent:
     seq: int = strawberry.field(description="The event's number in the outbox.")
     kind: ListChangeKind = strawberry.field(description="What happened to the list entry.")
@@ -161,25 +188,68 @@ class ParkedEvent:
     )
 
 
-@strawberry.type(description="This agency's webhook: where events go, how far delivery has got, what is parked.")
+@strawberry.type(
+    description=(
+        "This agency's webhook: where events go, whether it delivers, retries or is parked, how far delivery has got."
+    )
+)
 class WebhookStatus:
     url: str = strawberry.field(description="The endpoint the hub POSTs list changes to.")
     created_at: datetime.datetime = strawberry.field(description="When it was registered.")
+    state: WebhookState = strawberry.field(
+        description="DELIVERING, RETRYING (your endpoint fails; retried on schedule) or PARKED (call `resumeWebhook`)."
+    )
     delivered_through: int = strawberry.field(
-        description="Every event numbered up to this one has been delivered or parked."
+        description=(
+            "Every event numbered up to this one has been delivered (or is listed in `parked`); the next "
+            "one sent is the one after it."
+        )
     )
     backlog: int = strawberry.field(description="Events numbered above `deliveredThrough`, not yet delivered.")
     next_attempt_at: datetime.datetime = strawberry.field(
-        description="When the next attempt is due (later than now while a failed attempt waits for its backoff)."
+        description=(
+            "When the next attempt is due: later than now while RETRYING waits for its pause; while PARKED, "
+            "when it was parked (nothing is attempted until `resumeWebhook`)."
+        )
+    )
+    failed_attempts: int = strawberry.field(
+        description=(
+            "Failed attempts in a row since the last delivery or resume; each is followed by the next pause of "
+            "the retry schedule, and when the schedule is used up the webhook is PARKED. 0 while your endpoint "
+            "answers 2xx."
+        )
+    )
+    failing_since: datetime.datetime | None = strawberry.field(
+        description="When the first of those failed attempts was made; null while nothing fails."
+    )
+    last_http_status: int | None = strawberry.field(
+        description=(
+            "Your endpoint's HTTP status on the latest failed attempt; null if it did not answer (see "
+            "`lastError`) or nothing fails."
+        )
+    )
+    last_error: str | None = strawberry.field(
+        description="Why the latest attempt failed (HTTP status, timeout, connection refused...); null if none failed."
+    )
+    parked_at: datetime.datetime | None = strawberry.field(
+        description="When the webhook was parked after its last scheduled attempt failed; null unless PARKED."
     )
     parked: list[ParkedEvent] = strawberry.field(
-        description="Parked events, oldest first (at most `parkedFirst`); ask for redelivery after fixing the endpoint."
+        description=(
+            "Events parked one by one by earlier hub versions, oldest first (at most `parkedFirst`); ask for "
+            "each again with `redeliverParked`. New failures park the webhook, not an event."
+        )
     )
 
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(description="This agency's active webhook and its parked events; null if it has none.")
+    @strawberry.field(
+        description=(
+            "This agency's active webhook: delivering, retrying or parked, how far delivery has got, and "
+            "events parked by earlier hub versions; null if it has none."
+        )
+    )
     async def webhook(
         self,
         info: Info,
@@ -196,8 +266,14 @@ class WebhookQuery:
             url=hook["url"],
             created_at=hook["created_at"],
             delivered_through=hook["last_seq"],
+            state=WebhookState(hook["state"]),
             backlog=hook["backlog"],
             next_attempt_at=hook["next_attempt_at"],
+            failed_attempts=hook["failed_attempts"],
+            failing_since=hook["failing_since"],
+            last_http_status=hook["last_http_status"],
+            last_error=hook["last_error"],
+            parked_at=hook["parked_at"],
             parked=[
                 ParkedEvent(
                     seq=r["seq"],
@@ -219,7 +295,8 @@ class WebhookMutation:
     @strawberry.mutation(
         description=(
             "Have list changes POSTed to this agency's endpoint (HTTPS; plain http only to a loopback "
-            "address). Replaces the agency's previous webhook, keeping its place in the event stream."
+            "address). Replaces the agency's previous webhook, keeping its place in the event stream (a parked "
+            "webhook resumes this way too, from its oldest undelivered event)."
         )
     )
     async def register_webhook(
@@ -237,9 +314,24 @@ class WebhookMutation:
     async def unregister_webhook(self, info: Info) -> bool:
         return await webhooks.unregister(info.context.db, info.context.principal.agency_id)
 
-    @strawberry.mutation(description="Send a parked event (one given up on after its last attempt) again.")
+    @strawberry.mutation(
+        description=(
+            "Send again an event listed in `webhook.parked` (parked by itself by an earlier hub version); it "
+            "goes before the next new event, or once the webhook is resumed if it is parked."
+        )
+    )
     async def redeliver_parked(
         self, info: Info, seq: Annotated[int, strawberry.argument(description="The parked event's number.")]
     ) -> bool:
         await webhooks.request_redelivery(info.context.db, info.context.principal.agency_id, seq)
         return True
+
+    @strawberry.mutation(
+        description=(
+            "Re-enable this agency's PARKED webhook once its endpoint answers again: every pending event is "
+            "delivered in order from the oldest undelivered one, and the retry schedule starts over. True if "
+            "it was parked; false if not (nothing changes: a RETRYING webhook keeps its next attempt time)."
+        )
+    )
+    async def resume_webhook(self, info: Info) -> bool:
+        return await webhooks.resume(info.context.db, info.context.principal.agency_id)

@@ -40,22 +40,25 @@ VALUES ($1, $2, $3, $4)
 RETURNING id, url, created_at, last_seq;
 
 -- name: active_webhook
-SELECT id, url, last_seq FROM events.webhook WHERE agency_id = $1 AND active;
+SELECT id, url, last_seq, parked_at FROM events.webhook WHERE agency_id = $1 AND active;
 
+-- The webhooks a dispatcher delivers for (a parked one waits for resumeWebhook).
 -- wait_s: seconds until the webhook's next attempt is due (<= 0: now).
 -- name: active_webhook_ids
 SELECT id, extract(epoch FROM next_attempt_at - now())::float8 AS wait_s
-  FROM events.webhook WHERE active ORDER BY id;
+  FROM events.webhook WHERE active AND parked_at IS NULL ORDER BY id;
 
 -- Claims one webhook for a delivery: the row lock is held to the end of the transaction,
--- so no two hub processes deliver for one agency at once; a busy webhook is skipped.
+-- so no two hub processes deliver for one agency at once; a busy webhook is skipped, and so
+-- is one whose retry is not yet due (a NOTIFY for a new event does not bring a retry forward)
+-- or which is parked.
 -- name: claim_webhook
-SELECT w.id, w.agency_id, w.url, w.secret, w.last_seq, w.next_attempt_at,
+SELECT w.id, w.agency_id, w.url, w.secret, w.last_seq, w.next_attempt_at, w.attempts,
        a.code AS agency_code, a.name AS agency_name, a.kind AS agency_kind,
        a.region AS agency_region, a.role AS agency_role
   FROM events.webhook w
   JOIN core.agency a ON a.id = w.agency_id
- WHERE w.id = $1 AND w.active AND w.next_attempt_at <= now()
+ WHERE w.id = $1 AND w.active AND w.parked_at IS NULL AND w.next_attempt_at <= now()
    FOR UPDATE OF w SKIP LOCKED;
 
 -- A parked event the agency asked for again comes first, then the next in order.
@@ -76,19 +79,53 @@ SELECT count(*) FROM events.delivery
 INSERT INTO events.delivery (webhook_id, seq, attempt, status, http_status, error)
 VALUES ($1, $2, $3, $4, $5, $6);
 
--- The event at the head is done (delivered, parked or not for this agency): move on.
+-- The event at the head is done (delivered, or not for this agency): move on.
 -- name: advance_webhook
-UPDATE events.webhook SET last_seq = $2, next_attempt_at = now() WHERE id = $1;
+UPDATE events.webhook SET last_seq = $2 WHERE id = $1;
 
 -- name: finish_redelivery
 DELETE FROM events.redelivery WHERE webhook_id = $1 AND seq = $2;
 
--- $2: seconds until the next attempt, from the clock now: the attempt's transaction began
--- before the POST, and now() is that start, which would cut the wait by the POST's time.
--- name: defer_webhook
-UPDATE events.webhook SET next_attempt_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1;
+-- The receiver answered (or there was nothing to send): no failure in a row any more, the
+-- next event goes at once and a later failure starts the schedule from its first pause.
+-- name: clear_failures
+UPDATE events.webhook
+   SET attempts = 0, failing_since = NULL, last_http_status = NULL, last_error = NULL, next_attempt_at = now()
+ WHERE id = $1;
 
--- The latest outcome of an event for a webhook ('parked' allows a redelivery).
+-- A failed attempt on the head event; it waits $2 seconds, from the clock now: the attempt's
+-- transaction began before the POST, and now() is that start, which would cut the wait by
+-- the POST's time. $3, $4: the receiver's status and the error.
+-- name: defer_webhook
+UPDATE events.webhook
+   SET attempts = attempts + 1, failing_since = coalesce(failing_since, now()),
+       last_http_status = $3, last_error = $4,
+       next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+ WHERE id = $1;
+
+-- The last attempt of the schedule failed: the webhook stops (its cursor stays on the
+-- oldest undelivered event) until resume_webhook. $2, $3: the receiver's status and the error.
+-- name: park_webhook
+UPDATE events.webhook
+   SET attempts = attempts + 1, failing_since = coalesce(failing_since, now()),
+       last_http_status = $2, last_error = $3,
+       parked_at = clock_timestamp(), next_attempt_at = clock_timestamp()
+ WHERE id = $1;
+
+-- Re-enables a parked webhook: the oldest undelivered event goes at once, the schedule starts
+-- over; wakes the dispatchers (at commit). No row: it was not parked.
+-- name: resume_webhook
+WITH resumed AS (
+    UPDATE events.webhook
+       SET parked_at = NULL, attempts = 0, failing_since = NULL, last_http_status = NULL,
+           last_error = NULL, next_attempt_at = now()
+     WHERE id = $1 AND parked_at IS NOT NULL
+    RETURNING id
+)
+SELECT id, pg_notify('hub_events', 'resume') FROM resumed;
+
+-- The latest outcome of an event for a webhook ('parked', written before 0017 when events
+-- were parked one by one, allows a redelivery).
 -- name: last_status
 SELECT status FROM events.delivery WHERE webhook_id = $1 AND seq = $2 ORDER BY id DESC LIMIT 1;
 
@@ -104,14 +141,18 @@ SELECT pg_notify('hub_events', 'redeliver') FROM queued;
 -- name: wake_dispatchers
 SELECT pg_notify('hub_events', 'webhook');
 
--- The agency's active webhook and how far behind it is.
+-- The agency's active webhook, how far behind it is, and whether it is failing or parked.
 -- name: webhook_status
 SELECT w.id, w.url, w.created_at, w.last_seq, w.next_attempt_at,
-       (SELECT count(*) FROM events.outbox o WHERE o.seq > w.last_seq) AS backlog
+       (SELECT count(*) FROM events.outbox o WHERE o.seq > w.last_seq) AS backlog,
+       CASE WHEN w.parked_at IS NOT NULL THEN 'parked'
+            WHEN w.attempts > 0 THEN 'retrying'
+            ELSE 'delivering' END AS state,
+       w.attempts AS failed_attempts, w.failing_since, w.last_http_status, w.last_error, w.parked_at
   FROM events.webhook w
  WHERE w.agency_id = $1 AND w.active;
 
--- Events whose latest outcome for the webhook is 'parked', oldest first; $2: at most.
+-- Events whose latest outcome for the webhook is 'parked' (before 0017), oldest first; $2: at most.
 -- name: parked_events
 SELECT d.seq, o.kind, o.at AS happened_at, d.at AS parked_at, d.attempt AS attempts,
        d.http_status, d.error,

@@ -99,11 +99,19 @@ async def emit_committed(
         await conn.close()
 
 
+@pytest.fixture
+def webhook_schedule() -> str:
+    """HUB_WEBHOOK_SCHEDULE of the ``hub`` fixture: two short pauses, three attempts, then the
+    webhook is parked. A test sets its own with ``@pytest.mark.parametrize("webhook_schedule", ...)``."""
+    return "0.05,0.1"
+
+
 @pytest_asyncio.fixture
-async def hub(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
+async def hub(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch, webhook_schedule: str) -> AsyncIterator[Hub]:
     """The hub on a pool, with its LISTEN connection and webhook dispatcher (fast retries)."""
-    monkeypatch.setenv("HUB_WEBHOOK_BACKOFF_SECONDS", "0.05")
-    monkeypatch.setenv("HUB_WEBHOOK_MAX_ATTEMPTS", "3")
+    for legacy in ("HUB_WEBHOOK_BACKOFF_SECONDS", "HUB_WEBHOOK_MAX_ATTEMPTS"):
+        monkeypatch.delenv(legacy, raising=False)
+    monkeypatch.setenv("HUB_WEBHOOK_SCHEDULE", webhook_schedule)
     keys, subject_id = await seed(fresh_database_url)
     settings = Settings(env="development", audit_checkpoint_seconds=0)
     async with Served(create_app(settings, database_url=fresh_database_url)) as served:

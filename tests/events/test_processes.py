@@ -22,7 +22,7 @@ REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { afterSeq } }"
 
 @pytest.fixture
 def processes(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[HubProcess, HubProcess]]:
-    settings = {"HUB_AUDIT_CHECKPOINT_SECONDS": "0", "HUB_WEBHOOK_BACKOFF_SECONDS": "0.05"}
+    settings = {"HUB_AUDIT_CHECKPOINT_SECONDS": "0", "HUB_WEBHOOK_SCHEDULE": "0.05,0.1,0.2,0.4"}
     pair = (HubProcess(fresh_database_url, tmp_path, **settings), HubProcess(fresh_database_url, tmp_path, **settings))
     try:
         yield pair

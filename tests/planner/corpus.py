@@ -140,7 +140,8 @@ AGENCIES = """query($after: String) {
   agency(code: "W-COURT") { code name kind role regionCode mode apiKeys { label } }
   unknown: agency(code: "W-NOBODY") { code } }"""
 
-WEBHOOK = """query($first: Int!) { webhook(parkedFirst: $first) { url createdAt deliveredThrough backlog nextAttemptAt
+WEBHOOK = """query($first: Int!) { webhook(parkedFirst: $first) { url createdAt state deliveredThrough backlog nextAttemptAt
+  failedAttempts failingSince lastHttpStatus lastError parkedAt
   parked { seq kind happenedAt parkedAt attempts lastHttpStatus lastError redeliveryRequested } } }"""
 
 USERS = """query($first: Int) { consoleUsers(first: $first) { edges { cursor node { username displayName role agencyCode

@@ -371,7 +371,8 @@ async def _operations(world: World, stories: dict[str, int]) -> None:
     await disable_user(db, "desk.li")
     await conn.execute("UPDATE console.app_user SET last_login_at = now() WHERE username = 'ops.wang'")
 
-    # The court's webhook: two events parked (one asked again), one parked then delivered.
+    # The court's webhook: two events parked (one asked again), one parked then delivered (the
+    # former scheme, before 0017), and the webhook itself parked.
     registered = await world.ask(
         world.compiled,
         "court",
@@ -411,6 +412,12 @@ async def _operations(world: World, stories: dict[str, int]) -> None:
         )
     await conn.execute("INSERT INTO events.redelivery (webhook_id, seq) VALUES ($1, $2)", hook, seqs[1])
     await conn.execute("UPDATE events.webhook SET last_seq = $2 WHERE id = $1", hook, seqs[3])
+    # Then the last event failed every attempt of the schedule: the webhook itself is parked.
+    await conn.execute(
+        """UPDATE events.webhook SET attempts = 11, failing_since = now() - interval '1 day', last_http_status = 502,
+                  last_error = 'HTTP 502', parked_at = now(), next_attempt_at = now() WHERE id = $1""",
+        hook,
+    )
 
     # Batches: a hotel published, then changed; a record refused; a vehicle whose owner is held.
     upsert = """mutation($input: HotelInput!) { upsertHotel(input: $input, sourceVersion: "2026-12") { id } }"""

@@ -1,4 +1,4 @@
-"""An agency's webhook and its parked events: ``hub.schema.events`` (``Query.webhook``)."""
+"""An agency's webhook, its state and the events parked before 0017: ``hub.schema.events`` (``Query.webhook``)."""
 
 from __future__ import annotations
 
@@ -53,8 +53,14 @@ TYPES: dict[str, TypeSpec] = {
             "url": Leaf(col("url")),
             "createdAt": Leaf(col("created_at")),
             "deliveredThrough": Leaf(col("last_seq")),
+            "state": Leaf(col("state")),
             "backlog": Leaf(col("backlog")),
             "nextAttemptAt": Leaf(col("next_attempt_at")),
+            "failedAttempts": Leaf(col("failed_attempts")),
+            "failingSince": Leaf(col("failing_since")),
+            "lastHttpStatus": Leaf(col("last_http_status")),
+            "lastError": Leaf(col("last_error")),
+            "parkedAt": Leaf(col("parked_at")),
             "parked": Listed(
                 source=lambda t, b: f"{_PARKED} {t}",
                 where=lambda p, t, b: f"{t}.webhook_id = {p}.id AND {t}.n <= {p}.parked_first",
