@@ -41,9 +41,7 @@ class Database:
         # answered 503 (the pool exhausted is the database unavailable, to the caller).
         self.acquire_timeout = acquire_timeout
         # Compiled reads run here: connections that plan every statement once, generically.
-        self.reads: Database = (
-            self if read_pool is None else Database(pool=read_pool, acquire_timeout=acquire_timeout)
-        )
+        self.reads: Database = self if read_pool is None else Database(pool=read_pool, acquire_timeout=acquire_timeout)
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -232,9 +230,7 @@ async def create_pool(
 async def _json_as_bytes(conn: asyncpg.Connection) -> None:
     """``json`` values arrive as PostgreSQL's bytes (its binary form is its text): a compiled
     read's answer goes out as PostgreSQL wrote it, never decoded."""
-    await conn.set_type_codec(
-        "json", encoder=str.encode, decoder=lambda b: b, schema="pg_catalog", format="binary"
-    )
+    await conn.set_type_codec("json", encoder=str.encode, decoder=lambda b: b, schema="pg_catalog", format="binary")
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

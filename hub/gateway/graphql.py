@@ -183,9 +183,7 @@ def _document_digest(body: dict[str, Any]) -> str | None:
         raise MalformedRequest(exc.message) from None
 
 
-async def _document(
-    state: HubState, principal: Principal, query: str | None, digest: str | None, trail: Trail
-) -> str:
+async def _document(state: HubState, principal: Principal, query: str | None, digest: str | None, trail: Trail) -> str:
     """The text to run: a trusted document's (by its id), or the ad-hoc text when this agency
     may send ad-hoc documents (or the text is one of its trusted documents)."""
     if digest is not None:
@@ -203,7 +201,7 @@ async def _document(
     if principal.trusted_documents_only and not state.settings.is_development and principal.kind != "platform":
         if await state.documents.body(state.db, principal.agency_id, document_hash(query)) is None:
             raise DocumentNotTrusted(
-                "this agency sends registered documents only: send {\"documentId\": \"sha256:<hex>\"} "
+                'this agency sends registered documents only: send {"documentId": "sha256:<hex>"} '
                 "for a document registered with `hub documents register`"
             )
     return query

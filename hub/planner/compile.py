@@ -556,9 +556,7 @@ class Compiler:
                         edge_pairs.append((edge_key, self.cursor(prefix(), cursor_value)))
                     else:
                         edge_pairs.append((edge_key, node_column(edge_fields)))
-                pairs.append(
-                    (key, f"coalesce(json_agg({json_object(edge_pairs)} ORDER BY {y}.n) {page}, '[]'::json)")
-                )
+                pairs.append((key, f"coalesce(json_agg({json_object(edge_pairs)} ORDER BY {y}.n) {page}, '[]'::json)"))
             elif name == "pageInfo":
                 info = _named(connection.fields["pageInfo"].type)
                 assert isinstance(info, GraphQLObjectType)

@@ -126,9 +126,7 @@ class AdminQuery:
         "agencies, keys, console users and identity decisions for the operator."
     )
 )
-class Mutation(
-    SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation, DocumentMutation
-):
+class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation, DocumentMutation):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -21,8 +21,7 @@ AgencyT = Annotated["Agency", strawberry.lazy("hub.schema.admin")]
 
 @strawberry.type(
     description=(
-        "A document an agency registered: its systems send `{\"documentId\": id, \"variables\": ...}` "
-        "instead of the text."
+        'A document an agency registered: its systems send `{"documentId": id, "variables": ...}` instead of the text.'
     )
 )
 class TrustedDocument:

@@ -122,7 +122,9 @@ class Load:
                         response.status_code,
                         response.headers.get("content-type", ""),
                         response.headers.get("retry-after"),
-                        response.json() if response.headers.get("content-type", "").startswith("application/") else response.text,
+                        response.json()
+                        if response.headers.get("content-type", "").startswith("application/")
+                        else response.text,
                     )
                 )
 
@@ -131,7 +133,9 @@ class Load:
 
 
 async def under_load(cluster: Cluster, fault: Callable[[Load], Awaitable[None]], tmp: Path) -> Load:
-    hub = HubProcess(cluster.url, tmp, HUB_LIMIT_OPERATIONS_PER_MINUTE="1000000", HUB_LIMIT_SUBJECTS_PER_MINUTE="1000000")
+    hub = HubProcess(
+        cluster.url, tmp, HUB_LIMIT_OPERATIONS_PER_MINUTE="1000000", HUB_LIMIT_SUBJECTS_PER_MINUTE="1000000"
+    )
     load = Load(hub, cluster)
     try:
         await poll(hub.ready, "the hub to be ready", 60)
@@ -176,7 +180,9 @@ async def check(load: Load, cluster: Cluster) -> None:
     # The trail: one record for every 200, none for a request that got no answer.
     conn = await asyncpg.connect(cluster.url)
     try:
-        rows = await conn.fetch("SELECT operator, count(*) AS n FROM audit.event WHERE operator LIKE 'fault-%' GROUP BY 1")
+        rows = await conn.fetch(
+            "SELECT operator, count(*) AS n FROM audit.event WHERE operator LIKE 'fault-%' GROUP BY 1"
+        )
     finally:
         await conn.close()
     recorded = {r["operator"]: r["n"] for r in rows}
@@ -198,7 +204,9 @@ async def check(load: Load, cluster: Cluster) -> None:
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-async def test_a_restart_under_load_answers_200_or_503_and_audits_every_answer(cluster: Cluster, tmp_path: Path) -> None:
+async def test_a_restart_under_load_answers_200_or_503_and_audits_every_answer(
+    cluster: Cluster, tmp_path: Path
+) -> None:
     async def restart(load: Load) -> None:
         await asyncio.to_thread(cluster.server.restart, "fast")
 

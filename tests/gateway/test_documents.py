@@ -134,7 +134,9 @@ async def test_an_unknown_document_id_is_refused_and_audited(
     unknown = await post(production, agencies.court, {"documentId": "sha256:" + "ab" * 32})
     record = await last_record(conn)
     malformed = await post(production, agencies.court, {"documentId": "md5:1234"})
-    mismatch = await post(production, agencies.court, {"documentId": f"sha256:{digest(LIN)}", "query": "{ __typename }"})
+    mismatch = await post(
+        production, agencies.court, {"documentId": f"sha256:{digest(LIN)}", "query": "{ __typename }"}
+    )
     # Then both are 400 PERSISTED_DOCUMENT_NOT_FOUND, recorded; a malformed id is a bad request
     for response in (foreign, unknown):
         assert response.status_code == 400
@@ -150,7 +152,9 @@ async def test_an_agency_set_to_registered_documents_only_is_refused_ad_hoc_ones
 ) -> None:
     # Given the court allows only registered documents, and has registered one
     await register(production, agencies, agencies.court_code, LIN)
-    only = await post(production, agencies.operator, {"query": ONLY, "variables": {"agency": agencies.court_code, "only": True}})
+    only = await post(
+        production, agencies.operator, {"query": ONLY, "variables": {"agency": agencies.court_code, "only": True}}
+    )
     assert only.json()["data"]["setTrustedDocumentsOnly"] == {"code": agencies.court_code, "trustedDocumentsOnly": True}
     statements = db.statements
     # When it sends an ad-hoc document
@@ -178,7 +182,9 @@ async def test_an_agency_set_to_registered_documents_only_is_refused_ad_hoc_ones
 async def test_development_lets_every_agency_send_ad_hoc_documents(
     db: Database, agencies: Agencies, production: httpx.AsyncClient
 ) -> None:
-    await post(production, agencies.operator, {"query": ONLY, "variables": {"agency": agencies.court_code, "only": True}})
+    await post(
+        production, agencies.operator, {"query": ONLY, "variables": {"agency": agencies.court_code, "only": True}}
+    )
     async with serve_in_process(db, Settings(env="development")) as development:
         response = await post(development, agencies.court, {"query": LIN, "variables": {"id": LIN_ID}})
     assert response.status_code == 200
@@ -222,8 +228,12 @@ async def test_a_revoked_document_is_refused_at_once_and_listed_as_revoked(
 ) -> None:
     document = f"sha256:{digest(LIN)}"
     await register(production, agencies, agencies.court_code, LIN)
-    assert (await post(production, agencies.court, {"documentId": document, "variables": {"id": LIN_ID}})).status_code == 200
-    revoked = await post(production, agencies.operator, {"query": REVOKE, "variables": {"agency": agencies.court_code, "id": document}})
+    assert (
+        await post(production, agencies.court, {"documentId": document, "variables": {"id": LIN_ID}})
+    ).status_code == 200
+    revoked = await post(
+        production, agencies.operator, {"query": REVOKE, "variables": {"agency": agencies.court_code, "id": document}}
+    )
     assert revoked.json()["data"]["revokeDocument"]["revokedAt"] is not None
     after = await post(production, agencies.court, {"documentId": document, "variables": {"id": LIN_ID}})
     assert after.status_code == 400
@@ -236,9 +246,7 @@ async def test_a_revoked_document_is_refused_at_once_and_listed_as_revoked(
     assert others.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_a_registered_query_is_planned_at_registration(
-    served_production: Hub, agencies: Agencies
-) -> None:
+async def test_a_registered_query_is_planned_at_registration(served_production: Hub, agencies: Agencies) -> None:
     executor = served_production.state.executor
     await register(served_production.client, agencies, agencies.court_code, LIN)
     # The hub has planned the court's query already: one compiled statement, before any request
@@ -262,12 +270,14 @@ def hub_cli(database_url: str, *args: str, stdin: str | None = None) -> subproce
 
 
 async def test_the_cli_registers_lists_revokes_and_requires(fresh_database_url: str, tmp_path: Path) -> None:
-    created = hub_cli(fresh_database_url, "agency", "create", "--code", "CLI-LAND", "--name", "不动产", "--kind", "land")
+    created = hub_cli(
+        fresh_database_url, "agency", "create", "--code", "CLI-LAND", "--name", "不动产", "--kind", "land"
+    )
     assert created.returncode == 0, created.stderr
     one = tmp_path / "hotels.graphql"
     one.write_text("query Hotels { hotels(minStars: 4) { nodes { code name } } }")
     good = "query A { hotels { nodes { code } } }"
-    bad = "query B { subjectByResidentId(residentId: \"x\") { listings { nodes { case { amount } } } } }"
+    bad = 'query B { subjectByResidentId(residentId: "x") { listings { nodes { case { amount } } } } }'
     manifest = tmp_path / "manifest.json"
     manifest.write_text(
         json.dumps(
@@ -296,7 +306,9 @@ async def test_the_cli_registers_lists_revokes_and_requires(fresh_database_url: 
     assert "not the one that was hashed" in mismatch.stderr
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [f"sha256:{digest(one.read_text())}"]
 
-    revoked = hub_cli(fresh_database_url, "documents", "revoke", f"sha256:{digest(one.read_text())}", "--agency", "CLI-LAND")
+    revoked = hub_cli(
+        fresh_database_url, "documents", "revoke", f"sha256:{digest(one.read_text())}", "--agency", "CLI-LAND"
+    )
     required = hub_cli(fresh_database_url, "documents", "require", "on", "--agency", "CLI-LAND")
     assert revoked.returncode == 0, revoked.stderr
     assert required.returncode == 0, required.stderr

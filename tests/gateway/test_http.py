@@ -229,7 +229,9 @@ async def test_an_unexpected_failure_in_post_graphql_is_a_logged_masked_500(
         response = await app_client.post("/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 500
     assert response.json() == {
-        "errors": [{"message": "Unexpected error; it has been logged.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+        "errors": [
+            {"message": "Unexpected error; it has been logged.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
     }
     assert "secret detail" not in response.text
     assert "secret detail" in caplog.text

@@ -61,7 +61,9 @@ async def test_an_api_route_answers_an_unexpected_error_as_masked_json(
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == {
-        "errors": [{"message": "Unexpected error; it has been logged.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+        "errors": [
+            {"message": "Unexpected error; it has been logged.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
     }
     assert SECRET not in response.text
 
@@ -93,7 +95,9 @@ async def test_graphql_answers_the_database_gone_in_the_media_type_asked_for(
     assert response.headers["retry-after"] == "1"
 
 
-@pytest.mark.parametrize(("exc", "status", "message"), [(RuntimeError(SECRET), 500, "已记录"), (OSError(SECRET), 503, "稍后重试")])
+@pytest.mark.parametrize(
+    ("exc", "status", "message"), [(RuntimeError(SECRET), 500, "已记录"), (OSError(SECRET), 503, "稍后重试")]
+)
 async def test_a_console_page_answers_with_its_error_page(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, exc: Exception, status: int, message: str
 ) -> None:

@@ -107,9 +107,7 @@ CONSOLE_AUDIT = """query ConsoleAudit($agency: String, $outcome: AuditOutcome, $
 }"""
 
 # hub/console/static/users.js
-CONSOLE_USERS = (
-    "query ConsoleUsers { consoleUsers(first: 100) { nodes { username displayName role agencyCode disabledAt lastLoginAt } } }"
-)
+CONSOLE_USERS = "query ConsoleUsers { consoleUsers(first: 100) { nodes { username displayName role agencyCode disabledAt lastLoginAt } } }"
 
 AUDIT_EVENTS = """query($until: DateTime, $since: DateTime, $subject: ID, $purpose: String, $first: Int, $after: String,
       $agency: String, $outcome: AuditOutcome) {
@@ -194,7 +192,9 @@ CORPUS: list[Document] = [
         f"query ConsoleSubject($id: String!) {{ s: subjectByUscc(uscc: $id) {{ {CONSOLE_SUBJECT_FIELDS} }} }}",
         lambda w: {"id": w.company_uscc},
     ),
-    Document("console-hotels", "query ConsoleHotels { hotels(minStars: 0, first: 100) { nodes { code name stars status } } }"),
+    Document(
+        "console-hotels", "query ConsoleHotels { hotels(minStars: 0, first: 100) { nodes { code name stars status } } }"
+    ),
     Document("everything-about-a-person", EVERYTHING_ABOUT_A_PERSON, lambda w: {"id": w.lin_id}),
     Document("organisation", ORGANISATION, lambda w: {"id": str(w.company_id)}),
     Document(
@@ -221,13 +221,17 @@ CORPUS: list[Document] = [
     Document("hotels", HOTELS),
     Document("hotels-next", HOTELS, lambda w: {"after": w.hotels_cursor}),
     Document("vehicles", VEHICLES, lambda w: {"id": str(w.owner_id)}),
-    Document("unknown-subject", "{ subject(id: 123456789) { id } subjectByUscc(uscc: \"91350100M000100Y43\") { id } }"),
+    Document("unknown-subject", '{ subject(id: 123456789) { id } subjectByUscc(uscc: "91350100M000100Y43") { id } }'),
     Document("typename-only", "{ __typename }"),
     # What a resolver refuses: the executor answers, with its error.
     Document("bad-resident-id", '{ subjectByResidentId(residentId: "350102197604122713") { name } }', compiles=False),
     Document("bad-id", '{ subject(id: "abc") { name } }', compiles=False),
-    Document("page-too-big", "query($id: ID!) { subject(id: $id) { cases(first: 101) { nodes { id } } } }",
-             lambda w: {"id": str(w.listed_id)}, compiles=False),
+    Document(
+        "page-too-big",
+        "query($id: ID!) { subject(id: $id) { cases(first: 101) { nodes { id } } } }",
+        lambda w: {"id": str(w.listed_id)},
+        compiles=False,
+    ),
     Document("foreign-cursor", SEARCH, lambda w: {"name": "林", "after": w.hotels_cursor}, compiles=False),
     Document("forged-cursor", HOTELS, lambda w: {"after": "AAAAAAAAAAAAAAAAWyJob3RlbHM6MzozNSIsMV0"}, compiles=False),
     Document("bad-region", '{ hotels(region: "3x") { nodes { code } } }', compiles=False),
@@ -249,12 +253,18 @@ CORPUS: list[Document] = [
     Document("console-audit-limited", CONSOLE_AUDIT, lambda w: {"outcome": "LIMITED"}),
     Document("console-users", CONSOLE_USERS),
     Document("audit-events", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "first": 4}),
-    Document("audit-events-next", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "first": 4, "after": w.events_cursor}),
+    Document(
+        "audit-events-next", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "first": 4, "after": w.events_cursor}
+    ),
     Document(
         "audit-events-filtered",
         AUDIT_EVENTS,
-        lambda w: {"until": w.audit_until, "since": f"{w.week_ago}T00:00:00+08:00", "subject": str(w.listed_id),
-                   "purpose": "_"},
+        lambda w: {
+            "until": w.audit_until,
+            "since": f"{w.week_ago}T00:00:00+08:00",
+            "subject": str(w.listed_id),
+            "purpose": "_",
+        },
     ),
     Document("audit-events-purpose", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "purpose": "REAL_ESTATE"}),
     # The operator's own code names an agency that exists: no lookup needed.
@@ -317,19 +327,25 @@ CORPUS: list[Document] = [
         compiles=False,
     ),
     Document("statistics-backwards", STATISTICS, lambda w: {"since": w.today, "until": w.week_ago}, compiles=False),
-    Document("statistics-too-long", STATISTICS, lambda w: {"since": "2018-01-01", "until": "2030-01-01"},
-             compiles=False),
-    Document("audit-events-bad-subject", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "subject": "12a"},
-             compiles=False),
-    Document("audit-events-huge-subject", AUDIT_EVENTS,
-             lambda w: {"until": w.audit_until, "subject": "99999999999999999999"}, compiles=False),
+    Document(
+        "statistics-too-long", STATISTICS, lambda w: {"since": "2018-01-01", "until": "2030-01-01"}, compiles=False
+    ),
+    Document(
+        "audit-events-bad-subject", AUDIT_EVENTS, lambda w: {"until": w.audit_until, "subject": "12a"}, compiles=False
+    ),
+    Document(
+        "audit-events-huge-subject",
+        AUDIT_EVENTS,
+        lambda w: {"until": w.audit_until, "subject": "99999999999999999999"},
+        compiles=False,
+    ),
     Document("audit-events-foreign-cursor", AUDIT_EVENTS, lambda w: {"after": w.agencies_cursor}, compiles=False),
     Document("webhook-too-many-parked", WEBHOOK, lambda w: {"first": 101}, compiles=False),
     Document("links-bad-mention", LINKS, lambda w: {"status": "PROPOSED", "mention": "x1"}, compiles=False),
     Document("batch-bad-id", BATCH, lambda w: {"id": "batch-1"}, compiles=False),
     Document(
         "history-of-another-source",
-        "{ recordHistory(source: COURT, key: \"(2018)闽0102执1867号\") { nodes { id } } }",
+        '{ recordHistory(source: COURT, key: "(2018)闽0102执1867号") { nodes { id } } }',
         compiles=True,  # the court's own source compiles; another publisher's is refused by the executor
     ),
     # Not compiled: the executor runs these whole, as before.

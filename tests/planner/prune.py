@@ -104,4 +104,3 @@ def _drop_unused_variables(document: DocumentNode) -> DocumentNode:
 
     result: DocumentNode = visit(document, Drop())
     return result
-

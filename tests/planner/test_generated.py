@@ -97,7 +97,9 @@ class Builder:
                 first = self.draw(st.sampled_from([None, 0, 1, 2, "$first"]))
                 if first is not None:
                     text += f"(first: {first})"
-            text += self.draw(st.sampled_from(["", "", "", " @include(if: $yes)", " @skip(if: $yes)", " @include(if: $no)"]))
+            text += self.draw(
+                st.sampled_from(["", "", "", " @include(if: $yes)", " @skip(if: $yes)", " @include(if: $no)"])
+            )
             target = unwrap(field.type)
             if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
                 text += f" {{ {self.selection(target, depth - 1)} }}"
@@ -109,7 +111,12 @@ class Builder:
     def _usable(self, kind: Any, depth: int) -> bool:
         target = unwrap(kind)
         if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
-            return depth > 0 and (target.name in model.TYPES or target.name in model.ABSTRACT or target.name.endswith(("Connection", "Edge")) or target.name == "PageInfo")
+            return depth > 0 and (
+                target.name in model.TYPES
+                or target.name in model.ABSTRACT
+                or target.name.endswith(("Connection", "Edge"))
+                or target.name == "PageInfo"
+            )
         return True
 
     def document(self) -> str:
@@ -146,7 +153,12 @@ async def test_generated_documents_answer_alike_on_both_paths(world: World, data
         return
     variables = {
         "subject": str(data.draw(st.sampled_from([world.listed_id, world.company_id, *world.person_ids]))),
-        "ids": [str(i) for i in data.draw(st.lists(st.sampled_from([world.listed_id, world.company_id, *world.person_ids]), max_size=4))],
+        "ids": [
+            str(i)
+            for i in data.draw(
+                st.lists(st.sampled_from([world.listed_id, world.company_id, *world.person_ids]), max_size=4)
+            )
+        ],
         "rid": world.lin_id,
         "uscc": world.company_uscc,
         "name": data.draw(st.sampled_from(["林", "林文斌", "公司", "陈"])),
