@@ -4,7 +4,10 @@
 built by a pure function of (seed, chunk index) with ids local to the chunk; the loader
 reserves real ids from the tables' sequences and maps local ids onto them while copying,
 so the database never has to be empty and a worker process can build the next chunk
-while the current one is copied.
+while the current one is copied. Into empty tables (a new database, the usual case at
+national size) the secondary indexes and foreign keys are set aside for the load and built
+again at the end, in the same transaction (``_set_aside``). The seed holds the tables it
+numbers in EXCLUSIVE mode: readers go on, writers wait for it.
 """
 
 from __future__ import annotations
@@ -1088,18 +1091,19 @@ _TABLES: Final = MappingProxyType(
 
 
 async def _reserve(conn: asyncpg.Connection, table: str, n: int) -> Sequence[int]:
-    """``n`` fresh ids from ``table``'s id sequence (not necessarily contiguous)."""
+    """``n`` fresh consecutive ids from ``table``'s id sequence, in two calls rather than ``n``.
+
+    Safe because the seed holds ``table`` in EXCLUSIVE mode (``_ID_TABLES``): nobody else can
+    insert into it, so nobody else draws from its sequence between the two calls."""
     if n == 0:
         return ()
-    ids: list[int] = await conn.fetchval(
-        "SELECT array_agg(v ORDER BY v) FROM"
-        " (SELECT nextval(pg_get_serial_sequence($1, 'id')) AS v FROM generate_series(1, $2)) s",
-        table,
-        n,
-    )
-    if ids[-1] - ids[0] == n - 1:
-        return range(ids[0], ids[-1] + 1)
-    return ids
+    first: int = await conn.fetchval("SELECT nextval(pg_get_serial_sequence($1, 'id'))", table)
+    await conn.execute("SELECT setval(pg_get_serial_sequence($1, 'id'), $2)", table, first + n - 1)
+    return range(first, first + n)
+
+
+# The tables whose ids the seed reserves in blocks (locked for the seed's transaction).
+_ID_TABLES: Final = ("core.subject", "court.enforcement_case", "land.real_estate", "police.vehicle")
 
 
 async def _copy(conn: asyncpg.Connection, table: str, columns: Sequence[str], records: Iterable[Row]) -> None:
@@ -1208,6 +1212,42 @@ async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
     )
 
 
+async def _set_aside(conn: asyncpg.Connection) -> list[str]:
+    """On empty tables, drop their secondary indexes and foreign keys for the load, as
+    pg_restore does: building an index once over every row is several times cheaper than
+    keeping it up to date row by row, and a foreign key is checked in one join instead of
+    once per row. The unique indexes stay (the collision checks look keys up in them).
+    Returns the statements that put everything back; they run in the seed's transaction, so a
+    row that breaks a key fails the whole seed and nothing is left half-done. Tables that
+    already hold rows are loaded through their indexes (nothing is set aside)."""
+    tables = [t for k, t in _TABLES.items() if k != "hotels"]
+    empty = await conn.fetchval("SELECT " + " AND ".join(f"NOT EXISTS (SELECT FROM {t})" for t in tables))
+    if not empty:
+        return []
+    found = await conn.fetch(
+        """SELECT 'index' AS what, i.indrelid::regclass::text AS tbl,
+                  format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
+             FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE i.indrelid = ANY($1::regclass[]) AND NOT i.indisunique
+           UNION ALL
+           SELECT 'foreign key', k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid)
+             FROM pg_constraint k
+            WHERE k.contype = 'f' AND k.conrelid = ANY($1::regclass[])""",
+        tables,
+    )
+    restore: list[str] = []
+    for row in found:
+        if row["what"] == "index":
+            await conn.execute(f"DROP INDEX {row['name']}")
+            restore.insert(0, row["definition"])
+        else:
+            await conn.execute(f"ALTER TABLE {row['tbl']} DROP CONSTRAINT {row['name']}")
+            restore.append(f"ALTER TABLE {row['tbl']} ADD CONSTRAINT {row['name']} {row['definition']}")
+    return restore
+
+
 def _chunk_sizes(subjects: int) -> list[int]:
     full, rest = divmod(subjects, CHUNK_SUBJECTS)
     sizes = [CHUNK_SUBJECTS] * full
@@ -1313,7 +1353,10 @@ async def seed_synthetic(conn: asyncpg.Connection, *, subjects: int, seed: int, 
         await conn.execute(
             "SET LOCAL synchronous_commit = off; SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'"
         )
+        # Writers wait for the seed (readers do not): ids are reserved in blocks, below.
+        await conn.execute(f"LOCK TABLE {', '.join(_ID_TABLES)} IN EXCLUSIVE MODE")
         await ensure_courts(conn)
+        restore = await _set_aside(conn)
         with ExitStack() as stack, _progress(progress) as bar:
             task = bar.add_task("seeding subjects", total=subjects)
             chunks = _Chunks(seed, sizes, stack)
@@ -1334,6 +1377,15 @@ async def seed_synthetic(conn: asyncpg.Connection, *, subjects: int, seed: int, 
                 hotels.hotels,
             )
             counts["hotels"] = len(hotels.hotels)
+            if restore:
+                # Both cores on each index build (the hub's name key is parallel safe).
+                await conn.execute(
+                    "SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL max_parallel_maintenance_workers = 2"
+                )
+                rebuilding = bar.add_task("indexes and keys", total=len(restore))
+                for statement in restore:
+                    await conn.execute(statement)
+                    bar.advance(rebuilding)
         details = {
             "seed": seed,
             "subjects": subjects,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -22,23 +21,19 @@ from hub.seed.synthetic import SeedReport, seed_synthetic
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-ADMIN_URL = os.environ.get("HUB_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 SUBJECTS = 2_000
 SEED = 20240601
 
 
 @asynccontextmanager
-async def fresh_database() -> AsyncIterator[asyncpg.Connection]:
-    """A connection to a new, migrated database that is dropped afterwards."""
-    try:
-        admin = await asyncpg.connect(ADMIN_URL)
-    except OSError as exc:
-        pytest.skip(f"no PostgreSQL at HUB_TEST_ADMIN_URL: {exc}")
+async def fresh_database(admin_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a new, migrated database on the suite's server, dropped afterwards."""
+    admin = await asyncpg.connect(admin_url)
     name = f"hub_seed_{uuid.uuid4().hex[:12]}"
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        conn = await asyncpg.connect(urlunsplit(urlsplit(ADMIN_URL)._replace(path="/" + name)))
+        conn = await asyncpg.connect(urlunsplit(urlsplit(admin_url)._replace(path="/" + name)))
         try:
             for path in sorted(MIGRATIONS.glob("*.sql")):
                 async with conn.transaction():
@@ -52,9 +47,9 @@ async def fresh_database() -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def seeded() -> AsyncIterator[tuple[asyncpg.Connection, SeedReport]]:
+async def seeded(server_admin_url: str) -> AsyncIterator[tuple[asyncpg.Connection, SeedReport]]:
     """One database with the standard small seed, shared by the read-only tests."""
-    async with fresh_database() as conn:
+    async with fresh_database(server_admin_url) as conn:
         report = await seed_synthetic(conn, subjects=SUBJECTS, seed=SEED, progress=False)
         yield conn, report
 
@@ -177,10 +172,10 @@ async def test_surnames_follow_fujian_frequencies(
     assert {"陈", "林", "黄", "王", "李", "张"} <= set(top)
 
 
-async def test_same_seed_gives_the_same_rows() -> None:
+async def test_same_seed_gives_the_same_rows(server_admin_url: str) -> None:
     runs = []
     for _ in range(2):
-        async with fresh_database() as conn:
+        async with fresh_database(server_admin_url) as conn:
             await seed_synthetic(conn, subjects=500, seed=7, progress=False)
             cases = await conn.fetch("SELECT case_number, amount FROM court.enforcement_case ORDER BY id")
             runs.append((await _subjects(conn), [tuple(r) for r in cases]))
@@ -189,21 +184,21 @@ async def test_same_seed_gives_the_same_rows() -> None:
 
 
 async def test_chunks_built_in_a_worker_are_deterministic(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, server_admin_url: str
 ) -> None:
     # Small chunks exercise the worker process and the cross-chunk key checks.
     monkeypatch.setattr(synthetic, "CHUNK_SUBJECTS", 400)
     runs = []
     for _ in range(2):
-        async with fresh_database() as conn:
+        async with fresh_database(server_admin_url) as conn:
             report = await seed_synthetic(conn, subjects=1_600, seed=11, progress=False)
             assert report.counts["subjects"] == 1_600
             runs.append(await _subjects(conn))
     assert runs[0] == runs[1]
 
 
-async def test_second_run_writes_nothing() -> None:
-    async with fresh_database() as conn:
+async def test_second_run_writes_nothing(server_admin_url: str) -> None:
+    async with fresh_database(server_admin_url) as conn:
         first = await seed_synthetic(conn, subjects=300, seed=3, progress=False)
         before = await _table_counts(conn)
         second = await seed_synthetic(conn, subjects=300, seed=3, progress=False)
@@ -213,8 +208,8 @@ async def test_second_run_writes_nothing() -> None:
         assert before == after
 
 
-async def test_existing_keys_are_regenerated() -> None:
-    async with fresh_database() as conn:
+async def test_existing_keys_are_regenerated(server_admin_url: str) -> None:
+    async with fresh_database(server_admin_url) as conn:
         await seed_synthetic(conn, subjects=300, seed=5, progress=False)
         existing = {r[1] for r in await _subjects(conn)}
         # Same seed, one more subject: a different data set whose first 300 subjects would
@@ -229,3 +224,41 @@ async def test_existing_keys_are_regenerated() -> None:
                 parse_resident_id(identifier)
             else:
                 parse_uscc(identifier)
+
+
+async def _keys_and_indexes(conn: asyncpg.Connection) -> set[tuple[str, str, str]]:
+    """Every index and constraint on the seeded tables, by name and definition."""
+    tables = list(synthetic._TABLES.values())
+    rows = await conn.fetch(
+        """SELECT i.indrelid::regclass::text AS tbl, 'index ' || c.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = ANY($1::regclass[])
+           UNION ALL
+           SELECT k.conrelid::regclass::text, 'constraint ' || k.conname, pg_get_constraintdef(k.oid)
+             FROM pg_constraint k WHERE k.conrelid = ANY($1::regclass[])""",
+        tables,
+    )
+    return {(r["tbl"], r["name"], r["def"]) for r in rows}
+
+
+async def test_a_seed_into_empty_tables_puts_back_every_index_and_key(server_admin_url: str) -> None:
+    # Into empty tables the seed drops the secondary indexes and foreign keys for the load and
+    # builds them again after; into tables with rows it loads through them. Both end alike.
+    async with fresh_database(server_admin_url) as conn:
+        before = await _keys_and_indexes(conn)
+        assert any(name.startswith("constraint ") and "FOREIGN KEY" in d for _, name, d in before)
+        await seed_synthetic(conn, subjects=300, seed=9, progress=False)
+        assert await _keys_and_indexes(conn) == before
+        await seed_synthetic(conn, subjects=301, seed=9, progress=False)
+        assert await _keys_and_indexes(conn) == before
+        # The keys hold again: a listing of a subject that does not exist is refused.
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute(
+                "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on)"
+                " SELECT -1, id, list, circumstance, published_on FROM court.listing LIMIT 1"
+            )
+        # And the name index the screening's similar-name probe uses is back.
+        plan = await conn.fetchval(
+            "EXPLAIN (FORMAT JSON) SELECT id FROM core.subject WHERE core.name_key(name) = 'chen zhi' AND birth_date = '1980-01-01'"
+        )
+        assert "subject_name_key" in str(plan)
