@@ -108,14 +108,18 @@ class Receiver:
             self.served = None
 
     async def go_down(self) -> None:
-        self.down = True
+        # "refused" never answers 503: a call accepted while the server starts again (before
+        # ``start`` returns) is the receiver back, not down.
         if self.mode == "refused":
             await self.stop()
+        else:
+            self.down = True
 
     async def come_back(self) -> None:
         if self.mode == "refused":
             await self.start()  # on the same port
-        self.down = False
+        else:
+            self.down = False
 
     def answered(self) -> list[int]:
         """The events answered 2xx, in the order they arrived."""
