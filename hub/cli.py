@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from hub import __version__
 from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
@@ -442,6 +443,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Joint Sanctions Hub")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="apply migrations and serve GraphQL over HTTP")
