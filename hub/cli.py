@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from hub import __version__
 from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
@@ -440,8 +441,16 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def cmd_config_show(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.configuration import effective, render
+
+    sys.stdout.write(render(effective(settings, os.environ)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Joint Sanctions Hub")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="apply migrations and serve GraphQL over HTTP")
@@ -542,6 +551,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source-version", help="the version of the agency's data the file carries")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.set_defaults(func=cmd_ingest)
+
+    config = sub.add_parser("config", help="the configuration in effect")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    config_show = config_sub.add_parser(
+        "show", help="print every setting, its value and whether it came from the environment; secrets hidden"
+    )
+    config_show.set_defaults(func=cmd_config_show)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")

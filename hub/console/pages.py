@@ -351,10 +351,15 @@ async def check_page(request: Request) -> Response:
     state, session = guarded
     purposes = state.policy_for(session.principal).purposes
     rows = await interceptions.matters(state.db)
+    lang = language(request)
+    # The catalogue's names are Chinese; an English page shows the console's own label.
+    names = {
+        r["code"]: r["name"] if lang == "zh-CN" else i18n.label(lang, f"purpose.{r['code']}") or r["name"] for r in rows
+    }
     options = "\n".join(
-        f'<option value="{html.escape(r["code"])}">{html.escape(r["name"])}</option>'
-        for r in rows
-        if r["code"] in purposes
+        f'<option value="{html.escape(code)}">{html.escape(name)}</option>'
+        for code, name in names.items()
+        if code in purposes
     )
     return page(request, state, session, "check", {"matters": options})
 

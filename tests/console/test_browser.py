@@ -166,7 +166,15 @@ def test_court_and_operator_pages_in_both_languages(demo_hub: DemoHub, context: 
     expect(court.locator("#listings")).to_contain_text("(2018)闽0102执1867号")
     expect(court.locator("#estate")).to_contain_text("已查封")
     expect(court.locator("#shares")).to_contain_text("福州鑫源贸易有限公司")
+    # Codes are shown as words: the list and the circumstance, not DISHONEST or REFUSES_WITH_ABILITY.
+    expect(court.locator("#listings")).to_contain_text("失信被执行人名单")
+    expect(court.locator("#listings")).not_to_contain_text("DISHONEST")
+    expect(court.locator("#cases")).not_to_contain_text("NONE")
     screenshot(court, "08-subject")
+    # A refusal from the hub (its messages are English) reaches the Chinese console in Chinese.
+    court.fill("#purpose", "HOTEL_CHECK_IN")
+    court.click("#subject-submit")
+    expect(court.locator("#form-error")).to_have_text("本单位不能以该目的查询。")
     court.click("#logout")
 
     # The operator verifies the chain and searches the trail, in English.

@@ -7,6 +7,14 @@ export const lang = pageData.lang;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
 export const t = (key) => messages[key] ?? key;
+// A value of one of the schema's enums (ListKind, Circumstance, ...) as the reader's words.
+export const label = (kind, value) => (value ? messages[`enum.${kind}.${value}`] ?? value : "");
+// A declared purpose: a matter code's name, or the text itself (a case number).
+export const purposeLabel = (code) => (code ? messages[`purpose.${code}`] ?? code : "");
+// An error as the reader's language says it: the catalogue's message for its code in Chinese
+// (the hub's own messages are English), the hub's more precise message in English.
+export const errorMessage = (error) =>
+  (lang === "zh-CN" ? messages[`code.${error?.extensions?.code ?? error?.code}`] : null) ?? error?.message ?? t("error.internal");
 export const allowed = (coordinate) => pageData.allowed.includes(coordinate);
 
 const numbers = new Intl.NumberFormat(lang);
@@ -29,7 +37,7 @@ export function chinaDay(offsetDays = 0) {
 
 export class GraphQLError extends Error {
   constructor(errors) {
-    super(errors.map((e) => e.message).join("; "));
+    super([...new Set(errors.map(errorMessage))].join("; "));
     this.errors = errors;
     this.code = errors[0]?.extensions?.code;
   }
