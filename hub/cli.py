@@ -58,6 +58,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hub import metrics
     from hub.gateway.app import create_app
 
     with database_url(settings) as url:
@@ -88,6 +89,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a quiet
         # handler lets this function return so the embedded server is stopped too.
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        if args.workers > 1:
+            # Every worker writes its figures where any of them (and the metrics port) reads all.
+            metrics.prepare_directory(settings.data_dir)
+        stop_metrics = None
+        if settings.metrics_port:
+            stop_metrics = metrics.serve_port(settings.metrics_host, settings.metrics_port)
+            print(f"metrics at http://{settings.metrics_host}:{settings.metrics_port}/metrics", file=sys.stderr)
         try:
             if args.workers > 1:
                 # Each worker process builds its own app (pool, audit writer, dispatchers)
@@ -98,6 +106,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 uvicorn.Server(uvicorn.Config(create_app(settings, database_url=url), **options)).run()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if stop_metrics is not None:
+                stop_metrics()
     return 0
 
 

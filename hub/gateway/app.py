@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
@@ -25,6 +26,7 @@ from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
+from hub.gateway.metrics import Watch, metrics_endpoint
 from hub.gateway.ws import graphql_ws
 from hub.policy.limits import RateLimiter
 from hub.policy.rules import load_rules
@@ -175,7 +177,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 csrf_key=await core.instance_secret(database, "console-csrf"),
                 interception_ids=InterceptionIds(database),
             )
+            watch = state.watch = Watch(database, writer=writer, remote=state.remote)
             if pool is not None:
+                assert read_pool is not None
+                watch.pools.update(statements=pool, reads=read_pool)
                 batcher = state.facts = FactsBatcher(database)
                 batcher.start()
             listener.start()
@@ -194,6 +199,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 )
                 dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
                 dispatcher.start()
+                watch.pools["webhooks"] = dispatch_pool
+                background.append(asyncio.get_running_loop().create_task(watch.run(), name="metrics-refresh"))
             if pool is not None and writer is not None and settings.audit_checkpoint_seconds:
                 from hub.audit.checkpoint import checkpoint_every, signing_key
 
@@ -238,6 +245,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await pool.close()
             if read_pool is not None:
                 await read_pool.close()
+            metrics.process_exited()
 
     return HubApp(
         routes=[
@@ -246,6 +254,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             Route("/ingest/{source}", ingest_endpoint, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *console_routes(),
         ],
         lifespan=lifespan,

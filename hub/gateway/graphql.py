@@ -20,6 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.documents import DocumentNotTrusted, PersistedDocumentNotFound, document_hash, parse_document_id
@@ -422,7 +423,9 @@ class Trail:
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
-            return _error_response(exc, self.media_type)
+            refused = _error_response(exc, self.media_type)
+            self._observe(record, "unavailable", started)
+            return refused
         operation = record.operation_name or record.operation_type or "-"
         codes = ",".join(record.error_codes) or "-"
         ms = record.duration_us / 1000
@@ -445,4 +448,11 @@ class Trail:
                 }
             },
         )
+        self._observe(record, "unavailable" if response.status_code == 503 else result, started)
         return response
+
+    def _observe(self, record: AuditRecord, outcome: str, started: float) -> None:
+        kind = self.principal.kind if self.principal is not None else None
+        metrics.observe_operation(
+            record.operation_name or record.operation_type, kind, outcome, time.perf_counter() - started
+        )
