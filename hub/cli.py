@@ -59,7 +59,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub import metrics
-    from hub.gateway.app import create_app
+    from hub.gateway.app import served_app
 
     with database_url(settings) as url:
         asyncio.run(_migrate(url))
@@ -103,7 +103,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 os.environ[WORKER_DATABASE_URL] = url
                 _serve_workers(args.workers, options)
             else:
-                uvicorn.Server(uvicorn.Config(create_app(settings, database_url=url), **options)).run()
+                uvicorn.Server(uvicorn.Config(served_app(settings, url), **options)).run()
         finally:
             signal.signal(signal.SIGTERM, previous)
             if stop_metrics is not None:

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub import metrics
 from hub.audit import AuditRecord, AuditWriter, Comparison
@@ -62,14 +62,26 @@ class NoAudit:
         return 0
 
 
-def app_for_worker() -> Starlette:
+def app_for_worker() -> ASGIApp:
     """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
     from hub import logs
 
     settings = Settings.from_env()
     # A worker is a fresh interpreter: `hub serve`'s logging set-up is not inherited.
     logs.configure(settings.log_format)
-    return create_app(settings, database_url=os.environ[WORKER_DATABASE_URL])
+    return served_app(settings, os.environ[WORKER_DATABASE_URL])
+
+
+def served_app(settings: Settings, database_url: str) -> ASGIApp:
+    """The app `hub serve` runs: traced when the OTEL_* variables turn traces on."""
+    from hub import tracing
+
+    app = create_app(settings, database_url=database_url)
+    provider = tracing.provider_from_env()
+    if provider is None:
+        return app
+    log.info("traces on: requests and statements, without parameters or ID numbers")
+    return tracing.instrument(app, provider)
 
 
 class HubApp(Starlette):
