@@ -178,3 +178,13 @@ SELECT state, count(*)::int AS webhooks, coalesce(sum(backlog), 0)::bigint AS ev
           FROM events.webhook w
          WHERE w.active) hooks
  GROUP BY state;
+
+-- Parked webhooks of every agency, longest parked first; $1: at most.
+-- name: parked_webhooks
+SELECT a.code AS agency_code, a.name AS agency_name, w.url, w.parked_at, w.last_http_status, w.last_error,
+       (SELECT count(*) FROM (SELECT FROM events.outbox o WHERE o.seq > w.last_seq LIMIT 100000) s) AS backlog
+  FROM events.webhook w
+  JOIN core.agency a ON a.id = w.agency_id
+ WHERE w.active AND w.parked_at IS NOT NULL
+ ORDER BY w.parked_at, w.id
+ LIMIT $1;
