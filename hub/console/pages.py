@@ -404,6 +404,8 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
+    from hub.console import webhooks
+
     return [
         Route("/console", home, methods=["GET"]),
         Route("/console/", home, methods=["GET"]),
@@ -411,7 +413,8 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/login", login, methods=["POST"]),
         Route("/console/logout", logout, methods=["POST"]),
         Route("/console/check", check_page, methods=["GET"]),
-        Route("/console/dashboard", _simple("dashboard"), methods=["GET"]),
+        Route("/console/dashboard", webhooks.dashboard, methods=["GET"]),
+        Route("/console/webhooks/resume", webhooks.resume, methods=["POST"]),
         Route("/console/subject", _simple("subject"), methods=["GET"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),

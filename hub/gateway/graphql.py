@@ -20,6 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.documents import DocumentNotTrusted, PersistedDocumentNotFound, document_hash, parse_document_id
@@ -32,6 +33,7 @@ from hub.errors import (
     MissingQuery,
     Unauthenticated,
 )
+from hub.logs import OPERATION
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.sanctions.interceptions import NewInterception
@@ -421,14 +423,36 @@ class Trail:
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
-            return _error_response(exc, self.media_type)
+            refused = _error_response(exc, self.media_type)
+            self._observe(record, "unavailable", started)
+            return refused
+        operation = record.operation_name or record.operation_type or "-"
+        codes = ",".join(record.error_codes) or "-"
+        ms = record.duration_us / 1000
         access.info(
             "%s %s %s %s %d %.1fms",
             record.agency_code or "-",
-            record.operation_name or record.operation_type or "-",
+            operation,
             result,
-            ",".join(record.error_codes) or "-",
+            codes,
             response.status_code,
-            record.duration_us / 1000,
+            ms,
+            extra={
+                OPERATION: {
+                    "agency": record.agency_code,
+                    "operation": operation,
+                    "outcome": result,
+                    "codes": list(record.error_codes),
+                    "status": response.status_code,
+                    "ms": round(ms, 1),
+                }
+            },
         )
+        self._observe(record, "unavailable" if response.status_code == 503 else result, started)
         return response
+
+    def _observe(self, record: AuditRecord, outcome: str, started: float) -> None:
+        kind = self.principal.kind if self.principal is not None else None
+        metrics.observe_operation(
+            record.operation_name or record.operation_type, kind, outcome, time.perf_counter() - started
+        )

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from hub import agencies
+from hub.events import webhooks
 from hub.schema.console import ConsoleMutation
 from hub.schema.context import Info
 from hub.schema.documents import DocumentMutation
@@ -167,3 +168,18 @@ class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMuta
         await agencies.revoke_key(info.context.db, row["id"], label)
         info.context.keys_revoked()
         return agency_from_row(row)
+
+    @strawberry.mutation(
+        description=(
+            "Re-enable an agency's parked webhook (the operator's, e.g. once the agency reports its endpoint "
+            "fixed): it delivers again from its oldest undelivered event, in order, the retry schedule from its "
+            "start. True if it was parked; false if not (nothing changes). NO_WEBHOOK if the agency has none."
+        )
+    )
+    async def resume_agency_webhook(
+        self,
+        info: Info,
+        agency_code: Annotated[str, strawberry.argument(description="The code of the agency whose webhook to resume.")],
+    ) -> bool:
+        row = await agencies.agency_by_code(info.context.db, agency_code)
+        return await webhooks.resume(info.context.db, row["id"], by=f"the operator ({info.context.operator or '-'})")
