@@ -83,6 +83,13 @@ class Settings:
     # Queries over the hub's tables run as one compiled SQL statement (hub.planner); off:
     # every operation takes graphql-core's executor (a switch for ruling the compiler out).
     compiled_reads: bool = True
+    # Streaming replicas of the primary that may answer subject reads, searches, statistics
+    # and screenings' facts (hub.db.replicas); empty: every read goes to the primary.
+    replica_urls: tuple[Secret, ...] = ()
+    # A replica further behind the primary than this is left out until it catches up.
+    replica_max_lag_seconds: int = 5
+    # How often each replica's replay position is read (and at once after a list change).
+    replica_poll_ms: int = 150
 
     def remote(self, source: str) -> RemoteSettings | None:
         return next((r for r in self.remote_sources if r.source == source), None)
@@ -128,7 +135,23 @@ class Settings:
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
             remote_sources=_remote_sources(env),
             compiled_reads=env.get("HUB_COMPILED_READS", "1").strip().lower() not in ("0", "false", "no", "off"),
+            replica_urls=_replica_urls(env.get("HUB_REPLICA_URLS", "")),
+            replica_max_lag_seconds=_int(env, "HUB_REPLICA_MAX_LAG_SECONDS", 5),
+            replica_poll_ms=_int(env, "HUB_REPLICA_POLL_MS", 150, minimum=10),
         )
+
+
+def _replica_urls(raw: str) -> tuple[Secret, ...]:
+    """``HUB_REPLICA_URLS``: comma-separated postgresql:// URLs (they may hold passwords)."""
+    urls = []
+    for index, url in enumerate(u.strip() for u in raw.split(",")):
+        if not url:
+            continue
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+            # The URL is not shown: it may hold a password.
+            raise ConfigurationError(f"HUB_REPLICA_URLS: entry {index + 1} must be a postgresql:// URL")
+        urls.append(Secret(url))
+    return tuple(urls)
 
 
 def _remote_sources(env: Mapping[str, str]) -> tuple[RemoteSettings, ...]:
