@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
@@ -82,8 +82,9 @@ def display_name(url: str) -> str:
     password."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or "localhost"
-        port = parts.port or 5432
+        query = parse_qs(parts.query)
+        host = parts.hostname or query.get("host", ["localhost"])[0]
+        port = parts.port or int(query.get("port", ["5432"])[0])
     except ValueError:
         return "(unparsable replica URL)"
     database = parts.path.lstrip("/") or "(default database)"

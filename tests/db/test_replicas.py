@@ -198,7 +198,9 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
     published = await ask(
         hub,
         pair.court,
-        'mutation($s: ID!) { publishListing(caseNumber: "' + CASE + '", subjectId: $s, list: "dishonest", circumstance: "refuses_with_ability") { id } }',
+        'mutation($s: ID!) { publishListing(caseNumber: "'
+        + CASE
+        + '", subjectId: $s, list: "dishonest", circumstance: "refuses_with_ability") { id } }',
         {"s": str(await fetchval(cluster.primary_url, f"SELECT id FROM core.subject WHERE identifier = '{LIN}'"))},
     )
     assert await decision(hub, pair) == "BLOCK"
