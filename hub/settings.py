@@ -89,6 +89,13 @@ class Settings:
     # answers the platform operator's key only).
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
+    # Streaming replicas of the primary that may answer subject reads, searches, statistics
+    # and screenings' facts (hub.db.replicas); empty: every read goes to the primary.
+    replica_urls: tuple[Secret, ...] = ()
+    # A replica further behind the primary than this is left out until it catches up.
+    replica_max_lag_seconds: int = 5
+    # How often each replica's replay position is read (and at once after a list change).
+    replica_poll_ms: int = 150
 
     def remote(self, source: str) -> RemoteSettings | None:
         return next((r for r in self.remote_sources if r.source == source), None)
@@ -140,7 +147,23 @@ class Settings:
             log_format=log_format,
             metrics_port=_int(env, "HUB_METRICS_PORT", 0, minimum=0),
             metrics_host=(env.get("HUB_METRICS_HOST") or "127.0.0.1").strip(),
+            replica_urls=_replica_urls(env.get("HUB_REPLICA_URLS", "")),
+            replica_max_lag_seconds=_int(env, "HUB_REPLICA_MAX_LAG_SECONDS", 5),
+            replica_poll_ms=_int(env, "HUB_REPLICA_POLL_MS", 150, minimum=10),
         )
+
+
+def _replica_urls(raw: str) -> tuple[Secret, ...]:
+    """``HUB_REPLICA_URLS``: comma-separated postgresql:// URLs (they may hold passwords)."""
+    urls = []
+    for index, url in enumerate(u.strip() for u in raw.split(",")):
+        if not url:
+            continue
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+            # The URL is not shown: it may hold a password.
+            raise ConfigurationError(f"HUB_REPLICA_URLS: entry {index + 1} must be a postgresql:// URL")
+        urls.append(Secret(url))
+    return tuple(urls)
 
 
 def _remote_sources(env: Mapping[str, str]) -> tuple[RemoteSettings, ...]:

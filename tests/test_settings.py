@@ -64,3 +64,21 @@ def test_unusable_remote_settings_are_refused_by_name(env: dict[str, str], compl
         Settings.from_env(env)
     assert complaint in refused.value.message
     assert "pw" not in refused.value.message
+
+
+def test_replica_urls_are_a_comma_separated_list_kept_secret() -> None:
+    settings = Settings.from_env({"HUB_REPLICA_URLS": " postgresql://hub:pw1@r1:5432/hub, ,postgres://hub:pw2@r2/hub "})
+    assert [u.reveal() for u in settings.replica_urls] == [
+        "postgresql://hub:pw1@r1:5432/hub",
+        "postgres://hub:pw2@r2/hub",
+    ]
+    assert "pw1" not in repr(settings)
+    assert (settings.replica_max_lag_seconds, settings.replica_poll_ms) == (5, 150)
+    assert Settings.from_env({}).replica_urls == ()
+
+
+def test_a_replica_url_that_is_not_postgresql_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env({"HUB_REPLICA_URLS": "postgresql://r1/hub,http://user:secret@r2/"})
+    assert "entry 2" in str(refused.value)
+    assert "secret" not in str(refused.value)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 
 from hub.errors import ConstraintViolation, DatabaseUnavailable, HubError
+
+if TYPE_CHECKING:
+    from hub.db.replicas import Replicas, ReplicaState
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,24 @@ class Database:
         self.acquire_timeout = acquire_timeout
         # Compiled reads run here: connections that plan every statement once, generically.
         self.reads: Database = self if read_pool is None else Database(pool=read_pool, acquire_timeout=acquire_timeout)
+        # The primary's read replicas (``reader``); None: every read runs here.
+        self.replicas: Replicas | None = None
+        # Told when a statement finds this database gone (a replica is then left out at once).
+        self.on_lost: Callable[[], None] | None = None
+
+    def reader(self) -> Database:
+        """Where a subject read, a search, statistics or a screening's facts may run: a
+        replica that has replayed every list change this process knows of, or this database
+        (the primary). Never for writes, the audit trail or the outbox. See ``hub.db.replicas``
+        for why a replica picked here never answers from before a change the caller could
+        have seen committed."""
+        if self.replicas is None:
+            return self
+        return self.replicas.pick() or self
+
+    def replica_states(self) -> list[ReplicaState]:
+        """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""
+        return [] if self.replicas is None else self.replicas.states()
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -56,6 +77,7 @@ class Database:
                 conn = await holder.__aenter__()
             except Exception as exc:
                 if lost(exc):
+                    self._lost()
                     raise _unavailable(exc) from exc
                 raise
             try:
@@ -63,12 +85,17 @@ class Database:
                 yield cast(asyncpg.Connection, conn)
             except BaseException as exc:
                 if lost(exc):
+                    self._lost()
                     # Its session is gone or its protocol confused: the pool opens a new one.
                     with contextlib.suppress(asyncpg.InterfaceError):  # the pool let go of it already
                         conn.terminate()
                 raise
             finally:
                 await holder.__aexit__(None, None, None)
+
+    def _lost(self) -> None:
+        if self.on_lost is not None:
+            self.on_lost()
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[asyncpg.Connection]:
@@ -124,6 +151,9 @@ class Database:
         view._lock = self._lock
         view.statements = 0
         view.reads = view if self.reads is self else self.reads
+        view.replicas = self.replicas
+        view.on_lost = self.on_lost
+        view.acquire_timeout = self.acquire_timeout
         return view
 
 

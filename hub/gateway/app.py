@@ -21,6 +21,7 @@ from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
 from hub.db.database import Database, create_pool, lost
+from hub.db.replicas import Replicas
 from hub.errors import DatabaseUnavailable, HubError
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
@@ -153,6 +154,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
         listener = EventListener(database_url if pool is not None else None)
+        replicas: Replicas | None = None
         dispatcher = None
         dispatch_pool = None
         # One client for every remote source: connections are kept alive across requests.
@@ -195,6 +197,20 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 watch.pools.update(statements=pool, reads=read_pool)
                 batcher = state.facts = FactsBatcher(database)
                 batcher.start()
+            if pool is not None and settings.replica_urls:
+                replicas = database.replicas = Replicas(
+                    [url.reveal() for url in settings.replica_urls],
+                    database,
+                    listener.listening.is_set,
+                    max_lag_seconds=settings.replica_max_lag_seconds,
+                    poll_seconds=settings.replica_poll_ms / 1000,
+                    pool_min_size=settings.pool_min_size,
+                    pool_max_size=settings.pool_max_size,
+                    statement_timeout_ms=settings.statement_timeout_ms,
+                    acquire_timeout=settings.pool_timeout_seconds,
+                )
+                listener.on_changes(replicas.heard)
+                await replicas.start()
             listener.start()
             if pool is not None:
                 # Webhooks post on their own small pool: a slow receiver must not hold the
@@ -243,6 +259,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             if dispatch_pool is not None:
                 await dispatch_pool.close()
             await listener.stop()
+            if replicas is not None:
+                await replicas.stop()
             for task in background:
                 task.cancel()
             if background:

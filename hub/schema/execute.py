@@ -310,7 +310,8 @@ class Executor:
     ) -> Outcome:
         """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
         try:
-            row = await context.db.reads.fetchrow(compiled.plan.sql, *compiled.values)
+            db = context.db.reader() if compiled.plan.replica else context.db
+            row = await db.reads.fetchrow(compiled.plan.sql, *compiled.values)
         except Exception as exc:  # the database gone, a statement timeout, or unexpected: masked
             failed = GraphQLError(str(exc), original_error=exc)
             return self._outcome(None, [failed], context, op_type, op_name, fields)

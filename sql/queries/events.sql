@@ -6,14 +6,16 @@
 -- name: lock_outbox
 SELECT pg_advisory_xact_lock(7202611281);
 
--- Appends an event in the caller's transaction; NOTIFY is delivered when it commits.
+-- Appends an event in the caller's transaction; NOTIFY is delivered when it commits. Its
+-- payload is '<seq>@<WAL insert position after the event's row>': a lower bound of the
+-- change's commit record, which read replicas must replay before they answer (hub.db.replicas).
 -- name: insert_event
 WITH inserted AS (
     INSERT INTO events.outbox (kind, listing_id, subject_id, payload)
     VALUES ($1, $2, $3, $4::jsonb)
     RETURNING seq
 )
-SELECT seq, pg_notify('hub_events', seq::text) FROM inserted;
+SELECT seq, pg_notify('hub_events', seq::text || '@' || pg_current_wal_insert_lsn()::text) FROM inserted;
 
 -- name: events_after
 SELECT seq, at, kind, listing_id, subject_id, payload
