@@ -404,6 +404,8 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
+    from hub.console.exports import export_endpoint
+
     return [
         Route("/console", home, methods=["GET"]),
         Route("/console/", home, methods=["GET"]),
@@ -416,5 +418,6 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),
+        Route("/console/export/{file}", export_endpoint, methods=["GET"]),
         Mount("/console/static", app=_Static(directory=HERE / "static"), name="console-static"),
     ]
