@@ -561,6 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--partial", action="store_true", help="apply the good records even if some are bad")
     ingest.add_argument("--source-version", help="the version of the agency's data the file carries")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--verbose", action="store_true", help="also the HTTP library's own log lines (each request it makes)"
+    )
     ingest.set_defaults(func=cmd_ingest)
 
     config = sub.add_parser("config", help="the configuration in effect")
@@ -593,14 +596,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logs.configure("text")
+    logs.configure("text", verbose=getattr(args, "verbose", False))
     if getattr(args, "subjects", 1) < 1:
         print("error: --subjects must be at least 1", file=sys.stderr)
         return 2
     try:
         settings = Settings.from_env()
         if settings.log_format != "text":
-            logs.configure(settings.log_format)
+            logs.configure(settings.log_format, verbose=getattr(args, "verbose", False))
         result: int = args.func(settings, args)
         return result
     except HubError as error:

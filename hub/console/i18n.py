@@ -165,6 +165,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Enter your agency's API key (kept in this page's memory only); leave empty to use your login.",
     ),
     "graphiql.purpose": ("查询目的 (Hub-Purpose)", "Purpose (Hub-Purpose)"),
+    "export.download": ("下载", "Download"),
+    "export.csv": ("CSV", "CSV"),
+    "export.xlsx": ("Excel", "Excel"),
+    "export.identifier": ("证件号码", "Identifier"),
+    "export.list": ("名单", "List"),
+    "export.circumstance": ("失信情形", "Circumstance"),
+    "export.published_on": ("发布日期", "Published on"),
+    "export.expires_on": ("到期日期", "Expires on"),
+    "export.removed_on": ("状态/移除日期", "Active / removed on"),
+    "export.removal_reason": ("移除原因", "Removal reason"),
+    "export.error_codes": ("错误代码", "Error codes"),
 }
 
 # Values of the schema's enums that the console shows, as "enum.<Type>.<VALUE>".

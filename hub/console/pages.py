@@ -214,7 +214,9 @@ def page(
 
 def error_page(request: Request, status: int, key: str) -> HTMLResponse:
     lang = language(request)
-    return _respond(request, render("error", lang, {"lang": lang, "message": i18n.catalogue(lang)[key]}), status=status)
+    messages = i18n.catalogue(lang)
+    message = messages.get(key) or messages["error.internal"]
+    return _respond(request, render("error", lang, {"lang": lang, "message": message}), status=status)
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -405,6 +407,7 @@ class _Static(StaticFiles):
 
 def console_routes() -> list[BaseRoute]:
     from hub.console import webhooks
+    from hub.console.exports import export_endpoint
 
     return [
         Route("/console", home, methods=["GET"]),
@@ -419,5 +422,6 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),
+        Route("/console/export/{file}", export_endpoint, methods=["GET"]),
         Mount("/console/static", app=_Static(directory=HERE / "static"), name="console-static"),
     ]

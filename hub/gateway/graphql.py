@@ -272,21 +272,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return await trail.close(state, _error_response(exc, media_type), result, exc.code, started)
 
     purpose = _header(request, "hub-purpose", 100)
-    context = HubContext(
-        db=state.db,
-        principal=principal,
-        policy=state.policy_for(principal),
-        cursor_key=state.cursor_key,
-        max_page_size=state.settings.max_page_size,
-        default_page_size=state.settings.default_page_size,
-        remote=state.remote,
-        facts_batcher=state.facts,
-        interception_ids=state.interception_ids,
-        purpose=purpose,
-        operator=trail.operator,
-        keys_revoked=state.forget_access,
-        vetter=state.vetter,
-    )
+    context = request_context(state, principal, purpose, trail.operator)
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")
     outcome = await state.executor.run(query, variables, operation_name, context, allowed, purpose)
@@ -303,6 +289,25 @@ async def graphql_endpoint(request: Request) -> Response:
         trail.comparisons = context.comparisons
         trail.interceptions = context.interceptions
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
+
+
+def request_context(state: HubState, principal: Principal, purpose: str | None, operator: str | None) -> HubContext:
+    """What the resolvers of one operation share: the agency, its policy, its purpose."""
+    return HubContext(
+        db=state.db,
+        principal=principal,
+        policy=state.policy_for(principal),
+        cursor_key=state.cursor_key,
+        max_page_size=state.settings.max_page_size,
+        default_page_size=state.settings.default_page_size,
+        remote=state.remote,
+        facts_batcher=state.facts,
+        interception_ids=state.interception_ids,
+        purpose=purpose,
+        operator=operator,
+        keys_revoked=state.forget_access,
+        vetter=state.vetter,
+    )
 
 
 # An error before the key is known is a denial; after it, the request was at fault.

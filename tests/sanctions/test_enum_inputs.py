@@ -124,3 +124,39 @@ async def test_a_write_the_database_refuses_is_a_clear_error_without_sql(conn: a
         for internal in ("court", "listing", "INSERT", "constraint", "circumstance", "_check", "_fkey"):
             assert internal not in error.message, (kind, error.message)
     assert refused_write(ValueError("not the database")) is None
+
+
+async def test_a_value_the_checks_miss_is_a_constraint_violation_over_http_not_a_500(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
+) -> None:
+    """A business reference longer than the table allows: no check before the write catches it,
+    the database does, and the agency gets a clear error, nothing stored."""
+    desk = await make_agency("police", "HOTEL_CHECK_IN", role="hotel")
+    screened = await post(
+        app_client,
+        desk,
+        """mutation { screen(matter: "HOTEL_CHECK_IN", hotelCode: "FJ-FZ-0002",
+             identities: [{name: "林文斌", residentId: "350102197604122712"}]) { decisions { interceptionId } } }""",
+    )
+    interception = screened["data"]["screen"]["decisions"][0]["interceptionId"]
+    report = {
+        "interceptionId": interception,
+        "outcome": "SANCTION_APPLIED",
+        "occurredAt": "2026-11-28T10:00:00+08:00",
+        "idempotencyKey": "desk-0001-constraint",
+        "businessReference": "R" * 300,
+    }
+    response = await app_client.post(
+        "/graphql",
+        json={
+            "query": "mutation($r: SanctionReportInput!) { reportSanction(input: $r) { id } }",
+            "variables": {"r": report},
+        },
+        headers=desk,
+    )
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "CONSTRAINT_VIOLATION"
+    for internal in ("sanctions", "feedback", "business_reference", "INSERT", "check"):
+        assert internal not in error["message"]
+    assert await db.fetchval("SELECT count(*) FROM sanctions.feedback") == 0

@@ -1,5 +1,5 @@
 // The audit view (operators): search the trail, verify the chain.
-import { el, fmtMoment, fmtNumber, gql, label, messages, purposeLabel, showError, t } from "./console.js";
+import { el, exportLinks, fmtMoment, fmtNumber, gql, label, messages, purposeLabel, showError, t } from "./console.js";
 
 const form = document.getElementById("audit-form");
 const body = document.querySelector("#events tbody");
@@ -31,6 +31,8 @@ async function search(append) {
   if (append) body.append(...rows); else body.replaceChildren(...rows);
   cursor = data.auditEvents.pageInfo.endCursor;
   more.hidden = !data.auditEvents.pageInfo.hasNextPage;
+  // The download holds the rows shown (the first pages, up to the API's page size).
+  exportLinks("audit", { agency: variables.agency, outcome: variables.outcome, first: Math.min(body.children.length, 100) || 50 });
 }
 
 async function verify() {

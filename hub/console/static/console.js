@@ -89,6 +89,23 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+// Point a view's download links (CSV, Excel) at what it shows: the same question, the same
+// rows. The hub runs it as the user, masks it as the page, and audits it like a query.
+export function exportLinks(view, params) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ""));
+  for (const format of ["csv", "xlsx"]) {
+    const link = document.getElementById(`export-${view}-${format}`);
+    if (link) link.href = `/console/export/${view}.${format}?${query}`;
+  }
+}
+
+// The links themselves, for views drawn by a script (the debtor view).
+export function downloadLinks(view) {
+  return el("span", { class: "downloads" }, `${t("export.download")}: `,
+    el("a", { id: `export-${view}-csv`, download: true }, t("export.csv")), " · ",
+    el("a", { id: `export-${view}-xlsx`, download: true }, t("export.xlsx")));
+}
+
 export function showError(node, message) {
   node.textContent = message;
   node.hidden = !message;

@@ -1,13 +1,17 @@
 // The dashboard: province figures per day (time series), this agency's or every agency's
 // figures per matter, agency or region (bars), recent interceptions; live from `activity`.
 import { barChart, timeSeries } from "./charts.js";
-import { chinaDay, el, fmtDay, fmtMoment, fmtNumber, gql, label, lang, pageData, purposeLabel, subscribe, t } from "./console.js";
+import {
+  chinaDay, el, exportLinks, fmtDay, fmtMoment, fmtNumber, gql, label, lang, pageData, purposeLabel, subscribe, t,
+} from "./console.js";
+
+const RECENT = 15;
 
 const COLORS = { comparisons: "#8a9bb0", interceptions: "#c8102e", sanctions: "#d98b00", debtorsPaid: "#1b7f4b" };
 const QUERY = `query ConsoleDashboard($since: Date!, $until: Date!) {
   provinceStatistics(since: $since, until: $until) { day queries comparisons interceptions sanctions debtorsPaid }
   sanctionStatistics(since: $since, until: $until) { day agencyCode matter regionCode comparisons interceptions sanctions debtorsPaid }
-  recentInterceptions(first: 15) { id at agencyCode matter decision regionCode operator outcome }
+  recentInterceptions(first: ${RECENT}) { id at agencyCode matter decision regionCode operator outcome }
   matters { code name }
 }`;
 
@@ -90,6 +94,7 @@ async function load() {
   updated.dataset.at = String(Date.now());
 }
 
+exportLinks("interceptions", { first: RECENT });
 barsBy.addEventListener("change", () => last && bars(last.sanctionStatistics));
 load().catch((e) => console.error(e));
 

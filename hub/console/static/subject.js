@@ -1,7 +1,7 @@
 // The debtor view (courts, operators): listings, cases, assets across sources, and the
 // interceptions and sanctions against the debtor, on one page.
 import {
-  allowed, el, fill, fmtDate, fmtMoment, fmtMoney, fmtNumber, gql, label, lang, pageData, purposeLabel, showError, t,
+  allowed, downloadLinks, el, exportLinks, fill, fmtDate, fmtMoment, fmtMoney, fmtNumber, gql, label, lang, pageData, purposeLabel, showError, t,
 } from "./console.js";
 import { checkResidentId, checkUscc, normaliseResidentId, normaliseUscc } from "./identifiers.js";
 
@@ -28,12 +28,12 @@ function fields() {
   return f.join("\n");
 }
 
-function section(title, headers, rows, id) {
+function section(title, headers, rows, id, downloads = null) {
   const body = rows.length
     ? el("table", { id }, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c ?? "–"))))))
     : el("p", { class: "muted" }, t("dash.none"));
-  return el("section", { class: "card" }, el("h2", {}, title), body);
+  return el("section", { class: "card" }, el("div", { class: "heading" }, el("h2", {}, title), downloads), body);
 }
 
 function render(s) {
@@ -47,7 +47,8 @@ function render(s) {
       s.birthDate ? el("span", {}, fmtDate(s.birthDate)) : null),
     section(t("subject.listings"), [t("check.case"), "", t("dash.col.at"), ""], (s.listings?.nodes ?? []).map((l) =>
       [l.case.caseNumber, `${label("ListKind", l.list)}${l.circumstance ? " · " + label("Circumstance", l.circumstance) : ""}`,
-        fmtDate(l.publishedOn), l.active ? "●" : `${fmtDate(l.removedOn)} ${label("RemovalReason", l.removalReason)}`]), "listings"),
+        fmtDate(l.publishedOn), l.active ? "●" : `${fmtDate(l.removedOn)} ${label("RemovalReason", l.removalReason)}`]), "listings",
+      downloadLinks("listings")),
     section(t("subject.cases"), [t("check.case"), t("check.court"), t("dash.col.at"), t("subject.amount"), ""], cases.map((c) =>
       [c.caseNumber, c.court.name, fmtDate(c.filedOn), fmtMoney(c.amount), label("Performance", c.performance)]), "cases"),
     s.realEstate ? section(t("subject.estate"), ["", "", "m²", ""], s.realEstate.nodes.map((h) =>
@@ -79,6 +80,7 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     render(data.s);
+    exportLinks("listings", { id: value, purpose: purpose.value.trim() });
   } catch (error) {
     showError(formError, error.message);
   }
