@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,11 +113,12 @@ def operation_label(name: str | None) -> str:
     return name
 
 
-def observe_operation(operation: str | None, agency_kind: str | None, outcome: str, seconds: float) -> None:
-    """One answered operation (the gateway calls it as it writes the per-operation log line)."""
+def observe_operation(operation: str | None, agency_kind: str | None, outcome: str, started: float) -> None:
+    """One answered operation, begun at ``started`` (``time.perf_counter()``); the gateway
+    calls it as it writes the per-operation log line."""
     labels = (operation_label(operation), agency_kind or "none", outcome)
     REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(seconds)
+    LATENCY.labels(*labels).observe(time.perf_counter() - started)
 
 
 def observe_replica_lag(replica: str, seconds: float) -> None:
