@@ -69,6 +69,9 @@ def test_redact_masks_id_numbers_in_any_text() -> None:
         == f"Key (identifier)=({PERSON_ID[:10]}****{PERSON_ID[14:]}) exists"
     )
     assert redact("a sequence 12345678901234567890123 is no ID") == "a sequence 12345678901234567890123 is no ID"
+    key = "hub_DrPXf23fOCCxsdRUYkmS_5cFBwQaLWxxFd8JkpnxUx4"
+    assert redact(f"Authorization: Bearer {key} refused") == "Authorization: Bearer hub_[secret] refused"
+    assert redact("secret whsec_abcdefghijklmnopqrstuvwxyz0123") == "secret whsec_[secret]"
 
 
 def test_a_json_record_of_an_error_masks_the_id_number_in_its_traceback(capsys: pytest.CaptureFixture[str]) -> None:
