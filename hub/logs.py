@@ -3,7 +3,8 @@
 Both formats go through one handler on the root logger, in the serving process and in each
 ``hub serve --workers N`` process. Every record passes :class:`Redact` first: a run of 15 or
 18 ID-number characters anywhere in a message (an error's detail, say) is masked as the
-courts mask it, so no log line holds a full resident ID. The per-operation line of
+courts mask it, so no log line holds a full resident ID; an API key or a webhook secret
+(``hub_...``, ``whsec_...``) is cut to its prefix. The per-operation line of
 ``hub.access`` names no subject at all; in JSON its parts are fields of their own.
 """
 
@@ -30,11 +31,17 @@ _D = "0-9\uff10-\uff19"
 _ID_NUMBER = re.compile(rf"(?<![{_D}])(?:[{_D}]{{17}}[{_D}Xx\uff38\uff58]|[{_D}]{{15}})(?![{_D}Xx\uff38\uff58])")
 
 
+# An agency's API key or a webhook's signing secret, should one ever reach a message.
+_SECRET = re.compile(r"\b(hub|whsec)_[A-Za-z0-9_-]{20,}")
+
+
 def redact(text: str) -> str:
-    """``text`` with every full resident ID number masked."""
+    """``text`` with every full resident ID number masked, and any API key or webhook secret
+    replaced by its prefix."""
     if len(text) < 15:
         return text
-    return _ID_NUMBER.sub(lambda m: mask_resident_id(m.group(0)), text)
+    text = _ID_NUMBER.sub(lambda m: mask_resident_id(m.group(0)), text)
+    return _SECRET.sub(lambda m: f"{m.group(1)}_[secret]", text) if "_" in text else text
 
 
 class Redact(logging.Filter):

@@ -15,23 +15,31 @@ carry subject data: operation names a client chose are kept only when they look 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as multiprocess_files
 
+from hub.db.database import Database, lost
 from hub.db.queries import QUERIES
+from hub.errors import HubError
+from hub.sources.remote import RemoteSources
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from hub.db.database import Database
-    from hub.sources.remote import RemoteSources
+    from hub.audit import AuditWriter
+
+log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -112,11 +120,12 @@ def operation_label(name: str | None) -> str:
     return name
 
 
-def observe_operation(operation: str | None, agency_kind: str | None, outcome: str, seconds: float) -> None:
-    """One answered operation (the gateway calls it as it writes the per-operation log line)."""
+def observe_operation(operation: str | None, agency_kind: str | None, outcome: str, started: float) -> None:
+    """One answered operation, begun at ``started`` (``time.perf_counter()``); the gateway
+    calls it as it writes the per-operation log line."""
     labels = (operation_label(operation), agency_kind or "none", outcome)
     REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(seconds)
+    LATENCY.labels(*labels).observe(time.perf_counter() - started)
 
 
 def observe_replica_lag(replica: str, seconds: float) -> None:
@@ -144,6 +153,35 @@ async def observe_webhooks(db: Database) -> None:
         row = counts.get(state)
         WEBHOOKS.labels(state).set(row["webhooks"] if row else 0)
         WEBHOOK_BACKLOG.labels(state).set(row["events"] if row else 0)
+
+
+@dataclass
+class Watch:
+    """What one process's gauges are read from; ``refresh`` sets them."""
+
+    db: Database
+    pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
+    writer: AuditWriter | None = None
+    remote: RemoteSources = field(default_factory=RemoteSources)
+
+    async def refresh(self) -> None:
+        observe_pools(self.pools)
+        AUDIT_QUEUE.set(self.writer.queued if self.writer is not None else 0)
+        observe_breakers(self.remote)
+        await observe_webhooks(self.db)
+        # Read replicas: their lag goes here (observe_replica_lag) once there are any.
+
+    async def run(self) -> None:
+        """Refresh every few seconds until cancelled (a scrape of another process, or of the
+        metrics port, reads what this process last wrote)."""
+        while True:
+            try:
+                await self.refresh()
+            except Exception as exc:
+                # The database away for a moment: the gauges wait for the next round.
+                if not lost(exc) and not isinstance(exc, HubError):
+                    log.warning("metrics refresh failed: %s", type(exc).__name__)
+            await asyncio.sleep(REFRESH_SECONDS)
 
 
 # ---------------------------------------------------------------- scraping

@@ -13,7 +13,7 @@ from hub.audit import AuditRecord, Comparison
 from hub.db.database import Database
 from hub.documents import DocumentCache, Vetter
 from hub.events.listener import EventListener
-from hub.gateway.metrics import Watch
+from hub.metrics import Watch
 from hub.policy import Principal
 from hub.policy.limits import Limits, RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules

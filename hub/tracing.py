@@ -59,7 +59,8 @@ def _exporter(name: str) -> SpanExporter:
         raise ConfigurationError(
             "OTLP traces need the otlp extra: pip install -c requirements.lock -e '.[otlp]'"
         ) from None
-    return OTLPSpanExporter()
+    exporter: SpanExporter = OTLPSpanExporter()
+    return exporter
 
 
 def provider_from_env(environ: Mapping[str, str] | None = None) -> TracerProvider | None:

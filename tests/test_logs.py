@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import orjson
+import pytest
 
-from hub.logs import redact
+from hub.logs import handler, redact
 from tests.events.conftest import PERSON_ID, seed
 from tests.served import HubProcess, poll
 
@@ -67,3 +69,25 @@ def test_redact_masks_id_numbers_in_any_text() -> None:
         == f"Key (identifier)=({PERSON_ID[:10]}****{PERSON_ID[14:]}) exists"
     )
     assert redact("a sequence 12345678901234567890123 is no ID") == "a sequence 12345678901234567890123 is no ID"
+    key = "hub_DrPXf23fOCCxsdRUYkmS_5cFBwQaLWxxFd8JkpnxUx4"
+    assert redact(f"Authorization: Bearer {key} refused") == "Authorization: Bearer hub_[secret] refused"
+    assert redact("secret whsec_abcdefghijklmnopqrstuvwxyz0123") == "secret whsec_[secret]"
+
+
+def test_a_json_record_of_an_error_masks_the_id_number_in_its_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = logging.getLogger("tests.logs.json")
+    logger.propagate = False
+    logger.addHandler(handler("json"))
+    try:
+        raise ValueError(f"duplicate key (identifier)=({PERSON_ID})")
+    except ValueError:
+        logger.exception("ingest of %s failed", PERSON_ID)
+    finally:
+        logger.handlers.clear()
+
+    [line] = capsys.readouterr().err.splitlines()
+    record = orjson.loads(line)
+    assert record["level"] == "ERROR"
+    assert record["message"] == f"ingest of {redact(PERSON_ID)} failed"
+    assert "ValueError: duplicate key" in record["exception"]
+    assert PERSON_ID not in line

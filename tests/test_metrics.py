@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -74,6 +77,17 @@ async def test_two_workers_are_summed_and_the_metrics_port_needs_no_key(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
     keys, _ = await seed(fresh_database_url)
+    # Figures a previous run left in the data directory: they must not count in this one.
+    stale = tmp_path / "metrics"
+    stale.mkdir()
+    previous_run = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from hub import metrics; metrics.REQUESTS.labels('Lookup', 'court', 'ok').inc(1000)",
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(stale)},
+    )
+    assert await previous_run.wait() == 0
+    assert list(stale.iterdir())
     metrics_port = free_port()
     hub = HubProcess(
         fresh_database_url,

@@ -72,13 +72,18 @@ async def test_a_lookup_by_resident_id_leaves_no_id_number_in_any_span(
 
     posted = await client.post("/graphql", json={"query": LOOKUP, "variables": {"id": PERSON_ID}}, headers=court)
     got = await client.get("/graphql", params={"query": LOOKUP, "variables": f'{{"id": "{PERSON_ID}"}}'}, headers=court)
+    # The ID as a literal in the document: a compiled read folds it into its statement's text.
+    inline = await client.post(
+        "/graphql", json={"query": f'{{ subjectByResidentId(residentId: "{PERSON_ID}") {{ name }} }}'}, headers=court
+    )
 
     assert posted.status_code == 200
     assert got.status_code == 200
+    assert inline.status_code == 200
     finished = spans.get_finished_spans()
     statements = [s for s in finished if s.attributes.get("db.system") == "postgresql"]
     requests = [s for s in finished if s.kind.name == "SERVER"]
-    assert len(requests) == 2  # a span for each request
+    assert len(requests) == 3  # a span for each request
     assert statements  # and for the statements they ran
     for span in finished:
         text = _everything_in(span)

@@ -27,7 +27,7 @@ from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
-from hub.gateway.metrics import Watch, metrics_endpoint
+from hub.gateway.metrics import metrics_endpoint
 from hub.gateway.ws import graphql_ws
 from hub.policy.limits import RateLimiter
 from hub.policy.rules import load_rules
@@ -191,7 +191,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 csrf_key=await core.instance_secret(database, "console-csrf"),
                 interception_ids=InterceptionIds(database),
             )
-            watch = state.watch = Watch(database, writer=writer, remote=state.remote)
+            watch = state.watch = metrics.Watch(database, writer=writer, remote=state.remote)
             if pool is not None:
                 assert read_pool is not None
                 watch.pools.update(statements=pool, reads=read_pool)

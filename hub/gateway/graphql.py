@@ -429,35 +429,36 @@ class Trail:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
             refused = _error_response(exc, self.media_type)
-            self._observe(record, "unavailable", started)
+            kind = self.principal.kind if self.principal is not None else None
+            metrics.observe_operation(record.operation_name or record.operation_type, kind, "unavailable", started)
             return refused
-        operation = record.operation_name or record.operation_type or "-"
-        codes = ",".join(record.error_codes) or "-"
-        ms = record.duration_us / 1000
-        access.info(
-            "%s %s %s %s %d %.1fms",
-            record.agency_code or "-",
-            operation,
-            result,
-            codes,
-            response.status_code,
-            ms,
-            extra={
-                OPERATION: {
-                    "agency": record.agency_code,
-                    "operation": operation,
-                    "outcome": result,
-                    "codes": list(record.error_codes),
-                    "status": response.status_code,
-                    "ms": round(ms, 1),
-                }
-            },
-        )
-        self._observe(record, "unavailable" if response.status_code == 503 else result, started)
+        operation_done(record, self.principal, result, started, response.status_code)
         return response
 
-    def _observe(self, record: AuditRecord, outcome: str, started: float) -> None:
-        kind = self.principal.kind if self.principal is not None else None
-        metrics.observe_operation(
-            record.operation_name or record.operation_type, kind, outcome, time.perf_counter() - started
-        )
+
+def operation_done(
+    record: AuditRecord, principal: Principal | None, result: str, started: float, status: int | None = None
+) -> None:
+    """The per-operation log line and the metrics of one operation whose record is written:
+    over HTTP (with its ``status``), or over a WebSocket (``status`` None; ``ws`` in the line)."""
+    operation = record.operation_name or record.operation_type or "-"
+    codes = ",".join(record.error_codes) or "-"
+    ms = record.duration_us / 1000
+    fields = {
+        "agency": record.agency_code,
+        "operation": operation,
+        "outcome": result,
+        "codes": list(record.error_codes),
+        "status": status,
+        "ms": round(ms, 1),
+    }
+    agency = record.agency_code or "-"
+    if status is None:
+        fields["transport"] = "ws"
+        access.info("%s ws %s %s %s %.1fms", agency, operation, result, codes, ms, extra={OPERATION: fields})
+    else:
+        access.info("%s %s %s %s %d %.1fms", agency, operation, result, codes, status, ms, extra={OPERATION: fields})
+    outcome = "unavailable" if status == 503 else result
+    metrics.observe_operation(
+        record.operation_name or record.operation_type, principal.kind if principal else None, outcome, started
+    )

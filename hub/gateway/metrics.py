@@ -1,4 +1,4 @@
-"""``GET /metrics`` for the platform operator's key, and what keeps a process's gauges current.
+"""``GET /metrics`` for the platform operator's key.
 
 The metrics themselves are defined in :mod:`hub.metrics`. Only a key of a platform agency
 (the operator) may scrape the API port; any other key is refused (403), no key or an
@@ -8,55 +8,17 @@ carries no subject data, and Prometheus asks every few seconds.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub import metrics
-from hub.db.database import Database, lost
+from hub.db.database import lost
 from hub.errors import Forbidden, HubError, Unauthenticated
-from hub.sources.remote import RemoteSources
 
 if TYPE_CHECKING:
-    import asyncpg
-
-    from hub.audit import AuditWriter
     from hub.state import HubState
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class Watch:
-    """What one process's gauges are read from; ``refresh`` sets them."""
-
-    db: Database
-    pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
-    writer: AuditWriter | None = None
-    remote: RemoteSources = field(default_factory=RemoteSources)
-
-    async def refresh(self) -> None:
-        metrics.observe_pools(self.pools)
-        metrics.AUDIT_QUEUE.set(self.writer.queued if self.writer is not None else 0)
-        metrics.observe_breakers(self.remote)
-        await metrics.observe_webhooks(self.db)
-        # Read replicas: their lag goes here (metrics.observe_replica_lag) once there are any.
-
-    async def run(self) -> None:
-        """Refresh every few seconds until cancelled (a scrape of another process, or of the
-        metrics port, reads what this process last wrote)."""
-        while True:
-            try:
-                await self.refresh()
-            except Exception as exc:
-                # The database away for a moment: the gauges wait for the next round.
-                if not lost(exc) and not isinstance(exc, HubError):
-                    log.warning("metrics refresh failed: %s", type(exc).__name__)
-            await asyncio.sleep(metrics.REFRESH_SECONDS)
 
 
 def _refusal(error: HubError, headers: dict[str, str] | None = None) -> Response:

@@ -25,6 +25,7 @@ from tests.events.conftest import emit_committed, seed
 from tests.served import Served, poll
 
 RESUME = 'mutation { resumeAgencyWebhook(agencyCode: "EV-LAND") }'
+PARKED = "{ parkedWebhooks { agencyCode pendingEvents lastHttpStatus lastError } }"
 
 
 @pytest_asyncio.fixture
@@ -148,6 +149,7 @@ async def test_the_operators_resume_delivers_every_pending_event_in_order(
 
                 await poll(parked, "the webhook to be parked")
                 before_resume = list(attempted)
+                listed = await call(keys["platform"], PARKED)
                 answering = True
                 refused = await call(keys["land"], RESUME)
                 resumed = await call(keys["platform"], RESUME)
@@ -167,6 +169,13 @@ async def test_the_operators_resume_delivers_every_pending_event_in_order(
     # Only the operator may resume another agency's webhook.
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "FIELD_NOT_ALLOWED"
+    assert listed.json() == {
+        "data": {
+            "parkedWebhooks": [
+                {"agencyCode": "EV-LAND", "pendingEvents": 3, "lastHttpStatus": 503, "lastError": "HTTP 503"}
+            ]
+        }
+    }
     assert resumed.json() == {"data": {"resumeAgencyWebhook": True}}
     assert delivered == events
     assert audited == 1
