@@ -26,7 +26,7 @@ from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.ws import graphql_ws
-from hub.policy.limits import RateLimiter
+from hub.policy.rates import RateLimiter
 from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             )
             database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
+        limiter = RateLimiter(settings.limits, database)
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
         listener = EventListener(database_url if pool is not None else None)
@@ -163,7 +164,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
                 audit=audit,
-                rate_limiter=RateLimiter(settings.limits),
+                rate_limiter=limiter,
                 limits=settings.limits,
                 listener=listener,
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
@@ -174,6 +175,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 batcher = state.facts = FactsBatcher(database)
                 batcher.start()
             listener.start()
+            limiter.start()
             if pool is not None:
                 # Webhooks post on their own small pool: a slow receiver must not hold the
                 # connections that answer requests.
@@ -219,6 +221,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             if dispatch_pool is not None:
                 await dispatch_pool.close()
             await listener.stop()
+            await limiter.stop()
             for task in background:
                 task.cancel()
             if background:

@@ -250,7 +250,7 @@ class _Session:
         assert principal is not None
         started = time.perf_counter()
         try:
-            state.rate_limiter.admit(principal.agency_id)
+            await state.rate_limiter.admit(principal.agency_id)
         except RateLimited as exc:
             with contextlib.suppress(AuditUnavailable):
                 await self._audit(None, LIMITED, (exc.code,), started, query)
