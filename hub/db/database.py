@@ -123,6 +123,7 @@ class Database:
         view._connection = self._connection
         view._lock = self._lock
         view.statements = 0
+        view.acquire_timeout = self.acquire_timeout
         view.reads = view if self.reads is self else self.reads
         return view
 

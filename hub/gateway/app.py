@@ -131,7 +131,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             )
             database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
-        limiter = RateLimiter(settings.limits, database)
+        # Its own statement counter: a request's statements are the request's, not the limits'.
+        limiter = RateLimiter(settings.limits, database.child())
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
         listener = EventListener(database_url if pool is not None else None)
