@@ -112,8 +112,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, HubState]]:
-        pool = read_pool = None
+        pool = read_pool = session_pool = None
         database = db
+        # LISTEN and session state go straight to PostgreSQL, past any pooler.
+        direct_url = settings.direct_database_url.reveal() if settings.direct_database_url else database_url
         if database is None:
             assert database_url is not None
             pool = await create_pool(
@@ -121,6 +123,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
+                pooler=settings.database_pooler,
             )
             read_pool = await create_pool(
                 database_url,
@@ -128,14 +131,21 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
                 generic_plans=True,
+                pooler=settings.database_pooler,
             )
             database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
+            if settings.behind_pooler and direct_url is not None:
+                # Ingest keeps staging tables and a batch lock across transactions: past the pooler.
+                session_pool = await create_pool(
+                    direct_url, min_size=0, max_size=2, statement_timeout_ms=settings.statement_timeout_ms
+                )
+                database.sessions = Database(pool=session_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
         # Its own statement counter: a request's statements are the request's, not the limits'.
         limiter = RateLimiter(settings.limits, database.child())
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
-        listener = EventListener(database_url if pool is not None else None)
+        listener = EventListener(direct_url if pool is not None else None)
         dispatcher = None
         dispatch_pool = None
         # One client for every remote source: connections are kept alive across requests.
@@ -189,6 +199,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     min_size=1,
                     max_size=webhook_config.concurrency,
                     statement_timeout_ms=settings.statement_timeout_ms,
+                    pooler=settings.database_pooler,
                 )
                 dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
                 dispatcher.start()
@@ -237,6 +248,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await pool.close()
             if read_pool is not None:
                 await read_pool.close()
+            if session_pool is not None:
+                await session_pool.close()
 
     return HubApp(
         routes=[
