@@ -8,21 +8,27 @@ Without the ``pgbouncer`` binary these tests are skipped, or fail under
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import pwd
 import shutil
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
 
 from hub.agencies import revoke_key
-from hub.db.database import Database
+from hub.db.database import Database, StatementTimeout, create_pool
+from hub.errors import ConfigurationError
 from tests.events.conftest import PERSON_ID, Hub, graphql, open_ws, seed
-from tests.served import HubProcess, free_port, poll
+from tests.ingest.conftest import EXAMPLES
+from tests.served import DEADLINE, HubProcess, free_port, poll
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/usr/bin")
 OPERATIONS = 30
@@ -45,6 +51,9 @@ def pooled(fresh_database_url: str, tmp_path: Path) -> Iterator[str]:
     database through it. Few server connections, so transactions really change hands."""
     binary = _pgbouncer()
     direct = urlsplit(fresh_database_url)
+    # The embedded server listens on a Unix socket only (``?host=<directory>``).
+    socket_dir = parse_qs(direct.query).get("host", [None])[0]
+    server_host = socket_dir or direct.hostname or "127.0.0.1"
     port = free_port()
     directory = tmp_path / "pgbouncer"
     directory.mkdir()
@@ -53,7 +62,7 @@ def pooled(fresh_database_url: str, tmp_path: Path) -> Iterator[str]:
     (directory / "users.txt").write_text(f'"{user}" ""\n')
     (directory / "pgbouncer.ini").write_text(
         f"""[databases]
-* = host={direct.hostname or "127.0.0.1"} port={direct.port or 5432}{password}
+* = host={server_host} port={direct.port or 5432}{password}
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {port}
@@ -65,12 +74,15 @@ default_pool_size = 4
 max_client_conn = 500
 """
     )
-    # PgBouncer refuses to run as root; it reads its files, then becomes ``nobody``.
-    command = [binary, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(directory / "pgbouncer.ini")]
+    # PgBouncer refuses to run as root: it reads its files, then becomes the owner of the
+    # server's socket directory (who may reach the socket), or ``nobody``.
+    run_as = pwd.getpwuid(os.stat(socket_dir).st_uid).pw_name if socket_dir else "nobody"
+    command = [binary, *(["-u", run_as] if os.geteuid() == 0 else []), str(directory / "pgbouncer.ini")]
     log = (directory / "pgbouncer.log").open("wb")
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield urlunsplit(direct._replace(netloc=f"{direct.netloc.rsplit('@', 1)[0]}@127.0.0.1:{port}"))
+        _listening(proc, port, directory / "pgbouncer.log")
+        yield urlunsplit(direct._replace(netloc=f"{direct.netloc.rsplit('@', 1)[0]}@127.0.0.1:{port}", query=""))
     finally:
         proc.terminate()
         try:
@@ -79,6 +91,17 @@ max_client_conn = 500
             proc.kill()
             proc.wait()
         log.close()
+
+
+def _listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Until PgBouncer accepts connections on ``port`` (polled, with a deadline)."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"PgBouncer did not listen within {DEADLINE} s: {log.read_text()}")
 
 
 async def _status(url: str, key: str, query: str = "{ __typename }") -> httpx.Response:
@@ -158,6 +181,17 @@ async def test_the_hub_serves_behind_pgbouncer_in_transaction_mode(
             screened = (await http.post(f"{hub.url}/graphql", json={"query": SCREEN, "variables": ids})).json()
         assert screened["data"]["screen"]["decisions"] == [{"decision": "ALLOW"}], screened
 
+        # An ingest batch (staging tables and a batch lock: its session past the pooler).
+        async with httpx.AsyncClient(timeout=30) as http:
+            ingested = await http.post(
+                f"{hub.url}/ingest/land",
+                content=(EXAMPLES / "land.ndjson").read_bytes(),
+                headers={"Authorization": f"Bearer {keys['land']}"},
+                params={"mode": "partial"},  # one estate names a case this database lacks
+            )
+        assert ingested.status_code == 200, ingested.text
+        assert ingested.json()["inserted"] == 2, ingested.text
+
         # A key revoked elsewhere is refused long before its hour in the cache: the
         # announcement was heard over LISTEN.
         assert (await _status(hub.url, keys["platform"])).status_code == 200
@@ -180,3 +214,21 @@ async def test_the_hub_serves_behind_pgbouncer_in_transaction_mode(
     finally:
         process.stop()
     assert "Traceback" not in process.log.read_text()
+
+
+async def test_behind_pgbouncer_the_statement_timeout_still_holds(pooled: str) -> None:
+    """No statement_timeout can be set at connect through PgBouncer: the client keeps it, and
+    PgBouncer passes its cancel on. The pool then goes on answering."""
+    pool = await create_pool(pooled, min_size=1, max_size=2, statement_timeout_ms=300, pooler="pgbouncer")
+    try:
+        db = Database(pool=pool)
+        with pytest.raises(StatementTimeout):
+            await db.fetchval("SELECT pg_sleep(5)")
+        assert await db.fetchval("SELECT $1::int + 1", 41) == 42
+    finally:
+        await pool.close()
+
+
+async def test_without_the_pooler_setting_the_refusal_names_it(pooled: str) -> None:
+    with pytest.raises(ConfigurationError, match="HUB_DATABASE_POOLER=pgbouncer"):
+        await create_pool(pooled, min_size=1, max_size=1)
