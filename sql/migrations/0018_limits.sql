@@ -5,8 +5,13 @@
 -- The window is the agency's own minute: it starts at the agency's first operation and rolls
 -- by PostgreSQL's clock, in these functions, when it has ended. No process resets a window:
 -- the counts only grow within one, and a process killed mid-window leaves them as they are.
+--
+-- UNLOGGED: a transaction that writes only these tables commits without waiting for a WAL
+-- flush, which is most of what a lease would cost (bench/limits.py). The price: a crash of
+-- PostgreSQL itself (not of a hub process) or a failover to a replica starts the counts
+-- afresh, which forgives each agency at most the one minute under way.
 
-CREATE TABLE core.limit_window (
+CREATE UNLOGGED TABLE core.limit_window (
     agency_id    bigint PRIMARY KEY REFERENCES core.agency (id) ON DELETE CASCADE,
     -- When the agency's current window began (PostgreSQL's clock).
     window_start timestamptz NOT NULL,
@@ -18,7 +23,7 @@ CREATE TABLE core.limit_window (
 
 -- The distinct subjects of each agency's current window (older windows' rows are deleted as
 -- the window rolls).
-CREATE TABLE core.limit_subject (
+CREATE UNLOGGED TABLE core.limit_subject (
     agency_id    bigint NOT NULL,
     window_start timestamptz NOT NULL,
     subject_id   bigint NOT NULL,
