@@ -256,6 +256,9 @@ class _Session:
                 await self._audit(None, LIMITED, (exc.code,), started, query)
             await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
             return
+        except HubError as exc:  # the limits' counts could not be read: the database is away
+            await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
+            return
         context = HubContext(
             db=state.db,
             principal=principal,

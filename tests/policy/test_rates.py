@@ -3,6 +3,7 @@ database (two processes) share one budget, which survives either being killed.""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -168,6 +169,12 @@ async def test_two_hub_processes_refuse_an_agency_at_the_configured_total(
                     statuses.append(response.status_code)
                     if response.status_code == 429:
                         retry_after.append(int(response.headers["retry-after"]))
+            # One process killed, a new one started: the count is the database's, not theirs.
+            processes[0].proc.send_signal(signal.SIGKILL)
+            processes[0].proc.wait()
+            processes.append(HubProcess(fresh_database_url, tmp_path, **settings))
+            await poll(processes[-1].ready, "the new hub process to become ready", 30)
+            after_restart = await http.post(f"{processes[-1].url}/graphql", json={"query": "{ __typename }"})
     finally:
         for process in processes:
             process.stop()
@@ -175,3 +182,5 @@ async def test_two_hub_processes_refuse_an_agency_at_the_configured_total(
     # from both processes until the window ends.
     assert statuses == [200] * 20 + [429] * 20
     assert all(1 <= seconds <= 60 for seconds in retry_after)
+    assert after_restart.status_code == 429
+    assert 1 <= int(after_restart.headers["retry-after"]) <= 60
