@@ -21,17 +21,23 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hub.agencies import revoke_key
 from hub.db.database import Database, StatementTimeout, create_pool
 from hub.errors import ConfigurationError
 from tests.events.conftest import PERSON_ID, Hub, graphql, open_ws, seed
 from tests.ingest.conftest import EXAMPLES
-from tests.served import DEADLINE, HubProcess, free_port, poll
+from tests.served import DEADLINE, HubProcess, Served, free_port, poll
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/usr/bin")
 OPERATIONS = 30
+REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { afterSeq } }"
 SCREEN = """mutation($ids: [IdentityInput!]!) { screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) {
   decisions { decision } } }"""
 
@@ -164,19 +170,34 @@ async def test_the_hub_serves_behind_pgbouncer_in_transaction_mode(
         assert screened["data"]["screen"]["decisions"] == [{"decision": "BLOCK"}], screened
         subscriber = await open_ws(hub, keys["land"])
         await subscriber.subscribe("s", "subscription { listChanges(after: 0) { kind listing { id } } }")
+        posted: list[str] = []
 
-        # A removal through the pooler reaches the subscriber (its NOTIFY heard on the direct
-        # LISTEN connection), and the next screening is ALLOW.
-        removed = await graphql(
-            hub,
-            keys["court"],
-            "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { version } }",
-            {"id": str(listing_id)},
-        )
-        assert "errors" not in removed, removed
-        [change] = await subscriber.next_payloads("s", 1)
-        await subscriber.ws.close()
+        async def endpoint(request: Request) -> Response:
+            posted.append(orjson.loads(await request.body())["kind"])
+            return Response(status_code=204)
+
+        # A removal through the pooler reaches the subscriber and a webhook (the NOTIFY heard
+        # on the direct LISTEN connection), and the next screening is ALLOW.
+        async with Served(Starlette(routes=[Route("/hook", endpoint, methods=["POST"])])) as receiver:
+            hook = {"url": f"http://127.0.0.1:{receiver.port}/hook"}
+            registered = await graphql(hub, keys["land"], REGISTER, hook)
+            assert "errors" not in registered, registered
+            removed = await graphql(
+                hub,
+                keys["court"],
+                "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { version } }",
+                {"id": str(listing_id)},
+            )
+            assert "errors" not in removed, removed
+            [change] = await subscriber.next_payloads("s", 1)
+            await subscriber.ws.close()
+
+            async def delivered() -> bool:
+                return bool(posted)
+
+            await poll(delivered, "the webhook delivery")
         assert change["data"]["listChanges"] == {"kind": "REMOVED", "listing": {"id": str(listing_id)}}
+        assert posted == ["listing.removed"]
         async with httpx.AsyncClient(timeout=10, headers=land) as http:
             screened = (await http.post(f"{hub.url}/graphql", json={"query": SCREEN, "variables": ids})).json()
         assert screened["data"]["screen"]["decisions"] == [{"decision": "ALLOW"}], screened
