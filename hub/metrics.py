@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import asyncpg
 
     from hub.audit import AuditWriter
+    from hub.db.replicas import ReplicaState
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,14 @@ BREAKER = Gauge(
 )
 REPLICA_LAG = Gauge(
     "hub_replica_lag_seconds",
-    "How far each read replica is behind the primary (set through observe_replica_lag).",
+    "How far each read replica is behind the primary: seconds since the primary had WAL it has not replayed.",
     ["replica"],
+    multiprocess_mode="mostrecent",
+)
+REPLICA_STATE = Gauge(
+    "hub_replica_state",
+    "Each read replica's state: 1 for the one it is in (serving, lagging, down, not_a_replica, starting).",
+    ["replica", "state"],
     multiprocess_mode="mostrecent",
 )
 
@@ -128,9 +135,16 @@ def observe_operation(operation: str | None, agency_kind: str | None, outcome: s
     LATENCY.labels(*labels).observe(time.perf_counter() - started)
 
 
-def observe_replica_lag(replica: str, seconds: float) -> None:
-    """The hook for read replicas: call it with each replica's lag as it is measured."""
-    REPLICA_LAG.labels(replica).set(seconds)
+REPLICA_STATES = ("serving", "lagging", "down", "not_a_replica", "starting")
+
+
+def observe_replicas(states: Iterable[ReplicaState]) -> None:
+    """Each read replica's state and lag (its name is host, port and database: no credentials)."""
+    for replica in states:
+        for state in REPLICA_STATES:
+            REPLICA_STATE.labels(replica.name, state).set(1 if replica.state == state else 0)
+        if replica.lag_seconds is not None:
+            REPLICA_LAG.labels(replica.name).set(replica.lag_seconds)
 
 
 def observe_pools(pools: dict[str, asyncpg.Pool]) -> None:
@@ -169,7 +183,7 @@ class Watch:
         AUDIT_QUEUE.set(self.writer.queued if self.writer is not None else 0)
         observe_breakers(self.remote)
         await observe_webhooks(self.db)
-        # Read replicas: their lag goes here (observe_replica_lag) once there are any.
+        observe_replicas(self.db.replica_states())
 
     async def run(self) -> None:
         """Refresh every few seconds until cancelled (a scrape of another process, or of the
