@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from hub.db.replicas import Replicas, ReplicaState
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Database:
@@ -59,6 +61,18 @@ class Database:
         if self.replicas is None:
             return self
         return self.replicas.pick() or self
+
+    async def on_reader(self, work: Callable[[Database], Awaitable[T]]) -> T:
+        """``work`` on ``reader()``; when a replica is lost under it (it is then left out), once
+        more on the primary: a read is safe to run twice, and the caller never sees a
+        replica's failure while the primary answers."""
+        db = self.reader()
+        if db is self:
+            return await work(self)
+        try:
+            return await work(db)
+        except DatabaseUnavailable:
+            return await work(self)
 
     def replica_states(self) -> list[ReplicaState]:
         """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""

@@ -320,6 +320,10 @@ class Replicas:
                 return
         behind = replica.lag_seconds > self.max_lag_seconds
         state = LAGGING if behind else SERVING
+        if replica.state == DOWN:
+            # Back after being down: its pooled sessions may be dead ones; open new ones.
+            for pool in replica.pools:
+                await pool.expire_connections()
         if state != replica.state and replica.state != STARTING:
             if behind:
                 log.warning("replica %s lags %.1f s; reads go to the primary", replica.name, replica.lag_seconds)
@@ -333,15 +337,18 @@ class Replicas:
         pool = await create_pool(
             replica.url, min_size=low, max_size=high, statement_timeout_ms=self._statement_timeout_ms
         )
-        replica.pools.append(pool)
-        read_pool = await create_pool(
-            replica.url,
-            min_size=low,
-            max_size=high,
-            statement_timeout_ms=self._statement_timeout_ms,
-            generic_plans=True,
-        )
-        replica.pools.append(read_pool)
+        try:
+            read_pool = await create_pool(
+                replica.url,
+                min_size=low,
+                max_size=high,
+                statement_timeout_ms=self._statement_timeout_ms,
+                generic_plans=True,
+            )
+        except BaseException:
+            await pool.close()
+            raise
+        replica.pools = [pool, read_pool]
         db = Database(pool=pool, read_pool=read_pool, acquire_timeout=self._acquire_timeout)
         db.on_lost = db.reads.on_lost = replica.lost
         replica.db = db
