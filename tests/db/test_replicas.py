@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,30 +134,37 @@ async def reads_reach(hub: HubProcess, pair: Pair, url: str, n: int = 20) -> Non
     await poll(counted, f"{n} reads counted on {url.rsplit('@', 1)[1]}", 15)
 
 
-@pytest_asyncio.fixture
-async def hub(pair: Pair, tmp_path: Path) -> AsyncIterator[HubProcess]:
+@asynccontextmanager
+async def serving(pair: Pair, folder: Path, max_lag_seconds: int) -> AsyncIterator[HubProcess]:
+    """`hub serve` on the pair, its replica serving reads; its log never shows the password."""
     process = HubProcess(
         pair.cluster.primary_url,
-        tmp_path,
+        folder,
         HUB_REPLICA_URLS=pair.cluster.url(pair.cluster.replica_port, password=PASSWORD),
-        # Far above what the test takes: only the WAL positions can keep reads off the
-        # paused replica.
-        HUB_REPLICA_MAX_LAG_SECONDS="600",
+        HUB_REPLICA_MAX_LAG_SECONDS=str(max_lag_seconds),
         HUB_REPLICA_POLL_MS="50",
         HUB_LIMIT_OPERATIONS_PER_MINUTE="1000000",
         HUB_LIMIT_SUBJECTS_PER_MINUTE="1000000",
     )
     try:
         await poll(process.ready, "the hub to be ready", 60)
-
-        async def serving() -> bool:
-            return [r["state"] for r in await replicas(process)] == ["serving"]
-
-        await poll(serving, "the replica to serve reads")
+        await poll(lambda: states_are(process, "serving"), "the replica to serve reads")
         yield process
     finally:
         process.stop()
     assert PASSWORD not in process.log.read_text()
+
+
+async def states_are(hub: HubProcess, state: str) -> bool:
+    return [r["state"] for r in await replicas(hub)] == [state]
+
+
+@pytest_asyncio.fixture
+async def hub(pair: Pair, tmp_path: Path) -> AsyncIterator[HubProcess]:
+    # A lag bound far above what the test takes: only the WAL positions can keep reads off
+    # the paused replica.
+    async with serving(pair, tmp_path, max_lag_seconds=600) as process:
+        yield process
 
 
 async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_changed_list(
@@ -217,18 +225,35 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
     assert await decision(hub, pair) == "BLOCK"
 
 
-async def test_reads_go_on_when_the_replica_stops(pair: Pair, hub: HubProcess) -> None:
-    await reads_reach(hub, pair, pair.cluster.replica_url)
-    await asyncio.to_thread(pair.cluster.stop_replica)
-    # Every read is answered, by the primary, at once (a lost replica is left out on the
-    # statement that finds it gone, and that read is retried).
-    await reads_reach(hub, pair, pair.cluster.primary_url)
-    assert await decision(hub, pair) == "BLOCK"
+async def test_a_lagging_replica_is_left_out_until_it_catches_up_and_reads_go_on_when_it_stops(
+    pair: Pair, tmp_path: Path
+) -> None:
+    cluster = pair.cluster
+    async with serving(pair, tmp_path, max_lag_seconds=1) as hub:
+        await reads_reach(hub, pair, cluster.replica_url)
 
-    async def down() -> bool:
-        return [r["state"] for r in await replicas(hub)] == ["down"]
+        # When its replay is paused while the primary writes (each read's audit record),
+        await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
 
-    await poll(down, "/readyz to show the replica down")
+        async def lagging() -> bool:
+            await ask(hub, pair.court, READ, {"id": LIN})
+            return await states_are(hub, "lagging")
+
+        # then it is left out once it lags past the bound, and reads go to the primary;
+        await poll(lagging, "/readyz to show the replica lagging")
+        assert (await replicas(hub))[0]["lagSeconds"] > 1
+        await reads_reach(hub, pair, cluster.primary_url)
+
+        # when replay resumes, it comes back;
+        await fetchval(cluster.replica_url, "SELECT pg_wal_replay_resume()")
+        await poll(lambda: states_are(hub, "serving"), "the replica to serve again")
+        await reads_reach(hub, pair, cluster.replica_url)
+
+        # when it stops, every read and screening is still answered, by the primary.
+        await asyncio.to_thread(cluster.stop_replica)
+        await reads_reach(hub, pair, cluster.primary_url)
+        assert await decision(hub, pair) == "BLOCK"
+        await poll(lambda: states_are(hub, "down"), "/readyz to show the replica down")
 
 
 async def test_a_replica_that_does_not_answer_or_is_not_one_is_left_out_at_start(
