@@ -24,11 +24,12 @@ a replica may answer only when it has replayed every list change this process kn
 - A process that has not heard a change cannot wait for it. Replicas are used only while the
   LISTEN connection is up (``listening``); on every (re)connection the process is unsettled
   and settles on the primary's position read after LISTEN started, so changes committed while
-  it was not listening are covered. What remains is the time PostgreSQL takes to deliver a
-  notification to a listening session, which it signals during the committing transaction's
-  commit, before the writer hears "committed"; a request that reaches this process after the
-  writer's answer therefore finds the notification delivered or on its way on an idle
-  socket. Without a listener (``listening`` false) every read goes to the primary.
+  it was not listening are covered. What remains is the delivery of one notification to a
+  listening session: PostgreSQL signals the listening backends as the change commits, before
+  the writer is told it committed, and a listening backend that is idle sends it at once. A
+  request reaching another process after the writer's answer can only overtake it by the
+  time that message spends between the two machines (sub-millisecond on one network), not by
+  any poll interval. Without a listener every read goes to the primary.
 
 **Health.** A replica that does not answer, is not in recovery (``pg_is_in_recovery()``
 false: promoted, or a primary named by mistake), or lags by more than ``max_lag_seconds`` is
