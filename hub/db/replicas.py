@@ -8,7 +8,8 @@ none.
 **Freshness.** A removal takes effect at once everywhere and a new listing blocks at once, so
 a replica may answer only when it has replayed every list change this process knows of.
 
-- Every list change sends ``pg_notify('hub_events', '<seq>@<lsn>')`` in its transaction;
+- Every list change sends ``pg_notify('hub_events', '<seq>@<lsn>')`` in its transaction
+  (an applied ingest batch, ``'change@<lsn>'``: hotels, cases and identities decide too);
   PostgreSQL delivers it only after the commit. ``<lsn>`` is the primary's WAL insert
   position after the change's last row: a lower bound of the change's commit record, which
   is written after it. ``known`` is raised to it at once.

@@ -159,6 +159,9 @@ async def _run(
             await _check(conn, source, report)
             await _merge(conn, source, report)
             await _finish(conn, report, "applied")
+            # Screenings read hotels, cases and identities too: no replica answers from
+            # before this batch once its commit is heard (hub.db.replicas).
+            await conn.execute(QUERIES.events.announce_change)
     except _Rejected:
         await _finish(conn, report, "rejected")
     except UploadInterrupted:

@@ -167,3 +167,9 @@ SELECT d.seq, o.kind, o.at AS happened_at, d.at AS parked_at, d.attempt AS attem
                     WHERE later.webhook_id = d.webhook_id AND later.seq = d.seq AND later.id > d.id)
  ORDER BY d.seq
  LIMIT $2;
+
+-- A change to the sources that is not a list event (an applied ingest batch), announced as
+-- an event is, at its commit: listeners wake (and find no new event), and read replicas
+-- must replay past its WAL position before they answer again (hub.db.replicas).
+-- name: announce_change
+SELECT pg_notify('hub_events', 'change@' || pg_current_wal_insert_lsn()::text);
