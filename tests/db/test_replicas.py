@@ -57,6 +57,7 @@ class Pair:
     cluster: StreamingPair
     court: dict[str, str]
     land: dict[str, str]
+    tourism: dict[str, str]
 
 
 @pytest_asyncio.fixture(params=BINARIES)
@@ -72,6 +73,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
             db = Database(connection=conn)
             court = await create_agency(db, code="R-COURT", name="法院", kind="court", region="350100")
             land = await create_agency(db, code="R-LAND", name="不动产", kind="land")
+            tourism = await create_agency(db, code="R-TOURISM", name="文旅厅", kind="tourism")
         finally:
             await conn.close()
         await asyncio.to_thread(cluster.start_replica)
@@ -87,6 +89,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
             cluster,
             court={"Authorization": f"Bearer {court.key}", "Hub-Purpose": quote(CASE)},
             land={"Authorization": f"Bearer {land.key}", "Hub-Purpose": "REAL_ESTATE_REGISTRATION"},
+            tourism={"Authorization": f"Bearer {tourism.key}"},
         )
     finally:
         await asyncio.to_thread(cluster.stop)
@@ -223,6 +226,22 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
     await fetchval(cluster.replica_url, "SELECT pg_wal_replay_resume()")
     await reads_reach(hub, pair, cluster.replica_url)
     assert await decision(hub, pair) == "BLOCK"
+
+    # When replay is paused again and the tourism bureau rerates a hotel (an ingest batch,
+    # not a list change), the next read of it shows the new rating.
+    await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
+    await poll(paused, "replay to pause")
+    hotel = {"code": "FJ-FZ-0001", "name": "福州西湖大酒店", "region": "350102", "address": "福州市鼓楼区湖滨路158号"}
+    rerated = await ask(
+        hub,
+        pair.tourism,
+        "mutation($input: HotelInput!) { upsertHotel(input: $input) { status } }",
+        {"input": {**hotel, "stars": 3, "ratedOn": "2026-12-01"}},
+    )
+    assert rerated["upsertHotel"]["status"] == "APPLIED"
+    read = await ask(hub, pair.tourism, 'query { hotel(code: "FJ-FZ-0001") { stars } }', {})
+    assert read["hotel"] == {"stars": 3}
+    assert await fetchval(cluster.replica_url, "SELECT stars FROM tourism.hotel WHERE code = 'FJ-FZ-0001'") == 5
 
 
 async def test_a_lagging_replica_is_left_out_until_it_catches_up_and_reads_go_on_when_it_stops(
