@@ -63,15 +63,16 @@ class Database:
         return self.replicas.pick() or self
 
     async def on_reader(self, work: Callable[[Database], Awaitable[T]]) -> T:
-        """``work`` on ``reader()``; when a replica is lost under it (it is then left out), once
-        more on the primary: a read is safe to run twice, and the caller never sees a
-        replica's failure while the primary answers."""
+        """``work`` on ``reader()``; when a replica is lost under it (it is then left out) or
+        its replay cancels the statement, once more on the primary: a read is safe to run
+        twice, and the caller never sees a replica's failure while the primary answers."""
         db = self.reader()
         if db is self:
             return await work(self)
         try:
             return await work(db)
-        except DatabaseUnavailable:
+        except (DatabaseUnavailable, asyncpg.TransactionRollbackError):
+            # Lost, or cancelled by the replica's replay ("conflict with recovery", 40001).
             return await work(self)
 
     def replica_states(self) -> list[ReplicaState]:

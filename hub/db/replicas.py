@@ -304,7 +304,7 @@ class Replicas:
             return
         assert row is not None
         if not row["in_recovery"]:
-            if replica.state != NOT_A_REPLICA:
+            if replica.state not in (NOT_A_REPLICA, STARTING):  # at start, ``start`` reports it
                 log.warning("%s is not a replica (not in recovery); it is left out", replica.name)
             replica.state = NOT_A_REPLICA
             replica.lag_seconds = replica.lag_bytes = None
