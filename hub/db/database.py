@@ -130,6 +130,22 @@ class Database:
         async with self.acquire() as conn, _translated(), conn.transaction():
             yield conn
 
+    @asynccontextmanager
+    async def change(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that changes what replica reads answer (a list change, an applied
+        ingest batch; it announces itself on ``hub_events``). Once it has committed, this
+        process trusts no replica until it has read the primary's position after the commit,
+        without waiting for its own notification: a request this process serves after
+        answering the writer never reads from before the change."""
+        async with self.transaction() as conn:
+            yield conn
+        self.changed()
+
+    def changed(self) -> None:
+        """This process committed a change that replicas must replay (see ``change``)."""
+        if self.replicas is not None:
+            self.replicas.heard()
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         self.statements += 1
         async with self._statement() as conn:

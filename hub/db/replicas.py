@@ -22,7 +22,9 @@ a replica may answer only when it has replayed every list change this process kn
   and at once after each notification) is at or past ``known``. The polled value is a lower
   bound of the replica's replay, which only moves forward, so a stale cache can only send a
   read to the primary, never to a replica that lacks a change.
-- A process that has not heard a change cannot wait for it. Replicas are used only while the
+- A process that made a change itself does not wait for its own notification: the change
+  commits in ``Database.change``, which unsettles the process before the writer is answered.
+- A process that has not heard another's change cannot wait for it. Replicas are used only while the
   LISTEN connection is up (``listening``); on every (re)connection the process is unsettled
   and settles on the primary's position read after LISTEN started, so changes committed while
   it was not listening are covered. What remains is the delivery of one notification to a

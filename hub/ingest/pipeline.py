@@ -133,6 +133,8 @@ async def run_batch(
         await conn.execute(Q.lock_batch, report.id)
         try:
             await _run(conn, source, report, records, digest)
+            if report.status == "applied":
+                db.changed()  # as ``Database.change``: the batch has committed
         finally:
             try:
                 await conn.execute(Q.drop_stage_tables)
