@@ -163,22 +163,30 @@ async def states_are(hub: HubProcess, state: str) -> bool:
 
 
 @pytest_asyncio.fixture
-async def hub(pair: Pair, tmp_path: Path) -> AsyncIterator[HubProcess]:
-    # A lag bound far above what the test takes: only the WAL positions can keep reads off
-    # the paused replica.
-    async with serving(pair, tmp_path, max_lag_seconds=600) as process:
-        yield process
+async def hubs(pair: Pair, tmp_path: Path) -> AsyncIterator[tuple[HubProcess, HubProcess]]:
+    """Two hub processes on the pair: the writer takes the courts' and bureaus' changes, the
+    reader the reads and screenings, so it learns of each change only by its notification.
+    A lag bound far above what the test takes: only the WAL positions keep reads off the
+    paused replica."""
+    (tmp_path / "writer").mkdir()
+    (tmp_path / "reader").mkdir()
+    async with (
+        serving(pair, tmp_path / "writer", max_lag_seconds=600) as writer,
+        serving(pair, tmp_path / "reader", max_lag_seconds=600) as reader,
+    ):
+        yield writer, reader
 
 
 async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_changed_list(
-    pair: Pair, hub: HubProcess
+    pair: Pair, hubs: tuple[HubProcess, HubProcess]
 ) -> None:
     cluster = pair.cluster
+    writer, hub = hubs
     # Given a replica serving: subject reads are counted there, and screenings decide.
     await reads_reach(hub, pair, cluster.replica_url)
     assert await decision(hub, pair) == "BLOCK"
 
-    # When its replay is paused and a court removes the listing through the hub,
+    # When its replay is paused and a court removes the listing through the writer,
     await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
 
     async def paused() -> bool:
@@ -191,14 +199,16 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
         f"WHERE s.identifier = '{LIN}' AND l.removed_on IS NULL",
     )
     removed = await ask(
-        hub,
+        writer,
         pair.court,
         "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { active } }",
         {"id": str(listing)},
     )
     assert removed["removeListing"]["active"] is False
-    # then the very next screening allows, and the next read shows no listing in force,
+    # then the very next screening allows, on the reader as on the writer, and the next
+    # read shows no listing in force,
     assert await decision(hub, pair) == "ALLOW"
+    assert await decision(writer, pair) == "ALLOW"
     read = await ask(hub, pair.court, READ, {"id": LIN})
     assert read["subjectByResidentId"]["listings"]["nodes"] == []
     # though the replica still holds the listing active, and counts as serving by its lag.
@@ -207,7 +217,7 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
 
     # When the court publishes a new listing, replay still paused, the next screening blocks.
     published = await ask(
-        hub,
+        writer,
         pair.court,
         'mutation($s: ID!) { publishListing(caseNumber: "'
         + CASE
@@ -233,7 +243,7 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
     await poll(paused, "replay to pause")
     hotel = {"code": "FJ-FZ-0001", "name": "福州西湖大酒店", "region": "350102", "address": "福州市鼓楼区湖滨路158号"}
     rerated = await ask(
-        hub,
+        writer,
         pair.tourism,
         "mutation($input: HotelInput!) { upsertHotel(input: $input) { status } }",
         {"input": {**hotel, "stars": 3, "ratedOn": "2026-12-01"}},
