@@ -83,6 +83,12 @@ class Settings:
     # Queries over the hub's tables run as one compiled SQL statement (hub.planner); off:
     # every operation takes graphql-core's executor (a switch for ruling the compiler out).
     compiled_reads: bool = True
+    # How the process logs: "text" lines, or one JSON object a line ("json").
+    log_format: str = "text"
+    # A port of its own for /metrics, on ``metrics_host`` (0: none; /metrics on the API port
+    # answers the platform operator's key only).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     # Streaming replicas of the primary that may answer subject reads, searches, statistics
     # and screenings' facts (hub.db.replicas); empty: every read goes to the primary.
     replica_urls: tuple[Secret, ...] = ()
@@ -112,6 +118,9 @@ class Settings:
         audit_disabled = env.get("HUB_AUDIT_DISABLED", "") in ("1", "true", "yes")
         if audit_disabled and hub_env != "development":
             raise ConfigurationError("HUB_AUDIT_DISABLED is allowed in development only")
+        log_format = (env.get("HUB_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise ConfigurationError(f"HUB_LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
         limits = Limits(
             **{
                 f.name: _int(env, "HUB_LIMIT_" + f.name.upper(), f.default)  # type: ignore[arg-type]
@@ -135,6 +144,9 @@ class Settings:
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
             remote_sources=_remote_sources(env),
             compiled_reads=env.get("HUB_COMPILED_READS", "1").strip().lower() not in ("0", "false", "no", "off"),
+            log_format=log_format,
+            metrics_port=_int(env, "HUB_METRICS_PORT", 0, minimum=0),
+            metrics_host=(env.get("HUB_METRICS_HOST") or "127.0.0.1").strip(),
             replica_urls=_replica_urls(env.get("HUB_REPLICA_URLS", "")),
             replica_max_lag_seconds=_int(env, "HUB_REPLICA_MAX_LAG_SECONDS", 5),
             replica_poll_ms=_int(env, "HUB_REPLICA_POLL_MS", 150, minimum=10),

@@ -82,3 +82,19 @@ def test_a_replica_url_that_is_not_postgresql_is_refused_without_showing_it() ->
         Settings.from_env({"HUB_REPLICA_URLS": "postgresql://r1/hub,http://user:secret@r2/"})
     assert "entry 2" in str(refused.value)
     assert "secret" not in str(refused.value)
+
+
+def test_watching_settings_default_to_text_logs_and_no_metrics_port() -> None:
+    settings = Settings.from_env({})
+    assert (settings.log_format, settings.metrics_port, settings.metrics_host) == ("text", 0, "127.0.0.1")
+    chosen = Settings.from_env({"HUB_LOG_FORMAT": "JSON", "HUB_METRICS_PORT": "9464", "HUB_METRICS_HOST": "0.0.0.0"})
+    assert (chosen.log_format, chosen.metrics_port, chosen.metrics_host) == ("json", 9464, "0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [({"HUB_LOG_FORMAT": "yaml"}, "HUB_LOG_FORMAT"), ({"HUB_METRICS_PORT": "http"}, "HUB_METRICS_PORT")],
+)
+def test_unusable_watching_settings_are_refused_by_name(env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ConfigurationError, match=complaint):
+        Settings.from_env(env)

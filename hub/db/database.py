@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 
-from hub.errors import DatabaseUnavailable, HubError
+from hub.errors import ConstraintViolation, DatabaseUnavailable, HubError
 
 if TYPE_CHECKING:
     from hub.db.replicas import Replicas, ReplicaState
@@ -228,6 +228,27 @@ def lost(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.InternalClientError):
         return True
     return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+
+
+_REFUSED_BECAUSE = (
+    (asyncpg.CheckViolationError, "a value is outside what the data allows"),
+    (asyncpg.NotNullViolationError, "a required value is missing"),
+    (asyncpg.ForeignKeyViolationError, "it refers to something that does not exist, or is still referred to"),
+    (asyncpg.UniqueViolationError, "it would duplicate something that exists"),
+    (asyncpg.ExclusionViolationError, "it overlaps something that exists"),
+    (asyncpg.IntegrityConstraintViolationError, "it breaks a rule of the stored data"),
+    (asyncpg.DataError, "a value has the wrong form or is out of range"),
+)
+
+
+def refused_write(exc: BaseException) -> ConstraintViolation | None:
+    """The agency's error for a statement PostgreSQL refused for its data (the safety net behind
+    the checks): what kind of rule, never the SQL, table or constraint (those go to the log)."""
+    for kind, reason in _REFUSED_BECAUSE:
+        if isinstance(exc, kind):
+            log.warning("a write was refused by the database (%s): %s", type(exc).__name__, exc)
+            return ConstraintViolation(f"the request was refused and nothing was stored: {reason}")
+    return None
 
 
 def _unavailable(exc: BaseException) -> DatabaseUnavailable:

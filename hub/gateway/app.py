@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
@@ -26,6 +27,7 @@ from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
+from hub.gateway.metrics import metrics_endpoint
 from hub.gateway.ws import graphql_ws
 from hub.policy.limits import RateLimiter
 from hub.policy.rules import load_rules
@@ -61,9 +63,26 @@ class NoAudit:
         return 0
 
 
-def app_for_worker() -> Starlette:
+def app_for_worker() -> ASGIApp:
     """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
-    return create_app(Settings.from_env(), database_url=os.environ[WORKER_DATABASE_URL])
+    from hub import logs
+
+    settings = Settings.from_env()
+    # A worker is a fresh interpreter: `hub serve`'s logging set-up is not inherited.
+    logs.configure(settings.log_format)
+    return served_app(settings, os.environ[WORKER_DATABASE_URL])
+
+
+def served_app(settings: Settings, database_url: str) -> ASGIApp:
+    """The app `hub serve` runs: traced when the OTEL_* variables turn traces on."""
+    from hub import tracing
+
+    app = create_app(settings, database_url=database_url)
+    provider = tracing.provider_from_env()
+    if provider is None:
+        return app
+    log.info("traces on: requests and statements, without parameters or ID numbers")
+    return tracing.instrument(app, provider)
 
 
 class HubApp(Starlette):
@@ -172,7 +191,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 csrf_key=await core.instance_secret(database, "console-csrf"),
                 interception_ids=InterceptionIds(database),
             )
+            watch = state.watch = metrics.Watch(database, writer=writer, remote=state.remote)
             if pool is not None:
+                assert read_pool is not None
+                watch.pools.update(statements=pool, reads=read_pool)
                 batcher = state.facts = FactsBatcher(database)
                 batcher.start()
             if pool is not None and settings.replica_urls:
@@ -205,6 +227,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 )
                 dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
                 dispatcher.start()
+                watch.pools["webhooks"] = dispatch_pool
+                background.append(asyncio.get_running_loop().create_task(watch.run(), name="metrics-refresh"))
             if pool is not None and writer is not None and settings.audit_checkpoint_seconds:
                 from hub.audit.checkpoint import checkpoint_every, signing_key
 
@@ -251,6 +275,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await pool.close()
             if read_pool is not None:
                 await read_pool.close()
+            metrics.process_exited()
 
     return HubApp(
         routes=[
@@ -259,6 +284,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             Route("/ingest/{source}", ingest_endpoint, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *console_routes(),
         ],
         lifespan=lifespan,

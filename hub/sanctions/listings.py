@@ -122,6 +122,8 @@ async def publish(
 ) -> Change:
     if list_kind not in LISTS:
         raise InvalidInput(f"list must be one of {', '.join(LISTS)}", argument="list")
+    if circumstance is not None and circumstance not in CIRCUMSTANCES:
+        raise InvalidInput(f"circumstance must be one of {', '.join(CIRCUMSTANCES)}", argument="circumstance")
     if (list_kind == "dishonest") != (circumstance is not None):
         raise InvalidInput(
             "the dishonest list needs a circumstance; the restriction list has none", argument="circumstance"
@@ -171,6 +173,8 @@ async def correct(
 ) -> Change:
     if not note.strip():
         raise InvalidInput("say what the correction is in note", argument="note")
+    if circumstance is not None and circumstance not in CIRCUMSTANCES:
+        raise InvalidInput(f"circumstance must be one of {', '.join(CIRCUMSTANCES)}", argument="circumstance")
     async with db.change() as conn:
         row = await _locked(conn, listing_id, principal)
         new_list = list_kind or row["list"]

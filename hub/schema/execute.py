@@ -21,7 +21,9 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     execute,
     parse,
@@ -30,7 +32,7 @@ from graphql import (
 )
 from strawberry.execution import optimized_is_awaitable
 
-from hub.db.database import lost
+from hub.db.database import lost, refused_write
 from hub.errors import DatabaseUnavailable, HubError
 from hub.planner import Compiled, OperationPlans, Planner, resolved
 from hub.policy.document import Shape, analyse, cost
@@ -161,7 +163,7 @@ class Executor:
             return Prepared(None, (_request_error(exc, "GRAPHQL_PARSE_FAILED"),))
         errors = validate(self._graphql, document, hide_suggestions=True)
         if errors:
-            return Prepared(None, tuple(_request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors))
+            return Prepared(None, tuple(_request_error(e, "GRAPHQL_VALIDATION_FAILED", self._graphql) for e in errors))
         return Prepared(document, ())
 
     def shape(self, prepared: Prepared, operation_name: str | None) -> Shape | dict[str, Any]:
@@ -248,7 +250,7 @@ class Executor:
             result = await result
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Nothing executed: the variables did not coerce.
-            return refuse([_request_error(e, "BAD_USER_INPUT") for e in result.errors], ERROR)
+            return refuse([_request_error(e, "BAD_USER_INPUT", self._graphql) for e in result.errors], ERROR)
         return self._outcome(result.data, result.errors or (), context, op_type, op_name, fields)
 
     @staticmethod
@@ -443,7 +445,7 @@ class Executor:
             errors = started.errors or []
             if all(e.path is None for e in errors):
                 # Nothing started: the variables did not coerce.
-                formatted = [_request_error(e, "BAD_USER_INPUT") for e in errors]
+                formatted = [_request_error(e, "BAD_USER_INPUT", self._graphql) for e in errors]
                 refused = _rejected(formatted, ERROR)
             else:
                 formatted = [_field_error(e) for e in errors]
@@ -596,16 +598,34 @@ def _rejected(errors: list[dict[str, Any]], result: str, status: int | None = No
 _IDENTIFIER_LIKE = re.compile(r"(?<![0-9A-Z])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|[0-9A-HJ-NPQRTUWXY]{18})(?![0-9A-Z])")
 
 
-def _request_error(exc: GraphQLError, code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = {"message": _IDENTIFIER_LIKE.sub("[identifier]", exc.message)}
+# graphql-core names the enum a value is not part of ("... does not exist in 'ListKind' enum.",
+# "Enum 'ListKind' cannot represent non-enum value: ..."); with suggestions hidden it does not
+# say what would have been right.
+_ENUM_NAMED = re.compile(r"(?:in|Enum) '(\w+)'")
+
+
+def _request_error(exc: GraphQLError, code: str, schema: GraphQLSchema | None = None) -> dict[str, Any]:
+    message = _IDENTIFIER_LIKE.sub("[identifier]", exc.message)
+    extensions: dict[str, Any] = {"code": code}
+    if schema is not None:
+        for name in _ENUM_NAMED.findall(message):
+            kind = schema.get_type(name)
+            if isinstance(kind, GraphQLEnumType):
+                allowed = list(kind.values)
+                message += f" Allowed values of {name}: {', '.join(allowed)}."
+                extensions["allowedValues"] = allowed
+                break
+    formatted: dict[str, Any] = {"message": message}
     if exc.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
-    formatted["extensions"] = {"code": code}
+    formatted["extensions"] = extensions
     return formatted
 
 
 def _field_error(exc: GraphQLError) -> dict[str, Any]:
     original = exc.original_error
+    if original is not None and not isinstance(original, HubError):
+        original = refused_write(original) or original
     if isinstance(original, HubError):
         message, extensions = original.message, original.as_extensions()
     else:

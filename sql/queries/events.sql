@@ -168,6 +168,29 @@ SELECT d.seq, o.kind, o.at AS happened_at, d.at AS parked_at, d.attempt AS attem
  ORDER BY d.seq
  LIMIT $2;
 
+-- Active webhooks and their undelivered events by state, for the metrics (at most 100,000
+-- events counted per webhook: a scrape stays cheap however far one has fallen behind).
+-- name: webhook_backlog
+SELECT state, count(*)::int AS webhooks, coalesce(sum(backlog), 0)::bigint AS events
+  FROM (SELECT CASE WHEN w.parked_at IS NOT NULL THEN 'parked'
+                    WHEN w.attempts > 0 THEN 'retrying'
+                    ELSE 'delivering' END AS state,
+               (SELECT count(*) FROM (SELECT FROM events.outbox o WHERE o.seq > w.last_seq LIMIT 100000) s)
+                   AS backlog
+          FROM events.webhook w
+         WHERE w.active) hooks
+ GROUP BY state;
+
+-- Parked webhooks of every agency, longest parked first; $1: at most.
+-- name: parked_webhooks
+SELECT a.code AS agency_code, a.name AS agency_name, w.url, w.parked_at, w.last_http_status, w.last_error,
+       (SELECT count(*) FROM (SELECT FROM events.outbox o WHERE o.seq > w.last_seq LIMIT 100000) s) AS backlog
+  FROM events.webhook w
+  JOIN core.agency a ON a.id = w.agency_id
+ WHERE w.active AND w.parked_at IS NOT NULL
+ ORDER BY w.parked_at, w.id
+ LIMIT $1;
+
 -- A change to the sources that is not a list event (an applied ingest batch), announced as
 -- an event is, at its commit: listeners wake (and find no new event), and read replicas
 -- must replay past its WAL position before they answer again (hub.db.replicas).
