@@ -140,15 +140,18 @@ async def reads_reach(hub: HubProcess, pair: Pair, url: str, n: int = 20) -> Non
 @asynccontextmanager
 async def serving(pair: Pair, folder: Path, max_lag_seconds: int) -> AsyncIterator[HubProcess]:
     """`hub serve` on the pair, its replica serving reads; its log never shows the password."""
+    metrics_port = free_port()
     process = HubProcess(
         pair.cluster.primary_url,
         folder,
         HUB_REPLICA_URLS=pair.cluster.url(pair.cluster.replica_port, password=PASSWORD),
+        HUB_METRICS_PORT=str(metrics_port),
         HUB_REPLICA_MAX_LAG_SECONDS=str(max_lag_seconds),
         HUB_REPLICA_POLL_MS="50",
         HUB_LIMIT_OPERATIONS_PER_MINUTE="1000000",
         HUB_LIMIT_SUBJECTS_PER_MINUTE="1000000",
     )
+    METRICS[process.port] = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         await poll(process.ready, "the hub to be ready", 60)
         await poll(lambda: states_are(process, "serving"), "the replica to serve reads")
@@ -156,6 +159,19 @@ async def serving(pair: Pair, folder: Path, max_lag_seconds: int) -> AsyncIterat
     finally:
         process.stop()
     assert PASSWORD not in process.log.read_text()
+
+
+# Each hub process's /metrics address, by its API port.
+METRICS: dict[int, str] = {}
+
+
+async def metrics_show(hub: HubProcess, pair: Pair, state: str) -> bool:
+    """Whether the hub's metrics give its replica ``state`` (refreshed every few seconds)."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(METRICS[hub.port], timeout=5)).text
+    assert PASSWORD not in text
+    replica = f"127.0.0.1:{pair.cluster.replica_port}/hub"
+    return f'hub_replica_state{{replica="{replica}",state="{state}"}} 1.0' in text
 
 
 async def states_are(hub: HubProcess, state: str) -> bool:
@@ -271,6 +287,7 @@ async def test_a_lagging_replica_is_left_out_until_it_catches_up_and_reads_go_on
         # then it is left out once it lags past the bound, and reads go to the primary;
         await poll(lagging, "/readyz to show the replica lagging")
         assert (await replicas(hub))[0]["lagSeconds"] > 1
+        await poll(lambda: metrics_show(hub, pair, "lagging"), "the metrics to show the replica lagging", 15)
         await reads_reach(hub, pair, cluster.primary_url)
 
         # when replay resumes, it comes back;
@@ -283,6 +300,7 @@ async def test_a_lagging_replica_is_left_out_until_it_catches_up_and_reads_go_on
         await reads_reach(hub, pair, cluster.primary_url)
         assert await decision(hub, pair) == "BLOCK"
         await poll(lambda: states_are(hub, "down"), "/readyz to show the replica down")
+        await poll(lambda: metrics_show(hub, pair, "down"), "the metrics to show the replica down", 15)
 
 
 async def test_a_replica_that_does_not_answer_or_is_not_one_is_left_out_at_start(
