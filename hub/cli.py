@@ -28,9 +28,12 @@ T = TypeVar("T")
 
 @contextmanager
 def database_url(settings: Settings) -> Iterator[str]:
-    """The configured server's URL, or the embedded server's, stopped on exit."""
-    if settings.database_url is not None:
-        yield settings.database_url.reveal()
+    """The configured server's URL, straight to PostgreSQL (HUB_DIRECT_DATABASE_URL when a
+    pooler is in between: the commands keep session state), or the embedded server's,
+    stopped on exit."""
+    configured = settings.direct_database_url or settings.database_url
+    if configured is not None:
+        yield configured.reveal()
         return
     with EmbeddedServer(settings.data_dir) as server:
         url = server.start()
@@ -85,6 +88,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "lifespan": "on",
             "timeout_graceful_shutdown": 30,
         }
+        # Requests go through the pooler, if there is one (the app takes LISTEN past it).
+        url = settings.database_url.reveal() if settings.database_url is not None else url
         print(f"GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
         # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a quiet
         # handler lets this function return so the embedded server is stopped too.

@@ -32,6 +32,10 @@ class Secret:
 WORKER_DATABASE_URL = "HUB_WORKER_DATABASE_URL"
 
 
+# What may stand between the hub and PostgreSQL (HUB_DATABASE_POOLER).
+POOLERS = ("none", "pgbouncer", "pgbouncer-prepared")
+
+
 # Sources whose reads can be served by their agency's own system at query time.
 REMOTE_CAPABLE = ("police",)
 REMOTE_KINDS = ("json", "graphql")
@@ -59,6 +63,13 @@ class RemoteSettings:
 class Settings:
     # None: start the embedded PostgreSQL in ``data_dir``.
     database_url: Secret | None = None
+    # A connection straight to PostgreSQL, past any pooler, for what keeps session state:
+    # LISTEN, migrations, ingest's staging tables and batch locks, the CLI (None: database_url).
+    direct_database_url: Secret | None = None
+    # What is between the hub and PostgreSQL on database_url: "none", "pgbouncer" (transaction
+    # mode: no session settings, no named prepared statements) or "pgbouncer-prepared"
+    # (PgBouncer 1.21 or later with max_prepared_statements > 0: prepared statements kept).
+    database_pooler: str = "none"
     data_dir: Path = Path(".hub")
     env: str = "development"
     pool_min_size: int = 2
@@ -97,6 +108,10 @@ class Settings:
     # How often each replica's replay position is read (and at once after a list change).
     replica_poll_ms: int = 150
 
+    @property
+    def behind_pooler(self) -> bool:
+        return self.database_pooler != "none"
+
     def remote(self, source: str) -> RemoteSettings | None:
         return next((r for r in self.remote_sources if r.source == source), None)
 
@@ -114,6 +129,17 @@ class Settings:
         if url is None and hub_env == "production":
             raise ConfigurationError(
                 "HUB_DATABASE_URL must be set in production; the embedded server is for development"
+            )
+        direct_url = env.get("HUB_DIRECT_DATABASE_URL") or None
+        if direct_url is not None and url is None:
+            raise ConfigurationError("HUB_DIRECT_DATABASE_URL is set but HUB_DATABASE_URL is not; set both or neither")
+        pooler = (env.get("HUB_DATABASE_POOLER") or "none").strip().lower()
+        if pooler not in POOLERS:
+            raise ConfigurationError(f"HUB_DATABASE_POOLER must be one of {', '.join(POOLERS)}, not {pooler!r}")
+        if pooler != "none" and direct_url is None:
+            raise ConfigurationError(
+                "HUB_DATABASE_POOLER is set, so HUB_DIRECT_DATABASE_URL must name PostgreSQL itself: "
+                "LISTEN, migrations and ingest keep session state a transaction pooler does not"
             )
         audit_disabled = env.get("HUB_AUDIT_DISABLED", "") in ("1", "true", "yes")
         if audit_disabled and hub_env != "development":
@@ -135,6 +161,8 @@ class Settings:
             expiry_seconds=_int(env, "HUB_EXPIRY_SECONDS", 300, minimum=0),
             key_cache_seconds=_int(env, "HUB_KEY_CACHE_SECONDS", 5, minimum=0),
             database_url=Secret(url) if url else None,
+            direct_database_url=Secret(direct_url) if direct_url else None,
+            database_pooler=pooler,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),

@@ -15,7 +15,8 @@ from hub.documents import DocumentCache, Vetter
 from hub.events.listener import EventListener
 from hub.metrics import Watch
 from hub.policy import Principal
-from hub.policy.limits import Limits, RateLimiter
+from hub.policy.limits import Limits
+from hub.policy.rates import RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.schema.execute import Executor

@@ -91,10 +91,44 @@ def test_watching_settings_default_to_text_logs_and_no_metrics_port() -> None:
     assert (chosen.log_format, chosen.metrics_port, chosen.metrics_host) == ("json", 9464, "0.0.0.0")
 
 
+def test_the_pooler_and_the_direct_url() -> None:
+    plain = Settings.from_env({"HUB_DATABASE_URL": "postgresql://hub@db/hub"})
+    assert plain.database_pooler == "none"
+    assert not plain.behind_pooler
+    assert plain.direct_database_url is None
+    pooled = Settings.from_env(
+        {
+            "HUB_DATABASE_URL": "postgresql://hub@pgbouncer:6432/hub",
+            "HUB_DIRECT_DATABASE_URL": "postgresql://hub@db:5432/hub",
+            "HUB_DATABASE_POOLER": "PgBouncer",
+        }
+    )
+    assert pooled.behind_pooler
+    assert pooled.database_pooler == "pgbouncer"
+    assert pooled.direct_database_url is not None
+    assert pooled.direct_database_url.reveal() == "postgresql://hub@db:5432/hub"
+
+
 @pytest.mark.parametrize(
     ("env", "complaint"),
     [({"HUB_LOG_FORMAT": "yaml"}, "HUB_LOG_FORMAT"), ({"HUB_METRICS_PORT": "http"}, "HUB_METRICS_PORT")],
 )
 def test_unusable_watching_settings_are_refused_by_name(env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ConfigurationError, match=complaint):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        (
+            {"HUB_DATABASE_URL": "postgresql://a/b", "HUB_DATABASE_POOLER": "pgpool"},
+            "HUB_DATABASE_POOLER must be one of",
+        ),
+        ({"HUB_DATABASE_URL": "postgresql://a/b", "HUB_DATABASE_POOLER": "pgbouncer"}, "HUB_DIRECT_DATABASE_URL must"),
+        ({"HUB_DIRECT_DATABASE_URL": "postgresql://a/b"}, "HUB_DATABASE_URL is not"),
+    ],
+)
+def test_unusable_pooler_settings_are_refused_by_name(env: dict[str, str], complaint: str) -> None:
     with pytest.raises(ConfigurationError, match=complaint):
         Settings.from_env(env)

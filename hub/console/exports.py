@@ -256,7 +256,7 @@ async def export_endpoint(request: Request) -> Response:
     purpose = (params.get("purpose") or "").strip()[:100] or None
     trail.query, trail.purpose = document, purpose
     try:
-        state.rate_limiter.admit(session.principal.agency_id)
+        await state.rate_limiter.admit(session.principal.agency_id)
     except HubError as exc:
         return await trail.close(state, error_page(request, 429, f"code.{exc.code}"), "limited", exc.code, started)
     context = request_context(state, session.principal, purpose, session.operator)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 
-from hub.errors import ConstraintViolation, DatabaseUnavailable, HubError
+from hub.errors import ConfigurationError, ConstraintViolation, DatabaseUnavailable, HubError
 
 if TYPE_CHECKING:
     from hub.db.replicas import Replicas, ReplicaState
@@ -78,6 +78,9 @@ class Database:
     def replica_states(self) -> list[ReplicaState]:
         """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""
         return [] if self.replicas is None else self.replicas.states()
+        # Work that keeps session state across transactions (ingest's staging tables and batch
+        # locks) runs here: behind a transaction pooler, connections straight to PostgreSQL.
+        self.sessions: Database = self
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -181,10 +184,11 @@ class Database:
         view._connection = self._connection
         view._lock = self._lock
         view.statements = 0
+        view.acquire_timeout = self.acquire_timeout
         view.reads = view if self.reads is self else self.reads
         view.replicas = self.replicas
         view.on_lost = self.on_lost
-        view.acquire_timeout = self.acquire_timeout
+        view.sessions = view if self.sessions is self else self.sessions
         return view
 
 
@@ -197,7 +201,9 @@ async def _translated() -> AsyncIterator[None]:
     """A statement that timed out, or whose database went away, as the hub's own errors."""
     try:
         yield
-    except asyncpg.QueryCanceledError:
+    except (asyncpg.QueryCanceledError, TimeoutError):
+        # TimeoutError: behind a pooler the timeout is the client's (asyncpg cancels the
+        # statement); a connection that could not be had in time fails before this.
         raise StatementTimeout("the database took too long to answer (statement timeout); ask for less") from None
     except Exception as exc:
         if lost(exc):
@@ -275,7 +281,13 @@ async def _can_assume(url: str, role: str) -> bool:
 
 
 async def create_pool(
-    url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000, generic_plans: bool = False
+    url: str,
+    *,
+    min_size: int,
+    max_size: int,
+    statement_timeout_ms: int = 5_000,
+    generic_plans: bool = False,
+    pooler: str = "none",
 ) -> asyncpg.Pool:
     """The app's pool. Its connections act as ``hub_app``, which may read and write the
     sources but only append to the audit trail, when the login role may assume it.
@@ -283,7 +295,34 @@ async def create_pool(
     ``generic_plans``: every prepared statement is planned once, for any parameters. The
     compiled reads are large statements whose custom plan takes PostgreSQL longer to make
     than to run (about 1 ms against 0.3 ms for a subject with its four lists), and whose
-    generic plan is as good: their shape, not their values, decides the plan."""
+    generic plan is as good: their shape, not their values, decides the plan.
+
+    ``pooler``: "pgbouncer" (transaction mode) hands each transaction a server connection
+    of its own choosing, so the pool keeps no session state: no settings at connect but the
+    application name (PgBouncer refuses the others), the statement timeout kept by the client
+    (asyncpg cancels a statement that overruns it, through PgBouncer), no named prepared
+    statements (asyncpg's statement cache off; "pgbouncer-prepared" keeps it, for PgBouncer
+    1.21 or later with ``max_prepared_statements``), and the role, the plan cache mode and
+    temporary buffers left to the login role's own settings (``ALTER ROLE ... SET``)."""
+    if pooler != "none":
+        pool = await _create(
+            url,
+            min_size,
+            max_size,
+            {"application_name": "hub-reads" if generic_plans else "hub"},
+            statement_cache_size=100 if pooler == "pgbouncer-prepared" else 0,
+            command_timeout=statement_timeout_ms / 1000,
+            init=_json_as_bytes if generic_plans else None,
+        )
+        async with pool.acquire() as conn:
+            if await conn.fetchval("SELECT current_user") != APP_ROLE:
+                log.warning(
+                    "behind the pooler the hub acts as its login role, not %s; give the login role "
+                    "`ALTER ROLE <login> SET role = %s` (the audit trail is protected by its triggers only)",
+                    APP_ROLE,
+                    APP_ROLE,
+                )
+        return pool
     settings = {
         "application_name": "hub-reads" if generic_plans else "hub",
         "statement_timeout": str(statement_timeout_ms),
@@ -297,14 +336,22 @@ async def create_pool(
         settings["role"] = APP_ROLE
     else:
         log.warning("cannot act as role %s; the audit trail is protected by its triggers only", APP_ROLE)
-    pool = await asyncpg.create_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        server_settings=settings,
-        reset=_keep_session,
-        init=_json_as_bytes if generic_plans else None,
-    )
+    return await _create(url, min_size, max_size, settings, init=_json_as_bytes if generic_plans else None)
+
+
+async def _create(url: str, min_size: int, max_size: int, settings: dict[str, str], **options: Any) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, server_settings=settings, reset=_keep_session, **options
+        )
+    except asyncpg.ProtocolViolationError as exc:
+        if "startup parameter" not in str(exc):
+            raise
+        # PgBouncer's answer to settings sent at connect.
+        raise ConfigurationError(
+            "the server on HUB_DATABASE_URL refused the hub's connection settings, as PgBouncer does: "
+            "behind PgBouncer in transaction mode set HUB_DATABASE_POOLER=pgbouncer"
+        ) from None
     assert pool is not None
     return pool
 

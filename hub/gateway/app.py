@@ -29,7 +29,7 @@ from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.metrics import metrics_endpoint
 from hub.gateway.ws import graphql_ws
-from hub.policy.limits import RateLimiter
+from hub.policy.rates import RateLimiter
 from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
@@ -132,8 +132,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, HubState]]:
-        pool = read_pool = None
+        pool = read_pool = session_pool = None
         database = db
+        # LISTEN and session state go straight to PostgreSQL, past any pooler.
+        direct_url = settings.direct_database_url.reveal() if settings.direct_database_url else database_url
         if database is None:
             assert database_url is not None
             pool = await create_pool(
@@ -141,6 +143,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
+                pooler=settings.database_pooler,
             )
             read_pool = await create_pool(
                 database_url,
@@ -148,12 +151,21 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
                 generic_plans=True,
+                pooler=settings.database_pooler,
             )
             database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
+            if settings.behind_pooler and direct_url is not None:
+                # Ingest keeps staging tables and a batch lock across transactions: past the pooler.
+                session_pool = await create_pool(
+                    direct_url, min_size=0, max_size=2, statement_timeout_ms=settings.statement_timeout_ms
+                )
+                database.sessions = Database(pool=session_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
+        # Its own statement counter: a request's statements are the request's, not the limits'.
+        limiter = RateLimiter(settings.limits, database.child())
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
-        listener = EventListener(database_url if pool is not None else None)
+        listener = EventListener(direct_url if pool is not None else None)
         replicas: Replicas | None = None
         dispatcher = None
         dispatch_pool = None
@@ -184,7 +196,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
                 audit=audit,
-                rate_limiter=RateLimiter(settings.limits),
+                rate_limiter=limiter,
                 limits=settings.limits,
                 listener=listener,
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
@@ -212,6 +224,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 listener.on_changes(replicas.heard)
                 await replicas.start()
             listener.start()
+            limiter.start()
             if pool is not None:
                 # Webhooks post on their own small pool: a slow receiver must not hold the
                 # connections that answer requests.
@@ -224,6 +237,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     min_size=1,
                     max_size=webhook_config.concurrency,
                     statement_timeout_ms=settings.statement_timeout_ms,
+                    pooler=settings.database_pooler,
                 )
                 dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
                 dispatcher.start()
@@ -261,6 +275,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             await listener.stop()
             if replicas is not None:
                 await replicas.stop()
+            await limiter.stop()
             for task in background:
                 task.cancel()
             if background:
@@ -276,6 +291,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             if read_pool is not None:
                 await read_pool.close()
             metrics.process_exited()
+            if session_pool is not None:
+                await session_pool.close()
 
     return HubApp(
         routes=[

@@ -259,7 +259,7 @@ async def graphql_endpoint(request: Request) -> Response:
             await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
         )
         sent, variables, operation_name, digest = _unpack(body)
-        state.rate_limiter.admit(principal.agency_id)
+        await state.rate_limiter.admit(principal.agency_id)
         query = await _document(state, principal, sent, digest, trail)
         trail.query = query
     except HubError as exc:
@@ -276,7 +276,7 @@ async def graphql_endpoint(request: Request) -> Response:
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")
     outcome = await state.executor.run(query, variables, operation_name, context, allowed, purpose)
-    state.rate_limiter.returned(principal.agency_id, set(outcome.subjects))
+    state.rate_limiter.returned(principal.agency_id, outcome.subjects)
     status = 200
     if outcome.http_status is not None:
         status = outcome.http_status

@@ -249,10 +249,13 @@ class _Session:
         assert principal is not None
         started = time.perf_counter()
         try:
-            state.rate_limiter.admit(principal.agency_id)
+            await state.rate_limiter.admit(principal.agency_id)
         except RateLimited as exc:
             with contextlib.suppress(AuditUnavailable):
                 await self._audit(None, LIMITED, (exc.code,), started, query)
+            await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
+            return
+        except HubError as exc:  # the limits' counts could not be read: the database is away
             await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
             return
         context = HubContext(

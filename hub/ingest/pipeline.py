@@ -116,7 +116,8 @@ async def run_batch(
         raise BadUpload(f"mode must be atomic or partial, not {mode!r}", argument="mode")
     if source_version is not None and len(source_version) > 100:
         raise BadUpload("sourceVersion is at most 100 characters", argument="sourceVersion")
-    async with db.acquire() as conn:
+    # Its staging tables and batch lock live as long as the session: straight to PostgreSQL.
+    async with db.sessions.acquire() as conn:
         row = await conn.fetchrow(Q.insert_batch, principal.agency_id, source.name, fmt, encoding, mode, source_version)
         assert row is not None
         report = BatchReport(
