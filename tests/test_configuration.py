@@ -17,17 +17,22 @@ NAME = re.compile(r"HUB_[A-Z0-9_]*")
 def names_in_code() -> dict[str, list[str]]:
     """Every ``HUB_...`` name in a string of hub/'s code, with where it is. A name ending in ``_``
     is a prefix the code completes (``"HUB_LIMIT_" + name``, ``f"HUB_REMOTE_{source}_URL"``)."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "hub").rglob("*.py"))}
+    # Error codes are not variables: ``code = "HUB_ERROR"``, wherever they are named after
+    # (the console's messages are keyed by them).
+    codes = {
+        node.value.value
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
     found: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "hub").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        # Error codes are not variables: ``code = "HUB_ERROR"``.
-        codes = {
-            id(node.value)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets)
-        }
+    for path, tree in trees.items():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in codes:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in codes:
                 for name in NAME.findall(node.value):
                     if name != "HUB_":
                         found.setdefault(name, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")

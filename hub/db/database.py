@@ -51,6 +51,9 @@ class Database:
         self.replicas: Replicas | None = None
         # Told when a statement finds this database gone (a replica is then left out at once).
         self.on_lost: Callable[[], None] | None = None
+        # Work that keeps session state across transactions (ingest's staging tables and batch
+        # locks) runs here: behind a transaction pooler, connections straight to PostgreSQL.
+        self.sessions: Database = self
 
     def reader(self) -> Database:
         """Where a subject read, a search, statistics or a screening's facts may run: a
@@ -78,9 +81,6 @@ class Database:
     def replica_states(self) -> list[ReplicaState]:
         """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""
         return [] if self.replicas is None else self.replicas.states()
-        # Work that keeps session state across transactions (ingest's staging tables and batch
-        # locks) runs here: behind a transaction pooler, connections straight to PostgreSQL.
-        self.sessions: Database = self
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
