@@ -168,6 +168,7 @@ class Replicas:
         statement_timeout_ms: int = 5_000,
         acquire_timeout: float = 5.0,
         connect_timeout: float = 2.0,
+        pooler: str = "none",
     ) -> None:
         self.replicas = [Replica(url) for url in urls]
         self._primary = primary
@@ -178,6 +179,9 @@ class Replicas:
         self._statement_timeout_ms = statement_timeout_ms
         self._acquire_timeout = acquire_timeout
         self._connect_timeout = connect_timeout
+        # Replicas are reached as the primary is (``HUB_DATABASE_POOLER``): a pooler's mode is
+        # safe on a direct connection too.
+        self._pooler = pooler
         # The highest primary WAL position a list change is known to have reached.
         self.known = 0
         # Notifications heard, and how many of them the last primary position read covers.
@@ -293,6 +297,8 @@ class Replicas:
                         replica.url,
                         timeout=self._connect_timeout,
                         server_settings={"application_name": "hub-replica-monitor"},
+                        # No named prepared statements: the URL may be a pooler's.
+                        statement_cache_size=0,
                     )
                 row = await replica.monitor.fetchrow(Q.replica_position)
         except Exception as exc:  # refused, timed out, authentication, gone: all mean down
@@ -339,7 +345,11 @@ class Replicas:
         """The replica's two pools, as the primary's: statements, and compiled reads."""
         low, high = self._pool_sizes
         pool = await create_pool(
-            replica.url, min_size=low, max_size=high, statement_timeout_ms=self._statement_timeout_ms
+            replica.url,
+            min_size=low,
+            max_size=high,
+            statement_timeout_ms=self._statement_timeout_ms,
+            pooler=self._pooler,
         )
         try:
             read_pool = await create_pool(
@@ -348,6 +358,7 @@ class Replicas:
                 max_size=high,
                 statement_timeout_ms=self._statement_timeout_ms,
                 generic_plans=True,
+                pooler=self._pooler,
             )
         except BaseException:
             await pool.close()

@@ -237,7 +237,7 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
         pair.court,
         'mutation($s: ID!) { publishListing(caseNumber: "'
         + CASE
-        + '", subjectId: $s, list: "dishonest", circumstance: "refuses_with_ability") { id } }',
+        + '", subjectId: $s, list: DISHONEST, circumstance: REFUSES_WITH_ABILITY) { id } }',
         {"s": str(await fetchval(cluster.primary_url, f"SELECT id FROM core.subject WHERE identifier = '{LIN}'"))},
     )
     assert await decision(hub, pair) == "BLOCK"
