@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     import asyncpg
 
     from hub.audit import AuditWriter
-    from hub.db.replicas import ReplicaState
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +94,19 @@ BREAKER = Gauge(
 )
 REPLICA_LAG = Gauge(
     "hub_replica_lag_seconds",
-    "How far each read replica is behind the primary: seconds since the primary had WAL it has not replayed.",
+    "How far each read replica is behind the primary: seconds since the primary first had WAL "
+    "the replica has not replayed (NaN while it does not answer or is not a replica).",
     ["replica"],
     multiprocess_mode="mostrecent",
 )
 REPLICA_STATE = Gauge(
     "hub_replica_state",
-    "Each read replica's state: 1 for the one it is in (serving, lagging, down, not_a_replica, starting).",
+    "Each read replica's state as this process sees it: 1 for its state, 0 for the others "
+    "(serving replicas answer reads; the others' reads go to the primary).",
     ["replica", "state"],
     multiprocess_mode="mostrecent",
 )
+REPLICA_STATES = ("serving", "lagging", "down", "not_a_replica", "starting")
 
 WEBHOOK_STATES = ("delivering", "retrying", "parked")
 BREAKER_VALUES = {"closed": 0, "half-open": 1, "open": 2}
@@ -135,16 +138,18 @@ def observe_operation(operation: str | None, agency_kind: str | None, outcome: s
     LATENCY.labels(*labels).observe(time.perf_counter() - started)
 
 
-REPLICA_STATES = ("serving", "lagging", "down", "not_a_replica", "starting")
+def observe_replica_lag(replica: str, seconds: float) -> None:
+    """The hook for read replicas: call it with each replica's lag as it is measured."""
+    REPLICA_LAG.labels(replica).set(seconds)
 
 
-def observe_replicas(states: Iterable[ReplicaState]) -> None:
-    """Each read replica's state and lag (its name is host, port and database: no credentials)."""
-    for replica in states:
+def observe_replicas(db: Database) -> None:
+    """Each read replica's state and lag (``Database.replica_states``; named by host, port and
+    database, never with credentials)."""
+    for replica in db.replica_states():
+        observe_replica_lag(replica.name, math.nan if replica.lag_seconds is None else replica.lag_seconds)
         for state in REPLICA_STATES:
             REPLICA_STATE.labels(replica.name, state).set(1 if replica.state == state else 0)
-        if replica.lag_seconds is not None:
-            REPLICA_LAG.labels(replica.name).set(replica.lag_seconds)
 
 
 def observe_pools(pools: dict[str, asyncpg.Pool]) -> None:
@@ -183,7 +188,7 @@ class Watch:
         AUDIT_QUEUE.set(self.writer.queued if self.writer is not None else 0)
         observe_breakers(self.remote)
         await observe_webhooks(self.db)
-        observe_replicas(self.db.replica_states())
+        observe_replicas(self.db)
 
     async def run(self) -> None:
         """Refresh every few seconds until cancelled (a scrape of another process, or of the

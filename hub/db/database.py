@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from hub.db.replicas import Replicas, ReplicaState
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Database:
@@ -62,6 +64,19 @@ class Database:
         if self.replicas is None:
             return self
         return self.replicas.pick() or self
+
+    async def on_reader(self, work: Callable[[Database], Awaitable[T]]) -> T:
+        """``work`` on ``reader()``; when a replica is lost under it (it is then left out) or
+        its replay cancels the statement, once more on the primary: a read is safe to run
+        twice, and the caller never sees a replica's failure while the primary answers."""
+        db = self.reader()
+        if db is self:
+            return await work(self)
+        try:
+            return await work(db)
+        except (DatabaseUnavailable, asyncpg.TransactionRollbackError):
+            # Lost, or cancelled by the replica's replay ("conflict with recovery", 40001).
+            return await work(self)
 
     def replica_states(self) -> list[ReplicaState]:
         """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""
@@ -117,6 +132,22 @@ class Database:
         """A transaction (a savepoint when the connection is already in one)."""
         async with self.acquire() as conn, _translated(), conn.transaction():
             yield conn
+
+    @asynccontextmanager
+    async def change(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that changes what replica reads answer (a list change, an applied
+        ingest batch; it announces itself on ``hub_events``). Once it has committed, this
+        process trusts no replica until it has read the primary's position after the commit,
+        without waiting for its own notification: a request this process serves after
+        answering the writer never reads from before the change."""
+        async with self.transaction() as conn:
+            yield conn
+        self.changed()
+
+    def changed(self) -> None:
+        """This process committed a change that replicas must replay (see ``change``)."""
+        if self.replicas is not None:
+            self.replicas.heard()
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         self.statements += 1

@@ -8,7 +8,8 @@ none.
 **Freshness.** A removal takes effect at once everywhere and a new listing blocks at once, so
 a replica may answer only when it has replayed every list change this process knows of.
 
-- Every list change sends ``pg_notify('hub_events', '<seq>@<lsn>')`` in its transaction;
+- Every list change sends ``pg_notify('hub_events', '<seq>@<lsn>')`` in its transaction
+  (an applied ingest batch, ``'change@<lsn>'``: hotels, cases and identities decide too);
   PostgreSQL delivers it only after the commit. ``<lsn>`` is the primary's WAL insert
   position after the change's last row: a lower bound of the change's commit record, which
   is written after it. ``known`` is raised to it at once.
@@ -21,14 +22,17 @@ a replica may answer only when it has replayed every list change this process kn
   and at once after each notification) is at or past ``known``. The polled value is a lower
   bound of the replica's replay, which only moves forward, so a stale cache can only send a
   read to the primary, never to a replica that lacks a change.
-- A process that has not heard a change cannot wait for it. Replicas are used only while the
+- A process that made a change itself does not wait for its own notification: the change
+  commits in ``Database.change``, which unsettles the process before the writer is answered.
+- A process that has not heard another's change cannot wait for it. Replicas are used only while the
   LISTEN connection is up (``listening``); on every (re)connection the process is unsettled
   and settles on the primary's position read after LISTEN started, so changes committed while
-  it was not listening are covered. What remains is the time PostgreSQL takes to deliver a
-  notification to a listening session, which it signals during the committing transaction's
-  commit, before the writer hears "committed"; a request that reaches this process after the
-  writer's answer therefore finds the notification delivered or on its way on an idle
-  socket. Without a listener (``listening`` false) every read goes to the primary.
+  it was not listening are covered. What remains is the delivery of one notification to a
+  listening session: PostgreSQL signals the listening backends as the change commits, before
+  the writer is told it committed, and a listening backend that is idle sends it at once. A
+  request reaching another process after the writer's answer can only overtake it by the
+  time that message spends between the two machines (sub-millisecond on one network), not by
+  any poll interval. Without a listener every read goes to the primary.
 
 **Health.** A replica that does not answer, is not in recovery (``pg_is_in_recovery()``
 false: promoted, or a primary named by mistake), or lags by more than ``max_lag_seconds`` is
@@ -164,6 +168,7 @@ class Replicas:
         statement_timeout_ms: int = 5_000,
         acquire_timeout: float = 5.0,
         connect_timeout: float = 2.0,
+        pooler: str = "none",
     ) -> None:
         self.replicas = [Replica(url) for url in urls]
         self._primary = primary
@@ -174,6 +179,9 @@ class Replicas:
         self._statement_timeout_ms = statement_timeout_ms
         self._acquire_timeout = acquire_timeout
         self._connect_timeout = connect_timeout
+        # Replicas are reached as the primary is (``HUB_DATABASE_POOLER``): a pooler's mode is
+        # safe on a direct connection too.
+        self._pooler = pooler
         # The highest primary WAL position a list change is known to have reached.
         self.known = 0
         # Notifications heard, and how many of them the last primary position read covers.
@@ -289,6 +297,8 @@ class Replicas:
                         replica.url,
                         timeout=self._connect_timeout,
                         server_settings={"application_name": "hub-replica-monitor"},
+                        # No named prepared statements: the URL may be a pooler's.
+                        statement_cache_size=0,
                     )
                 row = await replica.monitor.fetchrow(Q.replica_position)
         except Exception as exc:  # refused, timed out, authentication, gone: all mean down
@@ -302,7 +312,7 @@ class Replicas:
             return
         assert row is not None
         if not row["in_recovery"]:
-            if replica.state != NOT_A_REPLICA:
+            if replica.state not in (NOT_A_REPLICA, STARTING):  # at start, ``start`` reports it
                 log.warning("%s is not a replica (not in recovery); it is left out", replica.name)
             replica.state = NOT_A_REPLICA
             replica.lag_seconds = replica.lag_bytes = None
@@ -320,6 +330,10 @@ class Replicas:
                 return
         behind = replica.lag_seconds > self.max_lag_seconds
         state = LAGGING if behind else SERVING
+        if replica.state == DOWN:
+            # Back after being down: its pooled sessions may be dead ones; open new ones.
+            for pool in replica.pools:
+                await pool.expire_connections()
         if state != replica.state and replica.state != STARTING:
             if behind:
                 log.warning("replica %s lags %.1f s; reads go to the primary", replica.name, replica.lag_seconds)
@@ -331,17 +345,25 @@ class Replicas:
         """The replica's two pools, as the primary's: statements, and compiled reads."""
         low, high = self._pool_sizes
         pool = await create_pool(
-            replica.url, min_size=low, max_size=high, statement_timeout_ms=self._statement_timeout_ms
-        )
-        replica.pools.append(pool)
-        read_pool = await create_pool(
             replica.url,
             min_size=low,
             max_size=high,
             statement_timeout_ms=self._statement_timeout_ms,
-            generic_plans=True,
+            pooler=self._pooler,
         )
-        replica.pools.append(read_pool)
+        try:
+            read_pool = await create_pool(
+                replica.url,
+                min_size=low,
+                max_size=high,
+                statement_timeout_ms=self._statement_timeout_ms,
+                generic_plans=True,
+                pooler=self._pooler,
+            )
+        except BaseException:
+            await pool.close()
+            raise
+        replica.pools = [pool, read_pool]
         db = Database(pool=pool, read_pool=read_pool, acquire_timeout=self._acquire_timeout)
         db.on_lost = db.reads.on_lost = replica.lost
         replica.db = db

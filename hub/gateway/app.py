@@ -220,6 +220,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     pool_max_size=settings.pool_max_size,
                     statement_timeout_ms=settings.statement_timeout_ms,
                     acquire_timeout=settings.pool_timeout_seconds,
+                    pooler=settings.database_pooler,
                 )
                 listener.on_changes(replicas.heard)
                 await replicas.start()

@@ -134,6 +134,8 @@ async def run_batch(
         await conn.execute(Q.lock_batch, report.id)
         try:
             await _run(conn, source, report, records, digest)
+            if report.status == "applied":
+                db.changed()  # as ``Database.change``: the batch has committed
         finally:
             try:
                 await conn.execute(Q.drop_stage_tables)
@@ -160,6 +162,9 @@ async def _run(
             await _check(conn, source, report)
             await _merge(conn, source, report)
             await _finish(conn, report, "applied")
+            # Screenings read hotels, cases and identities too: no replica answers from
+            # before this batch once its commit is heard (hub.db.replicas).
+            await conn.execute(QUERIES.events.announce_change)
     except _Rejected:
         await _finish(conn, report, "rejected")
     except UploadInterrupted:

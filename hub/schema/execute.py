@@ -310,8 +310,11 @@ class Executor:
     ) -> Outcome:
         """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
         try:
-            db = context.db.reader() if compiled.plan.replica else context.db
-            row = await db.reads.fetchrow(compiled.plan.sql, *compiled.values)
+            sql, values = compiled.plan.sql, compiled.values
+            if compiled.plan.replica:
+                row = await context.db.on_reader(lambda db: db.reads.fetchrow(sql, *values))
+            else:
+                row = await context.db.reads.fetchrow(sql, *values)
         except Exception as exc:  # the database gone, a statement timeout, or unexpected: masked
             failed = GraphQLError(str(exc), original_error=exc)
             return self._outcome(None, [failed], context, op_type, op_name, fields)

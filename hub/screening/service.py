@@ -115,7 +115,10 @@ async def screen(
         hotel_code=code,
     )
     # On a replica only when it has replayed every list change this process knows of.
-    answer = await (source.facts(db.reader(), request) if batcher is None else batcher.facts(request))
+    if batcher is None:
+        answer = await db.on_reader(lambda reader: source.facts(reader, request))
+    else:
+        answer = await batcher.facts(request)
     catalogue, hotel, rows = answer.catalogue, answer.hotel, answer.rows
     if context.matter not in catalogue.matters:
         raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")

@@ -190,3 +190,9 @@ SELECT a.code AS agency_code, a.name AS agency_name, w.url, w.parked_at, w.last_
  WHERE w.active AND w.parked_at IS NOT NULL
  ORDER BY w.parked_at, w.id
  LIMIT $1;
+
+-- A change to the sources that is not a list event (an applied ingest batch), announced as
+-- an event is, at its commit: listeners wake (and find no new event), and read replicas
+-- must replay past its WAL position before they answer again (hub.db.replicas).
+-- name: announce_change
+SELECT pg_notify('hub_events', 'change@' || pg_current_wal_insert_lsn()::text);

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class Pair:
     cluster: StreamingPair
     court: dict[str, str]
     land: dict[str, str]
+    tourism: dict[str, str]
 
 
 @pytest_asyncio.fixture(params=BINARIES)
@@ -71,6 +73,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
             db = Database(connection=conn)
             court = await create_agency(db, code="R-COURT", name="法院", kind="court", region="350100")
             land = await create_agency(db, code="R-LAND", name="不动产", kind="land")
+            tourism = await create_agency(db, code="R-TOURISM", name="文旅厅", kind="tourism")
         finally:
             await conn.close()
         await asyncio.to_thread(cluster.start_replica)
@@ -86,6 +89,7 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[Pair]:
             cluster,
             court={"Authorization": f"Bearer {court.key}", "Hub-Purpose": quote(CASE)},
             land={"Authorization": f"Bearer {land.key}", "Hub-Purpose": "REAL_ESTATE_REGISTRATION"},
+            tourism={"Authorization": f"Bearer {tourism.key}"},
         )
     finally:
         await asyncio.to_thread(cluster.stop)
@@ -133,41 +137,72 @@ async def reads_reach(hub: HubProcess, pair: Pair, url: str, n: int = 20) -> Non
     await poll(counted, f"{n} reads counted on {url.rsplit('@', 1)[1]}", 15)
 
 
-@pytest_asyncio.fixture
-async def hub(pair: Pair, tmp_path: Path) -> AsyncIterator[HubProcess]:
+@asynccontextmanager
+async def serving(pair: Pair, folder: Path, max_lag_seconds: int) -> AsyncIterator[HubProcess]:
+    """`hub serve` on the pair, its replica serving reads; its log never shows the password."""
+    metrics_port = free_port()
     process = HubProcess(
         pair.cluster.primary_url,
-        tmp_path,
+        folder,
         HUB_REPLICA_URLS=pair.cluster.url(pair.cluster.replica_port, password=PASSWORD),
-        # Far above what the test takes: only the WAL positions can keep reads off the
-        # paused replica.
-        HUB_REPLICA_MAX_LAG_SECONDS="600",
+        HUB_METRICS_PORT=str(metrics_port),
+        HUB_REPLICA_MAX_LAG_SECONDS=str(max_lag_seconds),
         HUB_REPLICA_POLL_MS="50",
         HUB_LIMIT_OPERATIONS_PER_MINUTE="1000000",
         HUB_LIMIT_SUBJECTS_PER_MINUTE="1000000",
     )
+    METRICS[process.port] = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         await poll(process.ready, "the hub to be ready", 60)
-
-        async def serving() -> bool:
-            return [r["state"] for r in await replicas(process)] == ["serving"]
-
-        await poll(serving, "the replica to serve reads")
+        await poll(lambda: states_are(process, "serving"), "the replica to serve reads")
         yield process
     finally:
         process.stop()
     assert PASSWORD not in process.log.read_text()
 
 
+# Each hub process's /metrics address, by its API port.
+METRICS: dict[int, str] = {}
+
+
+async def metrics_show(hub: HubProcess, pair: Pair, state: str) -> bool:
+    """Whether the hub's metrics give its replica ``state`` (refreshed every few seconds)."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(METRICS[hub.port], timeout=5)).text
+    assert PASSWORD not in text
+    replica = f"127.0.0.1:{pair.cluster.replica_port}/hub"
+    return f'hub_replica_state{{replica="{replica}",state="{state}"}} 1.0' in text
+
+
+async def states_are(hub: HubProcess, state: str) -> bool:
+    return [r["state"] for r in await replicas(hub)] == [state]
+
+
+@pytest_asyncio.fixture
+async def hubs(pair: Pair, tmp_path: Path) -> AsyncIterator[tuple[HubProcess, HubProcess]]:
+    """Two hub processes on the pair: the writer takes the courts' and bureaus' changes, the
+    reader the reads and screenings, so it learns of each change only by its notification.
+    A lag bound far above what the test takes: only the WAL positions keep reads off the
+    paused replica."""
+    (tmp_path / "writer").mkdir()
+    (tmp_path / "reader").mkdir()
+    async with (
+        serving(pair, tmp_path / "writer", max_lag_seconds=600) as writer,
+        serving(pair, tmp_path / "reader", max_lag_seconds=600) as reader,
+    ):
+        yield writer, reader
+
+
 async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_changed_list(
-    pair: Pair, hub: HubProcess
+    pair: Pair, hubs: tuple[HubProcess, HubProcess]
 ) -> None:
     cluster = pair.cluster
+    writer, hub = hubs
     # Given a replica serving: subject reads are counted there, and screenings decide.
     await reads_reach(hub, pair, cluster.replica_url)
     assert await decision(hub, pair) == "BLOCK"
 
-    # When its replay is paused and a court removes the listing through the hub,
+    # When its replay is paused and a court removes the listing through the writer,
     await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
 
     async def paused() -> bool:
@@ -180,14 +215,16 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
         f"WHERE s.identifier = '{LIN}' AND l.removed_on IS NULL",
     )
     removed = await ask(
-        hub,
+        writer,
         pair.court,
         "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { active } }",
         {"id": str(listing)},
     )
     assert removed["removeListing"]["active"] is False
-    # then the very next screening allows, and the next read shows no listing in force,
+    # then the very next screening allows, on the reader as on the writer, and the next
+    # read shows no listing in force,
     assert await decision(hub, pair) == "ALLOW"
+    assert await decision(writer, pair) == "ALLOW"
     read = await ask(hub, pair.court, READ, {"id": LIN})
     assert read["subjectByResidentId"]["listings"]["nodes"] == []
     # though the replica still holds the listing active, and counts as serving by its lag.
@@ -196,11 +233,11 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
 
     # When the court publishes a new listing, replay still paused, the next screening blocks.
     published = await ask(
-        hub,
+        writer,
         pair.court,
         'mutation($s: ID!) { publishListing(caseNumber: "'
         + CASE
-        + '", subjectId: $s, list: "dishonest", circumstance: "refuses_with_ability") { id } }',
+        + '", subjectId: $s, list: DISHONEST, circumstance: REFUSES_WITH_ABILITY) { id } }',
         {"s": str(await fetchval(cluster.primary_url, f"SELECT id FROM core.subject WHERE identifier = '{LIN}'"))},
     )
     assert await decision(hub, pair) == "BLOCK"
@@ -216,19 +253,54 @@ async def test_reads_reach_the_replica_and_a_paused_replica_never_answers_a_chan
     await reads_reach(hub, pair, cluster.replica_url)
     assert await decision(hub, pair) == "BLOCK"
 
+    # When replay is paused again and the tourism bureau rerates a hotel (an ingest batch,
+    # not a list change), the next read of it shows the new rating.
+    await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
+    await poll(paused, "replay to pause")
+    hotel = {"code": "FJ-FZ-0001", "name": "福州西湖大酒店", "region": "350102", "address": "福州市鼓楼区湖滨路158号"}
+    rerated = await ask(
+        writer,
+        pair.tourism,
+        "mutation($input: HotelInput!) { upsertHotel(input: $input) { status } }",
+        {"input": {**hotel, "stars": 3, "ratedOn": "2026-12-01"}},
+    )
+    assert rerated["upsertHotel"]["status"] == "APPLIED"
+    read = await ask(hub, pair.tourism, 'query { hotel(code: "FJ-FZ-0001") { stars } }', {})
+    assert read["hotel"] == {"stars": 3}
+    assert await fetchval(cluster.replica_url, "SELECT stars FROM tourism.hotel WHERE code = 'FJ-FZ-0001'") == 5
 
-async def test_reads_go_on_when_the_replica_stops(pair: Pair, hub: HubProcess) -> None:
-    await reads_reach(hub, pair, pair.cluster.replica_url)
-    await asyncio.to_thread(pair.cluster.stop_replica)
-    # Every read is answered, by the primary, at once (a lost replica is left out on the
-    # statement that finds it gone, and that read is retried).
-    await reads_reach(hub, pair, pair.cluster.primary_url)
-    assert await decision(hub, pair) == "BLOCK"
 
-    async def down() -> bool:
-        return [r["state"] for r in await replicas(hub)] == ["down"]
+async def test_a_lagging_replica_is_left_out_until_it_catches_up_and_reads_go_on_when_it_stops(
+    pair: Pair, tmp_path: Path
+) -> None:
+    cluster = pair.cluster
+    async with serving(pair, tmp_path, max_lag_seconds=1) as hub:
+        await reads_reach(hub, pair, cluster.replica_url)
 
-    await poll(down, "/readyz to show the replica down")
+        # When its replay is paused while the primary writes (each read's audit record),
+        await fetchval(cluster.replica_url, "SELECT pg_wal_replay_pause()")
+
+        async def lagging() -> bool:
+            await ask(hub, pair.court, READ, {"id": LIN})
+            return await states_are(hub, "lagging")
+
+        # then it is left out once it lags past the bound, and reads go to the primary;
+        await poll(lagging, "/readyz to show the replica lagging")
+        assert (await replicas(hub))[0]["lagSeconds"] > 1
+        await poll(lambda: metrics_show(hub, pair, "lagging"), "the metrics to show the replica lagging", 15)
+        await reads_reach(hub, pair, cluster.primary_url)
+
+        # when replay resumes, it comes back;
+        await fetchval(cluster.replica_url, "SELECT pg_wal_replay_resume()")
+        await poll(lambda: states_are(hub, "serving"), "the replica to serve again")
+        await reads_reach(hub, pair, cluster.replica_url)
+
+        # when it stops, every read and screening is still answered, by the primary.
+        await asyncio.to_thread(cluster.stop_replica)
+        await reads_reach(hub, pair, cluster.primary_url)
+        assert await decision(hub, pair) == "BLOCK"
+        await poll(lambda: states_are(hub, "down"), "/readyz to show the replica down")
+        await poll(lambda: metrics_show(hub, pair, "down"), "the metrics to show the replica down", 15)
 
 
 async def test_a_replica_that_does_not_answer_or_is_not_one_is_left_out_at_start(
