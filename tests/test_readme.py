@@ -140,8 +140,11 @@ def run_shell(block: Block, session: list[str], keys: dict[str, str], hub: HubPr
     session += [line for line in script.splitlines() if re.match(r"^[A-Z_]+=", line)]
     if done.returncode != 0:
         return f"exit {done.returncode}: {done.stderr.strip()[-800:]}"
-    if "curl" in script and not answers(done.stdout):
+    # A curl block prints the hub's answer: JSON, or another format it asks for (a scrape).
+    if "curl" in script and not answers(done.stdout) and "/metrics" not in script:
         return f"no answer from the hub: {done.stdout[-400:]!r}"
+    if "curl" in script and not done.stdout.strip():
+        return "no answer from the hub"
     for answer in answers(done.stdout):
         if isinstance(answer, dict) and answer.get("errors"):
             return f"the hub answered errors: {answer['errors']}"
