@@ -77,15 +77,20 @@ class Served:
 
 
 class HubProcess:
-    """`hub serve` on ``database_url`` in a subprocess, its output in a log in ``data_dir``;
-    ``serve_args`` are more options of `hub serve` (``--workers 2``), ``env`` adds settings.
-    Poll ``ready`` before use; ``stop`` sends SIGTERM (then kills)."""
+    """`hub serve` on ``database_url`` (None: its embedded server in ``data_dir``) in a
+    subprocess, its output in a log in ``data_dir``; ``serve_args`` are more options of
+    `hub serve` (``--workers 2``), ``env`` adds settings. Poll ``ready`` before use; ``stop``
+    sends SIGTERM (then kills)."""
 
-    def __init__(self, database_url: str, data_dir: Path, *serve_args: str, **env: str) -> None:
+    def __init__(self, database_url: str | None, data_dir: Path, *serve_args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / f"hub-{self.port}.log"
-        settings = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir), **env}
+        settings = {**os.environ, "HUB_DATA_DIR": str(data_dir), **env}
+        if database_url is None:
+            settings.pop("HUB_DATABASE_URL", None)
+        else:
+            settings["HUB_DATABASE_URL"] = database_url
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), *serve_args],
