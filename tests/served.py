@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import psutil
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -108,6 +109,15 @@ class HubProcess:
         except httpx.TransportError:
             return False
 
+    def keys(self) -> dict[str, str]:
+        """The demo agencies' keys by code, as `hub serve --demo` printed them."""
+        keys = {}
+        for line in self.log.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2].startswith("hub_"):
+                keys[parts[1]] = parts[2]
+        return keys
+
     def stop(self, timeout: float = 30) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -116,3 +126,13 @@ class HubProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    """The PostgreSQL processes running on a data directory under ``data_dir``."""
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir.resolve()) in cmdline:
+            found.append(proc)
+    return found
