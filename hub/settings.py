@@ -32,6 +32,10 @@ class Secret:
 WORKER_DATABASE_URL = "HUB_WORKER_DATABASE_URL"
 
 
+# What may stand between the hub and PostgreSQL (HUB_DATABASE_POOLER).
+POOLERS = ("none", "pgbouncer", "pgbouncer-prepared")
+
+
 # Sources whose reads can be served by their agency's own system at query time.
 REMOTE_CAPABLE = ("police",)
 REMOTE_KINDS = ("json", "graphql")
@@ -59,6 +63,13 @@ class RemoteSettings:
 class Settings:
     # None: start the embedded PostgreSQL in ``data_dir``.
     database_url: Secret | None = None
+    # A connection straight to PostgreSQL, past any pooler, for what keeps session state:
+    # LISTEN, migrations, ingest's staging tables and batch locks, the CLI (None: database_url).
+    direct_database_url: Secret | None = None
+    # What is between the hub and PostgreSQL on database_url: "none", "pgbouncer" (transaction
+    # mode: no session settings, no named prepared statements) or "pgbouncer-prepared"
+    # (PgBouncer 1.21 or later with max_prepared_statements > 0: prepared statements kept).
+    database_pooler: str = "none"
     data_dir: Path = Path(".hub")
     env: str = "development"
     pool_min_size: int = 2
@@ -83,6 +94,23 @@ class Settings:
     # Queries over the hub's tables run as one compiled SQL statement (hub.planner); off:
     # every operation takes graphql-core's executor (a switch for ruling the compiler out).
     compiled_reads: bool = True
+    # How the process logs: "text" lines, or one JSON object a line ("json").
+    log_format: str = "text"
+    # A port of its own for /metrics, on ``metrics_host`` (0: none; /metrics on the API port
+    # answers the platform operator's key only).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    # Streaming replicas of the primary that may answer subject reads, searches, statistics
+    # and screenings' facts (hub.db.replicas); empty: every read goes to the primary.
+    replica_urls: tuple[Secret, ...] = ()
+    # A replica further behind the primary than this is left out until it catches up.
+    replica_max_lag_seconds: int = 5
+    # How often each replica's replay position is read (and at once after a list change).
+    replica_poll_ms: int = 150
+
+    @property
+    def behind_pooler(self) -> bool:
+        return self.database_pooler != "none"
 
     def remote(self, source: str) -> RemoteSettings | None:
         return next((r for r in self.remote_sources if r.source == source), None)
@@ -102,9 +130,23 @@ class Settings:
             raise ConfigurationError(
                 "HUB_DATABASE_URL must be set in production; the embedded server is for development"
             )
+        direct_url = env.get("HUB_DIRECT_DATABASE_URL") or None
+        if direct_url is not None and url is None:
+            raise ConfigurationError("HUB_DIRECT_DATABASE_URL is set but HUB_DATABASE_URL is not; set both or neither")
+        pooler = (env.get("HUB_DATABASE_POOLER") or "none").strip().lower()
+        if pooler not in POOLERS:
+            raise ConfigurationError(f"HUB_DATABASE_POOLER must be one of {', '.join(POOLERS)}, not {pooler!r}")
+        if pooler != "none" and direct_url is None:
+            raise ConfigurationError(
+                "HUB_DATABASE_POOLER is set, so HUB_DIRECT_DATABASE_URL must name PostgreSQL itself: "
+                "LISTEN, migrations and ingest keep session state a transaction pooler does not"
+            )
         audit_disabled = env.get("HUB_AUDIT_DISABLED", "") in ("1", "true", "yes")
         if audit_disabled and hub_env != "development":
             raise ConfigurationError("HUB_AUDIT_DISABLED is allowed in development only")
+        log_format = (env.get("HUB_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise ConfigurationError(f"HUB_LOG_FORMAT must be 'text' or 'json', not {log_format!r}")
         limits = Limits(
             **{
                 f.name: _int(env, "HUB_LIMIT_" + f.name.upper(), f.default)  # type: ignore[arg-type]
@@ -119,6 +161,8 @@ class Settings:
             expiry_seconds=_int(env, "HUB_EXPIRY_SECONDS", 300, minimum=0),
             key_cache_seconds=_int(env, "HUB_KEY_CACHE_SECONDS", 5, minimum=0),
             database_url=Secret(url) if url else None,
+            direct_database_url=Secret(direct_url) if direct_url else None,
+            database_pooler=pooler,
             data_dir=Path(env.get("HUB_DATA_DIR") or ".hub"),
             env=hub_env,
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),
@@ -128,7 +172,26 @@ class Settings:
             default_page_size=_int(env, "HUB_DEFAULT_PAGE_SIZE", 20),
             remote_sources=_remote_sources(env),
             compiled_reads=env.get("HUB_COMPILED_READS", "1").strip().lower() not in ("0", "false", "no", "off"),
+            log_format=log_format,
+            metrics_port=_int(env, "HUB_METRICS_PORT", 0, minimum=0),
+            metrics_host=(env.get("HUB_METRICS_HOST") or "127.0.0.1").strip(),
+            replica_urls=_replica_urls(env.get("HUB_REPLICA_URLS", "")),
+            replica_max_lag_seconds=_int(env, "HUB_REPLICA_MAX_LAG_SECONDS", 5),
+            replica_poll_ms=_int(env, "HUB_REPLICA_POLL_MS", 150, minimum=10),
         )
+
+
+def _replica_urls(raw: str) -> tuple[Secret, ...]:
+    """``HUB_REPLICA_URLS``: comma-separated postgresql:// URLs (they may hold passwords)."""
+    urls = []
+    for index, url in enumerate(u.strip() for u in raw.split(",")):
+        if not url:
+            continue
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+            # The URL is not shown: it may hold a password.
+            raise ConfigurationError(f"HUB_REPLICA_URLS: entry {index + 1} must be a postgresql:// URL")
+        urls.append(Secret(url))
+    return tuple(urls)
 
 
 def _remote_sources(env: Mapping[str, str]) -> tuple[RemoteSettings, ...]:

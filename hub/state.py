@@ -13,8 +13,10 @@ from hub.audit import AuditRecord, Comparison
 from hub.db.database import Database
 from hub.documents import DocumentCache, Vetter
 from hub.events.listener import EventListener
+from hub.metrics import Watch
 from hub.policy import Principal
-from hub.policy.limits import Limits, RateLimiter
+from hub.policy.limits import Limits
+from hub.policy.rates import RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.schema.execute import Executor
@@ -54,6 +56,8 @@ class HubState:
     facts: FactsBatcher | None = None
     # Draws interception ids ahead, so interceptions are written with their audit record.
     interception_ids: InterceptionIds | None = None
+    # What the process's metric gauges are read from (none: not served, nothing to watch).
+    watch: Watch | None = None
     # Principals of recently seen keys; trusted only while the listener hears revocations.
     principals: PrincipalCache = field(init=False)
     # Registered documents' texts, trusted on the same terms as the principals.

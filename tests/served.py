@@ -86,6 +86,7 @@ class HubProcess:
     def __init__(self, database_url: str | None, data_dir: Path, *serve_args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url, self.data_dir = database_url, data_dir
         self.log = data_dir / f"hub-{self.port}.log"
         settings = {**os.environ, "HUB_DATA_DIR": str(data_dir), **env}
         if database_url is None:

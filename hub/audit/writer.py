@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 from hub.audit.errors import AuditUnavailable
 from hub.audit.record import AuditRecord
 from hub.db.database import Database
+from hub.metrics import AUDIT_APPEND
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +88,24 @@ class AuditWriter:
         """Write ``record`` to the chain, with its request's ``comparisons`` counted and its
         ``interceptions`` written in the same commit; return its seq. Raises
         ``AuditUnavailable`` (then none of them is written)."""
+        started = time.perf_counter()
         if self.direct:
             if self._closing:
                 raise AuditUnavailable("the audit writer is stopped")
             [seq] = await self._write([record], comparisons, interceptions)
-            return seq
-        if self._task is None or self._task.done() or self._closing:
-            raise AuditUnavailable("the audit writer is not running")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((record, comparisons, interceptions, future))
-        return await future
+        else:
+            if self._task is None or self._task.done() or self._closing:
+                raise AuditUnavailable("the audit writer is not running")
+            future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            self._queue.put_nowait((record, comparisons, interceptions, future))
+            seq = await future
+        AUDIT_APPEND.observe(time.perf_counter() - started)
+        return seq
+
+    @property
+    def queued(self) -> int:
+        """Records waiting for the next commit."""
+        return self._queue.qsize()
 
     async def _write(
         self,

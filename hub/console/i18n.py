@@ -99,6 +99,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.scope.all": ("全省数据", "Province-wide"),
     "dash.scope.own": ("本单位数据", "Your agency"),
     "dash.recent": ("最近拦截", "Recent interceptions"),
+    "webhooks.title": ("已暂停的推送（Webhook）", "Parked webhooks"),
+    "webhooks.none": ("没有暂停的推送。", "No webhook is parked."),
+    "webhooks.col.agency": ("单位", "Agency"),
+    "webhooks.col.parked_at": ("暂停时间", "Parked at"),
+    "webhooks.col.backlog": ("待推送事件", "Pending events"),
+    "webhooks.col.error": ("最后错误", "Last error"),
+    "webhooks.col.action": ("操作", "Action"),
+    "webhooks.resume": ("恢复推送", "Resume"),
+    "webhooks.resumed": (
+        "已恢复推送：将从最早的未送达事件起按顺序补发。",
+        "Resumed: pending events are delivered in order, from the oldest.",
+    ),
+    "webhooks.not_parked": ("该单位的推送未处于暂停状态，未作更改。", "That webhook was not parked; nothing changed."),
     "dash.live": ("实时更新", "Live"),
     "dash.offline": ("已断开，正在重连", "Disconnected; reconnecting"),
     "dash.updated": ("更新于", "Updated"),
@@ -152,7 +165,185 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Enter your agency's API key (kept in this page's memory only); leave empty to use your login.",
     ),
     "graphiql.purpose": ("查询目的 (Hub-Purpose)", "Purpose (Hub-Purpose)"),
+    "export.download": ("下载", "Download"),
+    "export.csv": ("CSV", "CSV"),
+    "export.xlsx": ("Excel", "Excel"),
+    "export.identifier": ("证件号码", "Identifier"),
+    "export.list": ("名单", "List"),
+    "export.circumstance": ("失信情形", "Circumstance"),
+    "export.published_on": ("发布日期", "Published on"),
+    "export.expires_on": ("到期日期", "Expires on"),
+    "export.removed_on": ("状态/移除日期", "Active / removed on"),
+    "export.removal_reason": ("移除原因", "Removal reason"),
+    "export.error_codes": ("错误代码", "Error codes"),
 }
+
+# Values of the schema's enums that the console shows, as "enum.<Type>.<VALUE>".
+ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "ListKind": {
+        "DISHONEST": ("失信被执行人名单", "Dishonest debtors list"),
+        "RESTRICTED": ("限制高消费名单", "Consumption-restriction list"),
+    },
+    "Circumstance": {
+        "REFUSES_WITH_ABILITY": ("有履行能力而拒不履行", "Able to perform but refuses"),
+        "OBSTRUCTS_ENFORCEMENT": ("以伪造证据、暴力、威胁等方法妨碍、抗拒执行", "Obstructs or resists enforcement"),
+        "EVADES_ENFORCEMENT": ("以虚假诉讼、虚假仲裁或隐匿、转移财产等方法规避执行", "Evades enforcement"),
+        "VIOLATES_ASSET_REPORTING": ("违反财产报告制度", "Violates the duty to report assets"),
+        "VIOLATES_CONSUMPTION_RESTRICTION": ("违反限制消费令", "Violates a consumption-restriction order"),
+        "BREACHES_SETTLEMENT": ("无正当理由拒不履行执行和解协议", "Refuses to perform a settlement agreement"),
+    },
+    "RemovalReason": {
+        "PAID": ("已履行", "Paid"),
+        "SETTLED": ("已和解", "Settled"),
+        "CREDIT_REPAIR": ("信用修复", "Credit repair"),
+        "TERM_EXPIRED": ("期限届满", "Term expired"),
+        "PUBLISHED_IN_ERROR": ("错误纳入", "Published in error"),
+        "OTHER": ("其他", "Other"),
+    },
+    "Performance": {
+        "NONE": ("全部未履行", "Nothing performed"),
+        "PARTIAL": ("部分未履行", "Partly performed"),
+        "FULL": ("全部履行", "Fully performed"),
+    },
+    "Decision": {
+        "BLOCK": ("拦截", "Block"),
+        "REVIEW": ("复核", "Review"),
+        "ALLOW": ("通过", "Allow"),
+        "INVALID": ("无法核查", "Invalid"),
+    },
+    "SanctionOutcome": {
+        "SANCTION_APPLIED": ("已实施惩戒", "Sanction applied"),
+        "OVERRIDDEN": ("未实施", "Overridden"),
+        "NOT_APPLICABLE": ("不适用", "Not applicable"),
+        "PAID_ON_THE_SPOT": ("当场履行", "Paid on the spot"),
+        "SETTLED_ON_THE_SPOT": ("当场和解", "Settled on the spot"),
+    },
+    "AuditOutcome": {
+        "OK": ("成功", "Answered"),
+        "ERROR": ("出错", "Error"),
+        "DENIED": ("拒绝", "Denied"),
+        "LIMITED": ("限流", "Limited"),
+    },
+}
+
+# Declared purposes: every matter of the catalogue (core.matter) and a court's case number.
+PURPOSE_LABELS: dict[str, tuple[str, str]] = {
+    "CASE_NUMBER": ("执行案号", "Case number"),
+    "REAL_ESTATE_REGISTRATION": ("不动产登记", "Real estate registration"),
+    "LUXURY_PROPERTY_PURCHASE": ("购买非经营必需不动产", "Purchase of non-essential property"),
+    "HOTEL_CHECK_IN": ("星级以上宾馆入住", "Star-rated hotel check-in"),
+    "ENTERPRISE_REGISTRATION_CHANGE": ("企业登记事项变更", "Enterprise registration change"),
+    "LEGAL_REPRESENTATIVE_APPOINTMENT": ("担任法定代表人或高管", "Appointment as legal representative or manager"),
+    "GOVERNMENT_PROCUREMENT": ("政府采购和招投标", "Government procurement and tendering"),
+    "VILLAGE_COMMITTEE_CANDIDACY": ("村（居）委会候选人资格", "Village committee candidacy"),
+    "CIVIL_SERVICE_RECRUITMENT": ("公务员和事业单位招录", "Civil service recruitment"),
+    "FLIGHT_TICKET": ("乘坐飞机", "Air ticket"),
+    "HIGH_SPEED_RAIL_TICKET": ("乘坐高铁及软卧", "High-speed rail ticket"),
+    "VEHICLE_REGISTRATION": ("机动车登记", "Vehicle registration"),
+    "LOAN_APPROVAL": ("授信审批", "Loan approval"),
+    "PRIVATE_SCHOOL_ENROLMENT": ("子女就读高收费私立学校", "High-fee private school enrolment"),
+    "HOUSING_SUBSIDY": ("保障性住房和补贴", "Subsidised housing"),
+    "SOCIAL_ASSISTANCE": ("社会救助审核", "Social assistance review"),
+    "VEHICLE_ENFORCEMENT": ("车辆查控", "Vehicle seizure for a court"),
+    "PLATFORM_OVERSIGHT": ("平台监督管理", "Platform oversight"),
+}
+
+# Screening's reason codes (hub/screening/engine.py), shown with a decision.
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "LISTED": ("在失信或限高名单中", "On the list"),
+    "LISTED_VIA_ORGANISATION": ("所任职单位在名单中", "Through an organisation on the list"),
+    "NAME_DIFFERS": ("证件号码一致但姓名不符", "Same identifier, another name"),
+    "SAME_NAME_AND_BIRTH_DATE_LISTED": ("同名同出生日期者在名单中", "Same name and birth date on the list"),
+    "NAME_ONLY_MATCH": ("仅姓名相同", "Name only"),
+    "SIMILAR_NAME_LISTED": ("相近姓名（繁简或同音）在名单中", "A similar name is on the list"),
+    "PENDING_LINK_LISTED": ("待确认的关联主体在名单中", "A pending candidate link is on the list"),
+    "HOTEL_BELOW_THRESHOLD": ("宾馆未达四星级", "Hotel below four stars"),
+    "HOTEL_CLOSED": ("宾馆已停业", "Hotel closed"),
+    "CONDITION_NOT_MET": ("惩戒条件不满足", "Condition of the measure not met"),
+    "NOT_LISTED": ("不在名单中", "Not on the list"),
+    "NO_MEASURE_FOR_MATTER": ("该事项无惩戒措施", "No measure for this matter"),
+    "INVALID_IDENTIFIER": ("证件号码无效", "Invalid identifier"),
+}
+
+# Every error code the hub answers with (and the console's own), as a message a clerk can act on.
+CODE_MESSAGES: dict[str, tuple[str, str]] = {
+    "HUB_ERROR": ("请求未能完成。", "The request could not be completed."),
+    "BAD_REQUEST": ("请求无效。", "The request is not valid."),
+    "MALFORMED_REQUEST": ("请求格式错误（须为 JSON 对象）。", "The request is not a JSON object."),
+    "MISSING_QUERY": ("请求中缺少查询语句。", "The request has no query."),
+    "UNKNOWN_SOURCE": ("没有该数据来源。", "There is no such source."),
+    "BAD_UPLOAD": ("上传的文件或参数无法读取。", "The upload's file or parameters cannot be read."),
+    "UNSUPPORTED_MEDIA_TYPE": ("请求须以 application/json 发送。", "Send the request as application/json."),
+    "NOT_ACCEPTABLE": ("无法以所要求的格式应答。", "The hub cannot answer in the format asked for."),
+    "BATCHING_NOT_SUPPORTED": ("不支持批量请求，请逐个发送。", "Batched requests are not supported."),
+    "PAYLOAD_TOO_LARGE": ("请求过大。", "The request is too large."),
+    "UNAUTHENTICATED": ("未登录或密钥无效，请重新登录。", "Not logged in, or the key is not valid."),
+    "FORBIDDEN": ("无权执行此操作。", "This may not be done with your access."),
+    "CSRF_REJECTED": ("页面已过期，请刷新后重试。", "The page expired; reload it and try again."),
+    "SOURCE_NOT_ALLOWED": ("本单位无权发布该来源的数据。", "Your agency may not publish this source's data."),
+    "BAD_USER_INPUT": ("输入的内容有误，请检查后重试。", "A value entered is not valid; check it and try again."),
+    "INVALID_IDENTIFIER": ("证件号码无效，请核对。", "The identifier is not valid; check it."),
+    "INVALID_CURSOR": ("翻页位置无效，请重新查询。", "The page position is not valid; search again."),
+    "PAGE_SIZE_EXCEEDED": ("每页条数超过上限。", "Too many rows asked for in one page."),
+    "LINK_NOT_POSSIBLE": ("无法建立该关联。", "This link cannot be made."),
+    "CONSTRAINT_VIOLATION": ("数据不符合规则，未保存任何内容。", "The data breaks a rule; nothing was stored."),
+    "NOT_FOUND": ("未找到。", "Not found."),
+    "ALREADY_DECIDED": ("该事项已处理过。", "This was decided before."),
+    "SOURCE_UNAVAILABLE": (
+        "部分来源暂时无法访问，相关内容为空，其余结果完整。",
+        "A source is unavailable; its fields are empty, the rest is complete.",
+    ),
+    "DATABASE_UNAVAILABLE": ("数据库暂时不可用，请稍后重试。", "The database is unavailable for a moment; try again."),
+    "AUDIT_UNAVAILABLE": ("审计记录暂时无法写入，请稍后重试。", "The audit trail cannot be written now; try again."),
+    "STATEMENT_TIMEOUT": ("查询超时，请缩小范围后重试。", "The question took too long; narrow it and try again."),
+    "CONFIGURATION_ERROR": ("平台配置有误，请联系运维。", "The platform is misconfigured; contact the operator."),
+    "MIGRATION_ERROR": ("数据库版本有误，请联系运维。", "The database schema is wrong; contact the operator."),
+    "INTERNAL_SERVER_ERROR": ("平台出现意外错误，已记录，请重试。", "Something went wrong; it has been logged."),
+    "GRAPHQL_PARSE_FAILED": ("查询语句有语法错误。", "The query does not parse."),
+    "GRAPHQL_VALIDATION_FAILED": ("查询语句与接口定义不符。", "The query does not fit the schema."),
+    "FIELD_NOT_ALLOWED": ("本单位无权查看所请求的部分内容。", "Your agency may not see some of the fields asked for."),
+    "PURPOSE_REQUIRED": ("请填写查询目的（办理事项或执行案号）。", "Declare the purpose: a matter or a case number."),
+    "PURPOSE_NOT_ALLOWED": ("本单位不能以该目的查询。", "Your agency may not declare this purpose."),
+    "INTROSPECTION_DISABLED": ("接口结构查询仅对平台运维开放。", "Introspection is for the platform operator only."),
+    "OPERATION_NOT_ALLOWED": ("不允许该类操作。", "This kind of operation is not allowed."),
+    "OPERATION_NAME_REQUIRED": ("请指明要执行的操作名称。", "Name the operation to run."),
+    "UNKNOWN_OPERATION": ("没有该名称的操作。", "There is no operation of that name."),
+    "QUERY_TOO_DEEP": ("查询层级过深。", "The query is nested too deep."),
+    "QUERY_TOO_LONG": ("查询语句过长。", "The query text is too long."),
+    "TOO_MANY_ALIASES": ("查询中的别名过多。", "The query has too many aliases."),
+    "TOO_MANY_DIRECTIVES": ("查询中的指令过多。", "The query has too many directives."),
+    "TOO_MANY_TOKENS": ("查询语句过长。", "The query has too many tokens."),
+    "COST_LIMIT_EXCEEDED": ("查询范围过大，请缩小后重试。", "The query asks for too much; narrow it."),
+    "LIMIT_EXCEEDED": ("超过平台限制。", "A limit of the platform was exceeded."),
+    "RATE_LIMITED": ("查询过于频繁，请稍后再试。", "Too many requests; try again shortly."),
+    "SUBJECT_RATE_LIMITED": ("一分钟内查询的主体过多，请稍后再试。", "Too many subjects in a minute."),
+    "TOO_MANY_SUBSCRIPTIONS": ("同时订阅过多。", "Too many subscriptions at once."),
+    "PERSISTED_DOCUMENT_NOT_FOUND": ("未找到该登记的查询。", "No registered document has that id."),
+    "DOCUMENT_NOT_TRUSTED": ("本单位只能发送已登记的查询。", "Your agency may send registered documents only."),
+    "DOCUMENT_REFUSED": ("该查询未通过审核，未登记。", "The document was refused and not registered."),
+    "UNKNOWN_MATTER": ("没有该办理事项。", "There is no such matter."),
+    "NOT_YOUR_COURT": ("该案件不属于本院或下级法院。", "The case is not your court's."),
+    "IDEMPOTENCY_CONFLICT": ("该业务编号已用于另一份反馈。", "This key was used for another report."),
+    "NO_WEBHOOK": ("本单位尚未登记回调地址。", "Your agency has no webhook."),
+    "EVENT_NOT_PARKED": ("该事件未被搁置。", "The event is not parked."),
+    "WEBHOOK_URL_REFUSED": ("回调地址不可用（须为 HTTPS）。", "The webhook address is refused (HTTPS only)."),
+    "INGEST_REJECTED": ("文件中有错误记录，未导入。", "The file has bad records; nothing was applied."),
+    "INGEST_FAILED": ("导入失败，数据未改变。", "The ingest failed; the data is as it was."),
+    "UPLOAD_INTERRUPTED": ("上传中断，数据未改变。", "The upload was interrupted; the data is as it was."),
+    "LOGIN_FAILED": ("用户名或密码错误。", "The user name or password is wrong."),
+    "LOGIN_LOCKED": ("登录失败次数过多，请 15 分钟后再试。", "Too many failed logins; try again in 15 minutes."),
+    "NETWORK": ("无法连接平台，请稍后重试。", "The platform could not be reached; try again."),
+}
+
+MESSAGES.update({f"enum.{kind}.{value}": texts for kind, of in ENUM_LABELS.items() for value, texts in of.items()})
+MESSAGES.update({f"purpose.{code}": texts for code, texts in PURPOSE_LABELS.items()})
+MESSAGES.update({f"reason.{code}": texts for code, texts in REASON_LABELS.items()})
+MESSAGES.update({f"code.{code}": texts for code, texts in CODE_MESSAGES.items()})
+
+
+def label(lang: str, key: str) -> str | None:
+    texts = MESSAGES.get(key)
+    return None if texts is None else texts[0 if lang == "zh-CN" else 1]
 
 
 def pick(lang: str | None) -> str:

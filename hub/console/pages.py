@@ -214,7 +214,9 @@ def page(
 
 def error_page(request: Request, status: int, key: str) -> HTMLResponse:
     lang = language(request)
-    return _respond(request, render("error", lang, {"lang": lang, "message": i18n.catalogue(lang)[key]}), status=status)
+    messages = i18n.catalogue(lang)
+    message = messages.get(key) or messages["error.internal"]
+    return _respond(request, render("error", lang, {"lang": lang, "message": message}), status=status)
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -351,10 +353,15 @@ async def check_page(request: Request) -> Response:
     state, session = guarded
     purposes = state.policy_for(session.principal).purposes
     rows = await interceptions.matters(state.db)
+    lang = language(request)
+    # The catalogue's names are Chinese; an English page shows the console's own label.
+    names = {
+        r["code"]: r["name"] if lang == "zh-CN" else i18n.label(lang, f"purpose.{r['code']}") or r["name"] for r in rows
+    }
     options = "\n".join(
-        f'<option value="{html.escape(r["code"])}">{html.escape(r["name"])}</option>'
-        for r in rows
-        if r["code"] in purposes
+        f'<option value="{html.escape(code)}">{html.escape(name)}</option>'
+        for code, name in names.items()
+        if code in purposes
     )
     return page(request, state, session, "check", {"matters": options})
 
@@ -399,6 +406,9 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
+    from hub.console import webhooks
+    from hub.console.exports import export_endpoint
+
     return [
         Route("/console", home, methods=["GET"]),
         Route("/console/", home, methods=["GET"]),
@@ -406,10 +416,12 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/login", login, methods=["POST"]),
         Route("/console/logout", logout, methods=["POST"]),
         Route("/console/check", check_page, methods=["GET"]),
-        Route("/console/dashboard", _simple("dashboard"), methods=["GET"]),
+        Route("/console/dashboard", webhooks.dashboard, methods=["GET"]),
+        Route("/console/webhooks/resume", webhooks.resume, methods=["POST"]),
         Route("/console/subject", _simple("subject"), methods=["GET"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),
+        Route("/console/export/{file}", export_endpoint, methods=["GET"]),
         Mount("/console/static", app=_Static(directory=HERE / "static"), name="console-static"),
     ]

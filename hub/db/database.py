@@ -9,15 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import asyncpg
 
-from hub.errors import DatabaseUnavailable, HubError
+from hub.errors import ConfigurationError, ConstraintViolation, DatabaseUnavailable, HubError
+
+if TYPE_CHECKING:
+    from hub.db.replicas import Replicas, ReplicaState
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Database:
@@ -42,6 +47,40 @@ class Database:
         self.acquire_timeout = acquire_timeout
         # Compiled reads run here: connections that plan every statement once, generically.
         self.reads: Database = self if read_pool is None else Database(pool=read_pool, acquire_timeout=acquire_timeout)
+        # The primary's read replicas (``reader``); None: every read runs here.
+        self.replicas: Replicas | None = None
+        # Told when a statement finds this database gone (a replica is then left out at once).
+        self.on_lost: Callable[[], None] | None = None
+        # Work that keeps session state across transactions (ingest's staging tables and batch
+        # locks) runs here: behind a transaction pooler, connections straight to PostgreSQL.
+        self.sessions: Database = self
+
+    def reader(self) -> Database:
+        """Where a subject read, a search, statistics or a screening's facts may run: a
+        replica that has replayed every list change this process knows of, or this database
+        (the primary). Never for writes, the audit trail or the outbox. See ``hub.db.replicas``
+        for why a replica picked here never answers from before a change the caller could
+        have seen committed."""
+        if self.replicas is None:
+            return self
+        return self.replicas.pick() or self
+
+    async def on_reader(self, work: Callable[[Database], Awaitable[T]]) -> T:
+        """``work`` on ``reader()``; when a replica is lost under it (it is then left out) or
+        its replay cancels the statement, once more on the primary: a read is safe to run
+        twice, and the caller never sees a replica's failure while the primary answers."""
+        db = self.reader()
+        if db is self:
+            return await work(self)
+        try:
+            return await work(db)
+        except (DatabaseUnavailable, asyncpg.TransactionRollbackError):
+            # Lost, or cancelled by the replica's replay ("conflict with recovery", 40001).
+            return await work(self)
+
+    def replica_states(self) -> list[ReplicaState]:
+        """Each read replica's state and lag, for ``/readyz`` and the metrics (empty: none)."""
+        return [] if self.replicas is None else self.replicas.states()
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -56,6 +95,7 @@ class Database:
                 conn = await holder.__aenter__()
             except Exception as exc:
                 if lost(exc):
+                    self._lost()
                     raise _unavailable(exc) from exc
                 raise
             try:
@@ -63,12 +103,17 @@ class Database:
                 yield cast(asyncpg.Connection, conn)
             except BaseException as exc:
                 if lost(exc):
+                    self._lost()
                     # Its session is gone or its protocol confused: the pool opens a new one.
                     with contextlib.suppress(asyncpg.InterfaceError):  # the pool let go of it already
                         conn.terminate()
                 raise
             finally:
                 await holder.__aexit__(None, None, None)
+
+    def _lost(self) -> None:
+        if self.on_lost is not None:
+            self.on_lost()
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[asyncpg.Connection]:
@@ -87,6 +132,22 @@ class Database:
         """A transaction (a savepoint when the connection is already in one)."""
         async with self.acquire() as conn, _translated(), conn.transaction():
             yield conn
+
+    @asynccontextmanager
+    async def change(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that changes what replica reads answer (a list change, an applied
+        ingest batch; it announces itself on ``hub_events``). Once it has committed, this
+        process trusts no replica until it has read the primary's position after the commit,
+        without waiting for its own notification: a request this process serves after
+        answering the writer never reads from before the change."""
+        async with self.transaction() as conn:
+            yield conn
+        self.changed()
+
+    def changed(self) -> None:
+        """This process committed a change that replicas must replay (see ``change``)."""
+        if self.replicas is not None:
+            self.replicas.heard()
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         self.statements += 1
@@ -123,7 +184,11 @@ class Database:
         view._connection = self._connection
         view._lock = self._lock
         view.statements = 0
+        view.acquire_timeout = self.acquire_timeout
         view.reads = view if self.reads is self else self.reads
+        view.replicas = self.replicas
+        view.on_lost = self.on_lost
+        view.sessions = view if self.sessions is self else self.sessions
         return view
 
 
@@ -136,7 +201,9 @@ async def _translated() -> AsyncIterator[None]:
     """A statement that timed out, or whose database went away, as the hub's own errors."""
     try:
         yield
-    except asyncpg.QueryCanceledError:
+    except (asyncpg.QueryCanceledError, TimeoutError):
+        # TimeoutError: behind a pooler the timeout is the client's (asyncpg cancels the
+        # statement); a connection that could not be had in time fails before this.
         raise StatementTimeout("the database took too long to answer (statement timeout); ask for less") from None
     except Exception as exc:
         if lost(exc):
@@ -169,6 +236,27 @@ def lost(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
 
 
+_REFUSED_BECAUSE = (
+    (asyncpg.CheckViolationError, "a value is outside what the data allows"),
+    (asyncpg.NotNullViolationError, "a required value is missing"),
+    (asyncpg.ForeignKeyViolationError, "it refers to something that does not exist, or is still referred to"),
+    (asyncpg.UniqueViolationError, "it would duplicate something that exists"),
+    (asyncpg.ExclusionViolationError, "it overlaps something that exists"),
+    (asyncpg.IntegrityConstraintViolationError, "it breaks a rule of the stored data"),
+    (asyncpg.DataError, "a value has the wrong form or is out of range"),
+)
+
+
+def refused_write(exc: BaseException) -> ConstraintViolation | None:
+    """The agency's error for a statement PostgreSQL refused for its data (the safety net behind
+    the checks): what kind of rule, never the SQL, table or constraint (those go to the log)."""
+    for kind, reason in _REFUSED_BECAUSE:
+        if isinstance(exc, kind):
+            log.warning("a write was refused by the database (%s): %s", type(exc).__name__, exc)
+            return ConstraintViolation(f"the request was refused and nothing was stored: {reason}")
+    return None
+
+
 def _unavailable(exc: BaseException) -> DatabaseUnavailable:
     if isinstance(exc, DatabaseUnavailable):
         return exc
@@ -193,7 +281,13 @@ async def _can_assume(url: str, role: str) -> bool:
 
 
 async def create_pool(
-    url: str, *, min_size: int, max_size: int, statement_timeout_ms: int = 5_000, generic_plans: bool = False
+    url: str,
+    *,
+    min_size: int,
+    max_size: int,
+    statement_timeout_ms: int = 5_000,
+    generic_plans: bool = False,
+    pooler: str = "none",
 ) -> asyncpg.Pool:
     """The app's pool. Its connections act as ``hub_app``, which may read and write the
     sources but only append to the audit trail, when the login role may assume it.
@@ -201,7 +295,34 @@ async def create_pool(
     ``generic_plans``: every prepared statement is planned once, for any parameters. The
     compiled reads are large statements whose custom plan takes PostgreSQL longer to make
     than to run (about 1 ms against 0.3 ms for a subject with its four lists), and whose
-    generic plan is as good: their shape, not their values, decides the plan."""
+    generic plan is as good: their shape, not their values, decides the plan.
+
+    ``pooler``: "pgbouncer" (transaction mode) hands each transaction a server connection
+    of its own choosing, so the pool keeps no session state: no settings at connect but the
+    application name (PgBouncer refuses the others), the statement timeout kept by the client
+    (asyncpg cancels a statement that overruns it, through PgBouncer), no named prepared
+    statements (asyncpg's statement cache off; "pgbouncer-prepared" keeps it, for PgBouncer
+    1.21 or later with ``max_prepared_statements``), and the role, the plan cache mode and
+    temporary buffers left to the login role's own settings (``ALTER ROLE ... SET``)."""
+    if pooler != "none":
+        pool = await _create(
+            url,
+            min_size,
+            max_size,
+            {"application_name": "hub-reads" if generic_plans else "hub"},
+            statement_cache_size=100 if pooler == "pgbouncer-prepared" else 0,
+            command_timeout=statement_timeout_ms / 1000,
+            init=_json_as_bytes if generic_plans else None,
+        )
+        async with pool.acquire() as conn:
+            if await conn.fetchval("SELECT current_user") != APP_ROLE:
+                log.warning(
+                    "behind the pooler the hub acts as its login role, not %s; give the login role "
+                    "`ALTER ROLE <login> SET role = %s` (the audit trail is protected by its triggers only)",
+                    APP_ROLE,
+                    APP_ROLE,
+                )
+        return pool
     settings = {
         "application_name": "hub-reads" if generic_plans else "hub",
         "statement_timeout": str(statement_timeout_ms),
@@ -215,14 +336,22 @@ async def create_pool(
         settings["role"] = APP_ROLE
     else:
         log.warning("cannot act as role %s; the audit trail is protected by its triggers only", APP_ROLE)
-    pool = await asyncpg.create_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        server_settings=settings,
-        reset=_keep_session,
-        init=_json_as_bytes if generic_plans else None,
-    )
+    return await _create(url, min_size, max_size, settings, init=_json_as_bytes if generic_plans else None)
+
+
+async def _create(url: str, min_size: int, max_size: int, settings: dict[str, str], **options: Any) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, server_settings=settings, reset=_keep_session, **options
+        )
+    except asyncpg.ProtocolViolationError as exc:
+        if "startup parameter" not in str(exc):
+            raise
+        # PgBouncer's answer to settings sent at connect.
+        raise ConfigurationError(
+            "the server on HUB_DATABASE_URL refused the hub's connection settings, as PgBouncer does: "
+            "behind PgBouncer in transaction mode set HUB_DATABASE_POOLER=pgbouncer"
+        ) from None
     assert pool is not None
     return pool
 

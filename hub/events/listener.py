@@ -5,6 +5,10 @@ outbox after the last sequence number it handled, so a lost or merged notificati
 latency, never an event. Waiters also wake every ``poll_seconds`` on their own, which covers
 the moments the LISTEN connection is down (it reconnects, then wakes everyone).
 
+Hooks registered with ``on_changes`` hear every notification on the outbox channel (its
+payload: ``<seq>@<WAL position>`` for a list change) and, with None, every (re)connection:
+the read replicas' freshness rule (``hub.db.replicas``) starts from them.
+
 The same connection LISTENs on ``hub_keys``, where key revocations are announced: caches of
 principals registered with ``on_keys_changed`` are emptied on each announcement, and whenever
 the connection is lost or regained.
@@ -57,6 +61,12 @@ class EventListener:
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
         self._key_hooks: list[Callable[[], None]] = []
+        self._change_hooks: list[Callable[[str | None], None]] = []
+
+    def on_changes(self, hook: Callable[[str | None], None]) -> None:
+        """Call ``hook(payload)`` on each outbox notification, ``hook(None)`` on each
+        (re)connection (notifications may have been missed while it was down)."""
+        self._change_hooks.append(hook)
 
     def on_keys_changed(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` when a key is revoked anywhere, or announcements may have been missed."""
@@ -94,6 +104,8 @@ class EventListener:
             self._task = None
 
     def _notified(self, connection: object, pid: int, channel: str, payload: object) -> None:
+        for hook in self._change_hooks:
+            hook(payload if isinstance(payload, str) else None)
         self.wake_all()
 
     async def _run(self, url: str) -> None:
@@ -106,6 +118,8 @@ class EventListener:
                 await conn.add_listener(CHANNEL, self._notified)
                 await conn.add_listener(KEYS_CHANNEL, self._keys_changed)
                 self._keys_changed()
+                for hook in self._change_hooks:
+                    hook(None)
                 self.listening.set()
                 # Anything committed while we were not listening is found by a re-read.
                 self.wake_all()

@@ -245,7 +245,7 @@ async def request_redelivery(db: Database, agency_id: int, seq: int) -> None:
         await conn.execute(Q.request_redelivery, hook["id"], seq)
 
 
-async def resume(db: Database, agency_id: int) -> bool:
+async def resume(db: Database, agency_id: int, by: str = "its agency") -> bool:
     """Re-enable the agency's parked webhook: it sends again from the oldest undelivered event
     (queued redeliveries first), the retry schedule from its start. False if it was not parked
     (nothing changes: a pending retry keeps its time)."""
@@ -255,8 +255,13 @@ async def resume(db: Database, agency_id: int) -> bool:
             raise NoWebhook("the agency has no active webhook; register one first")
         resumed = await conn.fetchrow(Q.resume_webhook, hook["id"])
     if resumed is not None:
-        log.info("webhook %d resumed by its agency", hook["id"])
+        log.info("webhook %d resumed by %s", hook["id"], by)
     return resumed is not None
+
+
+async def parked(db: Database, limit: int) -> list[asyncpg.Record]:
+    """Parked webhooks of every agency, longest parked first (the operator's dashboard)."""
+    return await db.fetch(Q.parked_webhooks, limit)
 
 
 async def status(db: Database, agency_id: int, parked_limit: int) -> tuple[asyncpg.Record | None, list[asyncpg.Record]]:

@@ -14,19 +14,22 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditWriter, Comparison
 from hub.audit.chain import count_comparisons
 from hub.console.pages import console_routes
 from hub.db.database import Database, create_pool, lost
+from hub.db.replicas import Replicas
 from hub.errors import DatabaseUnavailable, HubError
 from hub.events.listener import EventListener
 from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
+from hub.gateway.metrics import metrics_endpoint
 from hub.gateway.ws import graphql_ws
-from hub.policy.limits import RateLimiter
+from hub.policy.rates import RateLimiter
 from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
 from hub.sanctions.interceptions import insert as insert_interceptions
@@ -60,9 +63,26 @@ class NoAudit:
         return 0
 
 
-def app_for_worker() -> Starlette:
+def app_for_worker() -> ASGIApp:
     """The app of one ``hub serve --workers N`` process (uvicorn calls it in the worker)."""
-    return create_app(Settings.from_env(), database_url=os.environ[WORKER_DATABASE_URL])
+    from hub import logs
+
+    settings = Settings.from_env()
+    # A worker is a fresh interpreter: `hub serve`'s logging set-up is not inherited.
+    logs.configure(settings.log_format)
+    return served_app(settings, os.environ[WORKER_DATABASE_URL])
+
+
+def served_app(settings: Settings, database_url: str) -> ASGIApp:
+    """The app `hub serve` runs: traced when the OTEL_* variables turn traces on."""
+    from hub import tracing
+
+    app = create_app(settings, database_url=database_url)
+    provider = tracing.provider_from_env()
+    if provider is None:
+        return app
+    log.info("traces on: requests and statements, without parameters or ID numbers")
+    return tracing.instrument(app, provider)
 
 
 class HubApp(Starlette):
@@ -112,8 +132,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, HubState]]:
-        pool = read_pool = None
+        pool = read_pool = session_pool = None
         database = db
+        # LISTEN and session state go straight to PostgreSQL, past any pooler.
+        direct_url = settings.direct_database_url.reveal() if settings.direct_database_url else database_url
         if database is None:
             assert database_url is not None
             pool = await create_pool(
@@ -121,6 +143,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
+                pooler=settings.database_pooler,
             )
             read_pool = await create_pool(
                 database_url,
@@ -128,12 +151,22 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 max_size=settings.pool_max_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
                 generic_plans=True,
+                pooler=settings.database_pooler,
             )
             database = Database(pool=pool, read_pool=read_pool, acquire_timeout=settings.pool_timeout_seconds)
+            if settings.behind_pooler and direct_url is not None:
+                # Ingest keeps staging tables and a batch lock across transactions: past the pooler.
+                session_pool = await create_pool(
+                    direct_url, min_size=0, max_size=2, statement_timeout_ms=settings.statement_timeout_ms
+                )
+                database.sessions = Database(pool=session_pool, acquire_timeout=settings.pool_timeout_seconds)
         writer: AuditWriter | None = None
+        # Its own statement counter: a request's statements are the request's, not the limits'.
+        limiter = RateLimiter(settings.limits, database.child())
         batcher: FactsBatcher | None = None
         background: list[asyncio.Task[None]] = []
-        listener = EventListener(database_url if pool is not None else None)
+        listener = EventListener(direct_url if pool is not None else None)
+        replicas: Replicas | None = None
         dispatcher = None
         dispatch_pool = None
         # One client for every remote source: connections are kept alive across requests.
@@ -163,17 +196,36 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 cursor_key=await core.instance_secret(database, "cursor"),
                 rules=rules,
                 audit=audit,
-                rate_limiter=RateLimiter(settings.limits),
+                rate_limiter=limiter,
                 limits=settings.limits,
                 listener=listener,
                 remote=RemoteSources.build(settings.remote_sources, remote_client),
                 csrf_key=await core.instance_secret(database, "console-csrf"),
                 interception_ids=InterceptionIds(database),
             )
+            watch = state.watch = metrics.Watch(database, writer=writer, remote=state.remote)
             if pool is not None:
+                assert read_pool is not None
+                watch.pools.update(statements=pool, reads=read_pool)
                 batcher = state.facts = FactsBatcher(database)
                 batcher.start()
+            if pool is not None and settings.replica_urls:
+                replicas = database.replicas = Replicas(
+                    [url.reveal() for url in settings.replica_urls],
+                    database,
+                    listener.listening.is_set,
+                    max_lag_seconds=settings.replica_max_lag_seconds,
+                    poll_seconds=settings.replica_poll_ms / 1000,
+                    pool_min_size=settings.pool_min_size,
+                    pool_max_size=settings.pool_max_size,
+                    statement_timeout_ms=settings.statement_timeout_ms,
+                    acquire_timeout=settings.pool_timeout_seconds,
+                    pooler=settings.database_pooler,
+                )
+                listener.on_changes(replicas.heard)
+                await replicas.start()
             listener.start()
+            limiter.start()
             if pool is not None:
                 # Webhooks post on their own small pool: a slow receiver must not hold the
                 # connections that answer requests.
@@ -186,9 +238,12 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     min_size=1,
                     max_size=webhook_config.concurrency,
                     statement_timeout_ms=settings.statement_timeout_ms,
+                    pooler=settings.database_pooler,
                 )
                 dispatcher = Dispatcher(Database(pool=dispatch_pool), state.policy_for, listener, webhook_config)
                 dispatcher.start()
+                watch.pools["webhooks"] = dispatch_pool
+                background.append(asyncio.get_running_loop().create_task(watch.run(), name="metrics-refresh"))
             if pool is not None and writer is not None and settings.audit_checkpoint_seconds:
                 from hub.audit.checkpoint import checkpoint_every, signing_key
 
@@ -219,6 +274,9 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             if dispatch_pool is not None:
                 await dispatch_pool.close()
             await listener.stop()
+            if replicas is not None:
+                await replicas.stop()
+            await limiter.stop()
             for task in background:
                 task.cancel()
             if background:
@@ -233,6 +291,9 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 await pool.close()
             if read_pool is not None:
                 await read_pool.close()
+            metrics.process_exited()
+            if session_pool is not None:
+                await session_pool.close()
 
     return HubApp(
         routes=[
@@ -241,6 +302,7 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             Route("/ingest/{source}", ingest_endpoint, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *console_routes(),
         ],
         lifespan=lifespan,

@@ -20,6 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub import metrics
 from hub.audit import AuditRecord, AuditUnavailable, Comparison
 from hub.console.sessions import COOKIE, CSRF_HEADER, csrf_ok, session_for
 from hub.documents import DocumentNotTrusted, PersistedDocumentNotFound, document_hash, parse_document_id
@@ -32,6 +33,7 @@ from hub.errors import (
     MissingQuery,
     Unauthenticated,
 )
+from hub.logs import OPERATION
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.sanctions.interceptions import NewInterception
@@ -257,7 +259,7 @@ async def graphql_endpoint(request: Request) -> Response:
             await _read_post(request, state.limits.max_body_bytes) if request.method == "POST" else _read_get(request)
         )
         sent, variables, operation_name, digest = _unpack(body)
-        state.rate_limiter.admit(principal.agency_id)
+        await state.rate_limiter.admit(principal.agency_id)
         query = await _document(state, principal, sent, digest, trail)
         trail.query = query
     except HubError as exc:
@@ -270,25 +272,11 @@ async def graphql_endpoint(request: Request) -> Response:
         return await trail.close(state, _error_response(exc, media_type), result, exc.code, started)
 
     purpose = _header(request, "hub-purpose", 100)
-    context = HubContext(
-        db=state.db,
-        principal=principal,
-        policy=state.policy_for(principal),
-        cursor_key=state.cursor_key,
-        max_page_size=state.settings.max_page_size,
-        default_page_size=state.settings.default_page_size,
-        remote=state.remote,
-        facts_batcher=state.facts,
-        interception_ids=state.interception_ids,
-        purpose=purpose,
-        operator=trail.operator,
-        keys_revoked=state.forget_access,
-        vetter=state.vetter,
-    )
+    context = request_context(state, principal, purpose, trail.operator)
     # GET must never change anything (GraphQL over HTTP; CSRF).
     allowed = ("query",) if request.method == "GET" else ("query", "mutation")
     outcome = await state.executor.run(query, variables, operation_name, context, allowed, purpose)
-    state.rate_limiter.returned(principal.agency_id, set(outcome.subjects))
+    state.rate_limiter.returned(principal.agency_id, outcome.subjects)
     status = 200
     if outcome.http_status is not None:
         status = outcome.http_status
@@ -301,6 +289,25 @@ async def graphql_endpoint(request: Request) -> Response:
         trail.comparisons = context.comparisons
         trail.interceptions = context.interceptions
     return await trail.close(state, _respond(outcome.body, status, media_type, headers), outcome.result, None, started)
+
+
+def request_context(state: HubState, principal: Principal, purpose: str | None, operator: str | None) -> HubContext:
+    """What the resolvers of one operation share: the agency, its policy, its purpose."""
+    return HubContext(
+        db=state.db,
+        principal=principal,
+        policy=state.policy_for(principal),
+        cursor_key=state.cursor_key,
+        max_page_size=state.settings.max_page_size,
+        default_page_size=state.settings.default_page_size,
+        remote=state.remote,
+        facts_batcher=state.facts,
+        interception_ids=state.interception_ids,
+        purpose=purpose,
+        operator=operator,
+        keys_revoked=state.forget_access,
+        vetter=state.vetter,
+    )
 
 
 # An error before the key is known is a denial; after it, the request was at fault.
@@ -421,14 +428,37 @@ class Trail:
         except AuditUnavailable as exc:
             log.error("audit trail unavailable; refusing to answer")
             # Fail closed: without its trace, no answer leaves the hub.
-            return _error_response(exc, self.media_type)
-        access.info(
-            "%s %s %s %s %d %.1fms",
-            record.agency_code or "-",
-            record.operation_name or record.operation_type or "-",
-            result,
-            ",".join(record.error_codes) or "-",
-            response.status_code,
-            record.duration_us / 1000,
-        )
+            refused = _error_response(exc, self.media_type)
+            kind = self.principal.kind if self.principal is not None else None
+            metrics.observe_operation(record.operation_name or record.operation_type, kind, "unavailable", started)
+            return refused
+        operation_done(record, self.principal, result, started, response.status_code)
         return response
+
+
+def operation_done(
+    record: AuditRecord, principal: Principal | None, result: str, started: float, status: int | None = None
+) -> None:
+    """The per-operation log line and the metrics of one operation whose record is written:
+    over HTTP (with its ``status``), or over a WebSocket (``status`` None; ``ws`` in the line)."""
+    operation = record.operation_name or record.operation_type or "-"
+    codes = ",".join(record.error_codes) or "-"
+    ms = record.duration_us / 1000
+    fields = {
+        "agency": record.agency_code,
+        "operation": operation,
+        "outcome": result,
+        "codes": list(record.error_codes),
+        "status": status,
+        "ms": round(ms, 1),
+    }
+    agency = record.agency_code or "-"
+    if status is None:
+        fields["transport"] = "ws"
+        access.info("%s ws %s %s %s %.1fms", agency, operation, result, codes, ms, extra={OPERATION: fields})
+    else:
+        access.info("%s %s %s %s %d %.1fms", agency, operation, result, codes, status, ms, extra={OPERATION: fields})
+    outcome = "unavailable" if status == 503 else result
+    metrics.observe_operation(
+        record.operation_name or record.operation_type, principal.kind if principal else None, outcome, started
+    )

@@ -40,7 +40,7 @@ from hub.agencies import principal_for_key
 from hub.audit import AuditUnavailable
 from hub.console.sessions import COOKIE, csrf_ok, session_for
 from hub.errors import HubError
-from hub.gateway.graphql import audit_record
+from hub.gateway.graphql import audit_record, operation_done
 from hub.policy import Principal
 from hub.policy.limits import RateLimited
 from hub.schema.context import HubContext
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from hub.state import HubState
 
 log = logging.getLogger(__name__)
-access = logging.getLogger("hub.access")
 
 PROTOCOL = "graphql-transport-ws"
 INIT_TIMEOUT_SECONDS = 10.0
@@ -250,10 +249,13 @@ class _Session:
         assert principal is not None
         started = time.perf_counter()
         try:
-            state.rate_limiter.admit(principal.agency_id)
+            await state.rate_limiter.admit(principal.agency_id)
         except RateLimited as exc:
             with contextlib.suppress(AuditUnavailable):
                 await self._audit(None, LIMITED, (exc.code,), started, query)
+            await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
+            return
+        except HubError as exc:  # the limits' counts could not be read: the database is away
             await self._error(ident, [{"message": exc.message, "extensions": exc.as_extensions()}])
             return
         context = HubContext(
@@ -326,14 +328,7 @@ class _Session:
             client=self.client,
         )
         await self.state.audit.append(record)
-        access.info(
-            "%s ws %s %s %s %.1fms",
-            record.agency_code or "-",
-            record.operation_name or record.operation_type or "-",
-            result,
-            ",".join(codes) or "-",
-            record.duration_us / 1000,
-        )
+        operation_done(record, principal, result, started)
 
     async def _error(self, ident: str, errors: list[dict[str, Any]]) -> None:
         await self._send({"type": "error", "id": ident, "payload": errors})

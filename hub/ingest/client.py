@@ -47,17 +47,23 @@ def upload_file(
         TextColumn("[bold]uploading {task.description}"),
         BarColumn(),
         DownloadColumn(),
+        TextColumn("{task.fields[records]:,} records"),
         TransferSpeedColumn(),
         TimeElapsedColumn(),
         console=console,
         disable=not progress,
     ) as bar:
-        task = bar.add_task(path.name, total=size)
+        task = bar.add_task(path.name, total=size, records=0)
+        # Records sent so far: lines, less a CSV's header row (the hub counts the same way).
+        header = 1 if params["format"] == "csv" else 0
+        lines = 0
 
         def blocks() -> Iterator[bytes]:
+            nonlocal lines
             with path.open("rb") as f:
                 while block := f.read(BLOCK):
-                    bar.advance(task, len(block))
+                    lines += block.count(b"\n")
+                    bar.update(task, advance=len(block), records=max(0, lines - header))
                     yield block
 
         try:

@@ -116,7 +116,8 @@ async def run_batch(
         raise BadUpload(f"mode must be atomic or partial, not {mode!r}", argument="mode")
     if source_version is not None and len(source_version) > 100:
         raise BadUpload("sourceVersion is at most 100 characters", argument="sourceVersion")
-    async with db.acquire() as conn:
+    # Its staging tables and batch lock live as long as the session: straight to PostgreSQL.
+    async with db.sessions.acquire() as conn:
         row = await conn.fetchrow(Q.insert_batch, principal.agency_id, source.name, fmt, encoding, mode, source_version)
         assert row is not None
         report = BatchReport(
@@ -133,6 +134,8 @@ async def run_batch(
         await conn.execute(Q.lock_batch, report.id)
         try:
             await _run(conn, source, report, records, digest)
+            if report.status == "applied":
+                db.changed()  # as ``Database.change``: the batch has committed
         finally:
             try:
                 await conn.execute(Q.drop_stage_tables)
@@ -159,6 +162,9 @@ async def _run(
             await _check(conn, source, report)
             await _merge(conn, source, report)
             await _finish(conn, report, "applied")
+            # Screenings read hotels, cases and identities too: no replica answers from
+            # before this batch once its commit is heard (hub.db.replicas).
+            await conn.execute(QUERIES.events.announce_change)
     except _Rejected:
         await _finish(conn, report, "rejected")
     except UploadInterrupted:

@@ -182,6 +182,8 @@ class SqlPlan:
     params: list[Param]
     checks: list[Callable[[Request], None]]
     casts: list[str]
+    # Every root field may be answered by a fresh read replica (``model.REPLICA_ROOTS``).
+    replica: bool = False
 
     def bind(self, request: Request) -> list[Any]:
         """The parameters; a HubError when an argument fails the resolver's own checks."""
@@ -281,11 +283,13 @@ class Compiler:
         scope = Scope()
         pairs: list[tuple[str, str]] = []
         sids: list[str] = []
+        replica = True
         for key, nodes in grouped.items():
             name = nodes[0].name.value
             if name == "__typename":
                 pairs.append((key, "'Query'"))
                 continue
+            replica = replica and name in model.REPLICA_ROOTS
             definition = root.fields[name]
             spec = model.QUERY.fields.get(name)
             if spec is None:
@@ -296,7 +300,7 @@ class Compiler:
         subjects = f"concat_ws(',', {', '.join(sids)})" if sids else "NULL::text"
         laterals = scope.render(self._complete)
         sql = f"SELECT {json_object(pairs)} AS data, {subjects} AS subjects FROM (SELECT) root{laterals}"
-        return SqlPlan(sql, self.params, self.checks, self.casts)
+        return SqlPlan(sql, self.params, self.checks, self.casts, replica)
 
     # -- objects -------------------------------------------------------------------------
 

@@ -122,13 +122,15 @@ async def publish(
 ) -> Change:
     if list_kind not in LISTS:
         raise InvalidInput(f"list must be one of {', '.join(LISTS)}", argument="list")
+    if circumstance is not None and circumstance not in CIRCUMSTANCES:
+        raise InvalidInput(f"circumstance must be one of {', '.join(CIRCUMSTANCES)}", argument="circumstance")
     if (list_kind == "dishonest") != (circumstance is not None):
         raise InvalidInput(
             "the dishonest list needs a circumstance; the restriction list has none", argument="circumstance"
         )
     if term_months is not None and not 1 <= term_months <= 120:
         raise InvalidInput("termMonths must be between 1 and 120", argument="termMonths")
-    async with db.transaction() as conn:
+    async with db.change() as conn:
         case = await conn.fetchrow(Q.case_for_listing, case_number)
         if case is None:
             raise InvalidInput(f"no enforcement case {case_number}", argument="caseNumber")
@@ -142,7 +144,7 @@ async def publish(
 
 
 async def extend(db: Database, principal: Principal, listing_id: int, months: int) -> Change:
-    async with db.transaction() as conn:
+    async with db.change() as conn:
         row = await _locked(conn, listing_id, principal)
         if row["removed_on"] is not None:
             raise InvalidInput("a removed listing cannot be extended", argument="listingId")
@@ -171,7 +173,9 @@ async def correct(
 ) -> Change:
     if not note.strip():
         raise InvalidInput("say what the correction is in note", argument="note")
-    async with db.transaction() as conn:
+    if circumstance is not None and circumstance not in CIRCUMSTANCES:
+        raise InvalidInput(f"circumstance must be one of {', '.join(CIRCUMSTANCES)}", argument="circumstance")
+    async with db.change() as conn:
         row = await _locked(conn, listing_id, principal)
         new_list = list_kind or row["list"]
         new_circumstance = circumstance if circumstance is not None else row["circumstance"]
@@ -196,7 +200,7 @@ async def remove(
 ) -> Change:
     if reason not in REMOVAL_REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(REMOVAL_REASONS)}", argument="reason")
-    async with db.transaction() as conn:
+    async with db.change() as conn:
         row = await _locked(conn, listing_id, principal)
         if row["removed_on"] is not None:
             raise InvalidInput("the listing is removed already", argument="listingId")
@@ -216,7 +220,7 @@ async def expire_due(db: Database, today: dt.date, batch: int = 100, pause: floa
     """
     done = 0
     while True:
-        async with db.transaction() as conn:
+        async with db.change() as conn:
             ids = [r["id"] for r in await conn.fetch(Q.due_to_expire, today, batch)]
             for listing_id in ids:
                 row = await conn.fetchrow(Q.listing_for_change, listing_id)

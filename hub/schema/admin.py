@@ -9,6 +9,8 @@ from typing import Annotated
 import strawberry
 
 from hub import agencies
+from hub.errors import InvalidInput
+from hub.events import webhooks
 from hub.schema.console import ConsoleMutation
 from hub.schema.context import Info
 from hub.schema.documents import DocumentMutation
@@ -102,8 +104,52 @@ class IssuedApiKey:
     api_key: str = strawberry.field(description="The key itself; send it as 'Authorization: Bearer <key>'.")
 
 
-@strawberry.type(description="Read access to agencies, for the platform operator.")
+MAX_PARKED_WEBHOOKS = 100
+
+
+@strawberry.type(
+    description=(
+        "A webhook parked after its whole retry schedule failed: nothing is sent to it until it is resumed "
+        "(`resumeAgencyWebhook`, or the agency's own `resumeWebhook`), which delivers every pending event in order."
+    )
+)
+class ParkedWebhook:
+    agency_code: str = strawberry.field(description="The code of the agency whose webhook it is.")
+    agency_name: str = strawberry.field(description="The agency's full name.")
+    url: str = strawberry.field(description="The endpoint the webhook posts to.")
+    parked_at: datetime.datetime = strawberry.field(description="When its last scheduled attempt failed.")
+    pending_events: int = strawberry.field(
+        description="Events waiting for it, oldest first once resumed (at most 100,000 are counted)."
+    )
+    last_http_status: int | None = strawberry.field(
+        description="The HTTP status of the last failed attempt; null if the endpoint did not answer."
+    )
+    last_error: str | None = strawberry.field(description="What the last failed attempt met, e.g. HTTP 503.")
+
+
+@strawberry.type(description="Read access to agencies and their parked webhooks, for the platform operator.")
 class AdminQuery:
+    @strawberry.field(description="Every agency's parked webhook, longest parked first (the operator's).")
+    async def parked_webhooks(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description=f"How many to list, 1 to {MAX_PARKED_WEBHOOKS}.")] = 50,
+    ) -> list[ParkedWebhook]:
+        if not 1 <= first <= MAX_PARKED_WEBHOOKS:
+            raise InvalidInput(f"first must be 1 to {MAX_PARKED_WEBHOOKS}", argument="first")
+        return [
+            ParkedWebhook(
+                agency_code=r["agency_code"],
+                agency_name=r["agency_name"],
+                url=r["url"],
+                parked_at=r["parked_at"],
+                pending_events=int(r["backlog"]),
+                last_http_status=r["last_http_status"],
+                last_error=r["last_error"],
+            )
+            for r in await webhooks.parked(info.context.db, first)
+        ]
+
     @strawberry.field(description="Linked agencies in the order they were created.")
     async def agencies(self, info: Info, first: First = None, after: After = None) -> Connection[Agency]:
         ctx = info.context
@@ -167,3 +213,18 @@ class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMuta
         await agencies.revoke_key(info.context.db, row["id"], label)
         info.context.keys_revoked()
         return agency_from_row(row)
+
+    @strawberry.mutation(
+        description=(
+            "Re-enable an agency's parked webhook (the operator's, e.g. once the agency reports its endpoint "
+            "fixed): it delivers again from its oldest undelivered event, in order, the retry schedule from its "
+            "start. True if it was parked; false if not (nothing changes). NO_WEBHOOK if the agency has none."
+        )
+    )
+    async def resume_agency_webhook(
+        self,
+        info: Info,
+        agency_code: Annotated[str, strawberry.argument(description="The code of the agency whose webhook to resume.")],
+    ) -> bool:
+        row = await agencies.agency_by_code(info.context.db, agency_code)
+        return await webhooks.resume(info.context.db, row["id"], by=f"the operator ({info.context.operator or '-'})")

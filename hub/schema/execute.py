@@ -21,7 +21,9 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     execute,
     parse,
@@ -31,7 +33,7 @@ from graphql import (
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.execution import optimized_is_awaitable
 
-from hub.db.database import lost
+from hub.db.database import lost, refused_write
 from hub.errors import DatabaseUnavailable, HubError
 from hub.planner import Compiled, OperationPlans, Planner, resolved
 from hub.policy.document import Shape, Size, analyse, cost, measure
@@ -171,7 +173,7 @@ class Executor:
         if errors:
             aborted = any(isinstance(e, ValidationAbortedError) for e in errors)
             found = [
-                _request_error(e, "GRAPHQL_VALIDATION_FAILED")
+                _request_error(e, "GRAPHQL_VALIDATION_FAILED", self._graphql)
                 for e in errors
                 if not isinstance(e, ValidationAbortedError)
             ]
@@ -284,7 +286,7 @@ class Executor:
             result = await result
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Nothing executed: the variables did not coerce.
-            return refuse([_request_error(e, "BAD_USER_INPUT") for e in result.errors], ERROR)
+            return refuse([_request_error(e, "BAD_USER_INPUT", self._graphql) for e in result.errors], ERROR)
         return self._outcome(result.data, result.errors or (), context, op_type, op_name, fields)
 
     @staticmethod
@@ -344,7 +346,11 @@ class Executor:
     ) -> Outcome:
         """One statement builds the data; its JSON goes out as PostgreSQL wrote it."""
         try:
-            row = await context.db.reads.fetchrow(compiled.plan.sql, *compiled.values)
+            sql, values = compiled.plan.sql, compiled.values
+            if compiled.plan.replica:
+                row = await context.db.on_reader(lambda db: db.reads.fetchrow(sql, *values))
+            else:
+                row = await context.db.reads.fetchrow(sql, *values)
         except Exception as exc:  # the database gone, a statement timeout, or unexpected: masked
             failed = GraphQLError(str(exc), original_error=exc)
             return self._outcome(None, [failed], context, op_type, op_name, fields)
@@ -475,7 +481,7 @@ class Executor:
             errors = started.errors or []
             if all(e.path is None for e in errors):
                 # Nothing started: the variables did not coerce.
-                formatted = [_request_error(e, "BAD_USER_INPUT") for e in errors]
+                formatted = [_request_error(e, "BAD_USER_INPUT", self._graphql) for e in errors]
                 refused = _rejected(formatted, ERROR)
             else:
                 formatted = [_field_error(e) for e in errors]
@@ -644,16 +650,34 @@ def _rejected(errors: list[dict[str, Any]], result: str, status: int | None = No
 _IDENTIFIER_LIKE = re.compile(r"(?<![0-9A-Z])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|[0-9A-HJ-NPQRTUWXY]{18})(?![0-9A-Z])")
 
 
-def _request_error(exc: GraphQLError, code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = {"message": _IDENTIFIER_LIKE.sub("[identifier]", exc.message)}
+# graphql-core names the enum a value is not part of ("... does not exist in 'ListKind' enum.",
+# "Enum 'ListKind' cannot represent non-enum value: ..."); with suggestions hidden it does not
+# say what would have been right.
+_ENUM_NAMED = re.compile(r"(?:in|Enum) '(\w+)'")
+
+
+def _request_error(exc: GraphQLError, code: str, schema: GraphQLSchema | None = None) -> dict[str, Any]:
+    message = _IDENTIFIER_LIKE.sub("[identifier]", exc.message)
+    extensions: dict[str, Any] = {"code": code}
+    if schema is not None:
+        for name in _ENUM_NAMED.findall(message):
+            kind = schema.get_type(name)
+            if isinstance(kind, GraphQLEnumType):
+                allowed = list(kind.values)
+                message += f" Allowed values of {name}: {', '.join(allowed)}."
+                extensions["allowedValues"] = allowed
+                break
+    formatted: dict[str, Any] = {"message": message}
     if exc.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
-    formatted["extensions"] = {"code": code}
+    formatted["extensions"] = extensions
     return formatted
 
 
 def _field_error(exc: GraphQLError) -> dict[str, Any]:
     original = exc.original_error
+    if original is not None and not isinstance(original, HubError):
+        original = refused_write(original) or original
     if isinstance(original, HubError):
         message, extensions = original.message, original.as_extensions()
     else:

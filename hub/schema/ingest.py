@@ -20,7 +20,13 @@ from hub.ingest import pipeline
 from hub.ingest.pipeline import BatchReport
 from hub.schema.arguments import arg
 from hub.schema.context import Info
+from hub.schema.core import SubjectKind
+from hub.schema.court import Performance
+from hub.schema.land import EncumbranceKind, EstateUsage
+from hub.schema.market import CompanyStatus, CompanyType, DirectorshipRole
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
+from hub.schema.police import VehicleType
+from hub.schema.tourism import HotelStatus
 
 
 @strawberry.enum(description="A data source of the hub, published by its own agency kind.")
@@ -188,8 +194,8 @@ class PartyInput:
         default=None,
         description="Resident ID (18 or 15 digits) or USCC; without it the party is held for an operator.",
     )
-    kind: str | None = strawberry.field(
-        default=None, description="person or organisation; required only when there is no identifier."
+    kind: SubjectKind | None = strawberry.field(
+        default=None, description="PERSON or ORGANISATION; required only when there is no identifier."
     )
 
 
@@ -200,7 +206,7 @@ class OwnerInput(PartyInput):
 
 @strawberry.input(description="A seal (by a court) or mortgage (by a lender) on real estate.")
 class EncumbranceInput:
-    kind: str = strawberry.field(description="seal or mortgage.")
+    kind: EncumbranceKind = strawberry.field(description="SEAL or MORTGAGE.")
     holder: str = strawberry.field(description="The court or lender.")
     case_number: str | None = strawberry.field(default=None, description="A seal's enforcement case number.")
     registered_on: datetime.date = strawberry.field(description="Date registered.")
@@ -214,7 +220,7 @@ class RealEstateInput:
     region: str = strawberry.field(description="Six-digit division code where it lies.")
     address: str = strawberry.field(description="Address.")
     area_m2: str = strawberry.field(description="Floor area in square metres, up to 2 decimals.")
-    usage: str = strawberry.field(description="residential, commercial, industrial, land or other.")
+    usage: EstateUsage = strawberry.field(description="What the estate is used for.")
     registered_on: datetime.date = strawberry.field(description="Date of registration.")
     owners: list[OwnerInput] = strawberry.field(description="All owners with their shares (the full set).")
     encumbrances: list[EncumbranceInput] = strawberry.field(
@@ -235,7 +241,7 @@ class VehicleInput:
     plate: str = strawberry.field(description="Plate number, e.g. 闽A12345.")
     vin: str = strawberry.field(description="17-character VIN.")
     make: str = strawberry.field(description="Make.")
-    vehicle_type: str = strawberry.field(description="car, truck, bus, motorcycle or other.")
+    vehicle_type: VehicleType = strawberry.field(description="The kind of vehicle.")
     registered_on: datetime.date = strawberry.field(description="Date of registration.")
     owner: PartyInput = strawberry.field(
         description="The owner; when it cannot be linked the whole record is held for an operator."
@@ -252,9 +258,7 @@ class ShareholderInput(PartyInput):
 
 @strawberry.input(description="A person holding a role in a company.")
 class OfficerInput(PartyInput):
-    role: str = strawberry.field(
-        description="legal_representative, executive, director, supervisor or actual_controller."
-    )
+    role: DirectorshipRole = strawberry.field(description="The role the person holds.")
     title: str | None = strawberry.field(default=None, description="Title, e.g. 执行董事.")
     since: datetime.date = strawberry.field(description="Date the role began.")
 
@@ -263,12 +267,10 @@ class OfficerInput(PartyInput):
 class CompanyInput:
     uscc: str = strawberry.field(description="Unified social credit code.")
     name: str = strawberry.field(description="Registered name.")
-    company_type: str = strawberry.field(
-        description="limited_liability, joint_stock, sole_proprietorship, partnership, individual_business or other."
-    )
+    company_type: CompanyType = strawberry.field(description="The legal form.")
     registered_capital: str = strawberry.field(description="Registered capital in yuan.")
     established_on: datetime.date = strawberry.field(description="Date established.")
-    status: str = strawberry.field(default="active", description="active, revoked or cancelled.")
+    status: CompanyStatus = strawberry.field(default=CompanyStatus.ACTIVE, description="Registration status.")
     address: str = strawberry.field(description="Registered address.")
     industry: str = strawberry.field(description="Industry.")
     shareholders: list[ShareholderInput] = strawberry.field(
@@ -287,7 +289,9 @@ class EnforcementCaseInput:
     basis_issuer: str = strawberry.field(description="The unit that issued it.")
     obligation: str = strawberry.field(description="The obligation, in words.")
     amount: str = strawberry.field(description="Amount to perform, in yuan.")
-    performance: str = strawberry.field(default="none", description="none, partial or full.")
+    performance: Performance = strawberry.field(
+        default=Performance.NONE, description="How far the obligation has been performed."
+    )
     performed_amount: str = strawberry.field(default="0", description="Amount performed, in yuan.")
     parties: list[PartyInput] = strawberry.field(description="The subjects enforced against (the full set).")
     version: str | None = strawberry.field(default=None, description="The court's version of this record.")
@@ -301,7 +305,7 @@ class HotelInput:
     address: str = strawberry.field(description="Address.")
     stars: int = strawberry.field(description="Star rating 0 (not rated) to 5.")
     rated_on: datetime.date | None = strawberry.field(default=None, description="Date of the rating; null for 0.")
-    status: str = strawberry.field(default="open", description="open or closed.")
+    status: HotelStatus = strawberry.field(default=HotelStatus.OPEN, description="Operating or closed.")
     version: str | None = strawberry.field(default=None, description="The bureau's version of this record.")
 
 
@@ -318,6 +322,10 @@ def as_record(value: Any) -> Any:
         return [as_record(v) for v in value]
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Enum):
+        # The schema's enums carry the records' own spelling (REFUSES... -> "refuses..."): a
+        # mutation's record goes through the same checks and merge as a file's.
+        return value.value
     return value
 
 

@@ -14,7 +14,7 @@ from hub.errors import InvalidInput
 from hub.sanctions import interceptions, listings
 from hub.schema.arguments import arg, hub_id
 from hub.schema.context import HubContext, Info
-from hub.schema.court import Court, CourtLevel, Listing, case_from_row, listing_from_row
+from hub.schema.court import Circumstance, Court, CourtLevel, Listing, ListKind, case_from_row, listing_from_row
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.screening import MAX_BATCH, Identity, MeasureHit, Outcome, ScreeningContext, screen
 from hub.sources import court, tourism
@@ -253,7 +253,13 @@ class SanctionsMutation:
     async def screen(
         self,
         info: Info,
-        matter: Annotated[str, arg("Matter code, e.g. HOTEL_CHECK_IN or REAL_ESTATE_REGISTRATION.")],
+        matter: Annotated[
+            str,
+            arg(
+                "Matter code from the catalogue, e.g. HOTEL_CHECK_IN or REAL_ESTATE_REGISTRATION (the catalogue is "
+                "data, query `matters`; an unknown code is refused as BAD_USER_INPUT)."
+            ),
+        ],
         identities: Annotated[list[IdentityInput], arg("The identities, at most 1,000.")],
         hotel_code: Annotated[str | None, arg("The hotel, for HOTEL_CHECK_IN.")] = None,
     ) -> ScreeningResult:
@@ -286,8 +292,10 @@ class SanctionsMutation:
         info: Info,
         case_number: Annotated[str, arg("The enforcement case, e.g. (2019)闽0102执1234号.")],
         subject_id: Annotated[strawberry.ID, arg("The debtor's internal id (a party to the case).")],
-        list: Annotated[str, arg("dishonest or restricted.")],
-        circumstance: Annotated[str | None, arg("For the dishonest list: the statutory circumstance code.")] = None,
+        list: Annotated[ListKind, arg("Which list: DISHONEST or RESTRICTED.")],
+        circumstance: Annotated[
+            Circumstance | None, arg("For the dishonest list (required there): the statutory circumstance.")
+        ] = None,
         published_on: Annotated[datetime.date | None, arg("Publication date; today by default.")] = None,
         term_months: Annotated[
             int | None, arg("Term in months; 24 by default, none for refusing with the ability to pay.")
@@ -295,15 +303,15 @@ class SanctionsMutation:
     ) -> Listing:
         ctx = info.context
         term = term_months
-        if term is None and circumstance != "refuses_with_ability":
+        if term is None and circumstance is not Circumstance.REFUSES_WITH_ABILITY:
             term = listings.DEFAULT_TERM_MONTHS
         change = await listings.publish(
             ctx.db,
             ctx.principal,
             case_number=case_number.strip().replace("（", "(").replace("）", ")"),
             subject_id=hub_id(str(subject_id), "subjectId"),
-            list_kind=list,
-            circumstance=circumstance,
+            list_kind=str(list.value),
+            circumstance=str(circumstance.value) if circumstance else None,
             published_on=published_on or datetime.date.today(),
             term_months=term,
         )
@@ -327,7 +335,7 @@ class SanctionsMutation:
         info: Info,
         listing_id: Annotated[strawberry.ID, arg("The listing.")],
         note: Annotated[str, arg("What is corrected and why.")],
-        circumstance: Annotated[str | None, arg("New circumstance code.")] = None,
+        circumstance: Annotated[Circumstance | None, arg("New circumstance (dishonest list only).")] = None,
         published_on: Annotated[datetime.date | None, arg("New publication date.")] = None,
         term_months: Annotated[int | None, arg("New term in months.")] = None,
     ) -> Listing:
@@ -336,7 +344,7 @@ class SanctionsMutation:
             info.context.principal,
             hub_id(str(listing_id), "listingId"),
             note=note,
-            circumstance=circumstance,
+            circumstance=str(circumstance.value) if circumstance else None,
             published_on=published_on,
             term_months=term_months,
         )

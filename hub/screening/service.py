@@ -114,7 +114,11 @@ async def screen(
         candidate_cap=MAX_CANDIDATES,
         hotel_code=code,
     )
-    answer = await (source.facts(db, request) if batcher is None else batcher.facts(request))
+    # On a replica only when it has replayed every list change this process knows of.
+    if batcher is None:
+        answer = await db.on_reader(lambda reader: source.facts(reader, request))
+    else:
+        answer = await batcher.facts(request)
     catalogue, hotel, rows = answer.catalogue, answer.hotel, answer.rows
     if context.matter not in catalogue.matters:
         raise UnknownMatter(f"unknown matter {context.matter!r}", argument="matter")

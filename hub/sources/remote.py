@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -229,6 +229,9 @@ class RemoteSources:
 
     def get(self, source: str) -> RemoteSource | None:
         return self._sources.get(source)
+
+    def __iter__(self) -> Iterator[RemoteSource]:
+        return iter(self._sources.values())
 
     def __bool__(self) -> bool:
         return bool(self._sources)

@@ -196,7 +196,7 @@ class FactsBatcher:
     async def facts(self, request: FactsRequest) -> FactsAnswer:
         """The answer to ``request``, shared with concurrent ones when it is small."""
         if len(request.names) > self._small or not self._tasks:
-            return await facts(self._db, request)
+            return await self._db.on_reader(lambda db: facts(db, request))
         future: asyncio.Future[FactsAnswer] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((request, future))
         return await future
@@ -228,7 +228,9 @@ class FactsBatcher:
             return
         self.statements += 1
         try:
-            answers = await _facts_for(self._db, [r for r, _ in waiting])
+            # A fresh replica, or the primary (``Database.reader``): decided per statement.
+            asked = [r for r, _ in waiting]
+            answers = await self._db.on_reader(lambda db: _facts_for(db, asked))
         except Exception as exc:  # every caller of the statement gets its error
             for _, future in waiting:
                 if not future.done():

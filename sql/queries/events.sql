@@ -6,14 +6,16 @@
 -- name: lock_outbox
 SELECT pg_advisory_xact_lock(7202611281);
 
--- Appends an event in the caller's transaction; NOTIFY is delivered when it commits.
+-- Appends an event in the caller's transaction; NOTIFY is delivered when it commits. Its
+-- payload is '<seq>@<WAL insert position after the event's row>': a lower bound of the
+-- change's commit record, which read replicas must replay before they answer (hub.db.replicas).
 -- name: insert_event
 WITH inserted AS (
     INSERT INTO events.outbox (kind, listing_id, subject_id, payload)
     VALUES ($1, $2, $3, $4::jsonb)
     RETURNING seq
 )
-SELECT seq, pg_notify('hub_events', seq::text) FROM inserted;
+SELECT seq, pg_notify('hub_events', seq::text || '@' || pg_current_wal_insert_lsn()::text) FROM inserted;
 
 -- name: events_after
 SELECT seq, at, kind, listing_id, subject_id, payload
@@ -165,3 +167,32 @@ SELECT d.seq, o.kind, o.at AS happened_at, d.at AS parked_at, d.attempt AS attem
                     WHERE later.webhook_id = d.webhook_id AND later.seq = d.seq AND later.id > d.id)
  ORDER BY d.seq
  LIMIT $2;
+
+-- Active webhooks and their undelivered events by state, for the metrics (at most 100,000
+-- events counted per webhook: a scrape stays cheap however far one has fallen behind).
+-- name: webhook_backlog
+SELECT state, count(*)::int AS webhooks, coalesce(sum(backlog), 0)::bigint AS events
+  FROM (SELECT CASE WHEN w.parked_at IS NOT NULL THEN 'parked'
+                    WHEN w.attempts > 0 THEN 'retrying'
+                    ELSE 'delivering' END AS state,
+               (SELECT count(*) FROM (SELECT FROM events.outbox o WHERE o.seq > w.last_seq LIMIT 100000) s)
+                   AS backlog
+          FROM events.webhook w
+         WHERE w.active) hooks
+ GROUP BY state;
+
+-- Parked webhooks of every agency, longest parked first; $1: at most.
+-- name: parked_webhooks
+SELECT a.code AS agency_code, a.name AS agency_name, w.url, w.parked_at, w.last_http_status, w.last_error,
+       (SELECT count(*) FROM (SELECT FROM events.outbox o WHERE o.seq > w.last_seq LIMIT 100000) s) AS backlog
+  FROM events.webhook w
+  JOIN core.agency a ON a.id = w.agency_id
+ WHERE w.active AND w.parked_at IS NOT NULL
+ ORDER BY w.parked_at, w.id
+ LIMIT $1;
+
+-- A change to the sources that is not a list event (an applied ingest batch), announced as
+-- an event is, at its commit: listeners wake (and find no new event), and read replicas
+-- must replay past its WAL position before they answer again (hub.db.replicas).
+-- name: announce_change
+SELECT pg_notify('hub_events', 'change@' || pg_current_wal_insert_lsn()::text);

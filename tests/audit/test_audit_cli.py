@@ -88,3 +88,28 @@ def test_a_missing_checkpoint_file_is_an_error(fresh_database_url: str, tmp_path
     assert done.returncode == 1
     assert done.stdout == ""
     assert "cannot read" in done.stderr
+
+
+async def test_a_rotated_signing_key_verifies_with_the_old_checkpoints_held_elsewhere(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    # Given a trail checkpointed with the first key, its checkpoints exported and held elsewhere
+    old, new = tmp_path / "old", tmp_path / "new"
+    await _committed_trail(fresh_database_url, 3)
+    assert hub(fresh_database_url, old, "checkpoint").returncode == 0
+    held = tmp_path / "held-elsewhere.jsonl"
+    assert hub(fresh_database_url, old, "export-checkpoints", "--output", str(held)).returncode == 0
+    # When the key is replaced (a new data directory, so a new key) and the trail goes on
+    await _committed_trail(fresh_database_url, 2)
+    done = hub(fresh_database_url, new, "checkpoint")
+    assert done.returncode == 0, done.stderr
+    assert Checkpoint.from_json(done.stdout).key_id != read_json_lines(held.read_text())[0].key_id
+    # Then the trail verifies against the held checkpoints, under both keys
+    done = hub(fresh_database_url, new, "verify", "--checkpoints", str(held))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 checkpoint(s) matched" in done.stdout
+    # But without them the old key is a stranger's: a checkpoint no trusted key signed
+    done = hub(fresh_database_url, new, "verify")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "(bad_checkpoint)" in done.stdout
+    assert "not trusted" in done.stdout

@@ -4,11 +4,14 @@ dashboard move, log out; a wrong password and the lockout; a clerk at an operato
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from hub.identity import make_resident_id
 from tests.console.conftest import DemoHub
@@ -166,7 +169,21 @@ def test_court_and_operator_pages_in_both_languages(demo_hub: DemoHub, context: 
     expect(court.locator("#listings")).to_contain_text("(2018)闽0102执1867号")
     expect(court.locator("#estate")).to_contain_text("已查封")
     expect(court.locator("#shares")).to_contain_text("福州鑫源贸易有限公司")
+    # Codes are shown as words: the list and the circumstance, not DISHONEST or REFUSES_WITH_ABILITY.
+    expect(court.locator("#listings")).to_contain_text("失信被执行人名单")
+    expect(court.locator("#listings")).not_to_contain_text("DISHONEST")
+    expect(court.locator("#cases")).not_to_contain_text("NONE")
     screenshot(court, "08-subject")
+    # The listings download holds the rows the view shows, as the view shows them.
+    with court.expect_download() as listed:
+        court.click("#export-listings-csv")
+    rows = Path(listed.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("姓名或名称,证件号码,执行案号,名单")
+    assert any("(2018)闽0102执1867号" in row and "失信被执行人名单" in row for row in rows[1:])
+    # A refusal from the hub (its messages are English) reaches the Chinese console in Chinese.
+    court.fill("#purpose", "HOTEL_CHECK_IN")
+    court.click("#subject-submit")
+    expect(court.locator("#form-error")).to_have_text("本单位不能以该目的查询。")
     court.click("#logout")
 
     # The operator verifies the chain and searches the trail, in English.
@@ -177,6 +194,13 @@ def test_court_and_operator_pages_in_both_languages(demo_hub: DemoHub, context: 
     expect(operator.locator("#chain")).to_contain_text("The chain is intact")
     expect(operator.locator("#events tbody tr").first).to_be_visible()
     screenshot(operator, "09-audit-en")
+    with operator.expect_download() as audited:
+        operator.click("#export-audit-xlsx")
+    assert audited.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(audited.value.path()).read_bytes()), read_only=True).active
+    header, *events = list(sheet.iter_rows(values_only=True))
+    assert header[0] == "Seq"
+    assert len(events) == operator.locator("#events tbody tr").count()
     operator.goto(f"{demo_hub.url}/console/dashboard")
     expect(operator.locator("h1")).to_have_text("Joint punishment at a glance")
     expect(operator.locator("#total-comparisons")).to_have_attribute("data-value", NUMBER)

@@ -24,7 +24,7 @@ ESTATE = {
     "region": "350103",
     "address": "福州市台江区广达路1号",
     "areaM2": "66.6",
-    "usage": "residential",
+    "usage": "RESIDENTIAL",
     "registeredOn": "2023-05-05",
     "owners": [{"name": "吴晓燕", "identifier": OWNER, "share": "1"}],
 }
@@ -57,10 +57,10 @@ async def test_a_bad_record_is_rejected_with_its_faults(
     app_client: httpx.AsyncClient, make_agency, conn: asyncpg.Connection
 ) -> None:  # type: ignore[no-untyped-def]
     land = await make_agency("land")
-    bad = {**ESTATE, "usage": "castle", "owners": [{"name": "吴晓燕", "identifier": OWNER[:-1] + "Y", "share": "1.5"}]}
+    bad = {**ESTATE, "areaM2": "-1", "owners": [{"name": "吴晓燕", "identifier": OWNER[:-1] + "Y", "share": "1.5"}]}
     result = (await gql(app_client, land, UPSERT_ESTATE, {"input": bad}))["data"]["upsertRealEstate"]
     assert result["status"] == "REJECTED"
-    assert {e["field"] for e in result["errors"]} == {"usage", "owners[1].share", "owners[1].identifier"}
+    assert {e["field"] for e in result["errors"]} == {"areaM2", "owners[1].share", "owners[1].identifier"}
     assert await conn.fetchval("SELECT count(*) FROM land.real_estate") == 0
 
 
@@ -103,7 +103,7 @@ async def test_every_source_upserts_its_own_kind(
         "plate": "闽A12345",
         "vin": "LSVAU2180N2999999",
         "make": "大众",
-        "vehicleType": "car",
+        "vehicleType": "CAR",
         "registeredOn": "2021-01-01",
         "owner": {"name": "吴晓燕", "identifier": OWNER},
         "seizures": [{"caseNumber": "(2021)闽0103执77号", "seizedOn": "2021-03-01"}],
@@ -112,12 +112,12 @@ async def test_every_source_upserts_its_own_kind(
     company = {
         "uscc": "91350102MA2XK7Q12X",
         "name": "福州闽江商贸有限公司",
-        "companyType": "limited_liability",
+        "companyType": "LIMITED_LIABILITY",
         "registeredCapital": "100",
         "establishedOn": "2012-01-01",
         "address": "福州",
         "industry": "批发业",
-        "officers": [{"name": "吴晓燕", "identifier": OWNER, "role": "legal_representative", "since": "2012-01-01"}],
+        "officers": [{"name": "吴晓燕", "identifier": OWNER, "role": "LEGAL_REPRESENTATIVE", "since": "2012-01-01"}],
     }
     result = (await gql(app_client, market, UPSERT_COMPANY, {"input": company}))["data"]["upsertCompany"]
     assert result["status"] == "APPLIED", result

@@ -243,3 +243,32 @@ def test_the_cli_uploads_a_file_and_shows_its_batch(served) -> None:  # type: ig
     denied = hub_cli(str(bad), "--source", "court", "--quiet")
     assert denied.returncode == 1
     assert "SOURCE_NOT_ALLOWED" in denied.stderr
+
+
+def test_the_cli_shows_its_own_progress_not_the_http_library_s_log(served) -> None:  # type: ignore[no-untyped-def]
+    hub, keys = served
+    file = EXAMPLES.parent.parent / "examples" / "ingest" / "land.ndjson"
+    records = len(file.read_bytes().splitlines())
+
+    def upload(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", "ingest", str(file), "--source", "land", "--key", keys["land"]]
+            + ["--url", hub.url, *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    plain = upload()
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "HTTP Request:" not in plain.stderr
+    assert " INFO " not in f" {plain.stderr}"
+    # Its own progress: the file, and the records sent.
+    assert "uploading land.ndjson" in plain.stderr
+    assert f"{records} records" in plain.stderr
+    assert "applied" in plain.stdout
+
+    verbose = upload("--verbose")
+    assert verbose.returncode == 0, verbose.stderr
+    assert "HTTP Request:" in verbose.stderr

@@ -440,7 +440,7 @@ async def _operations(world: World, stories: dict[str, int]) -> None:
         world.compiled,
         "police",
         """mutation { upsertVehicle(input: {plate: "闽A9Z901", vin: "LSVAU2180N2100901", make: "大众",
-             vehicleType: "car", registeredOn: "2021-04-02", owner: {name: "陳建華", kind: "person"}}) { id held } }""",
+             vehicleType: CAR, registeredOn: "2021-04-02", owner: {name: "陳建華", kind: PERSON}}) { id held } }""",
         {},
     )
     assert "errors" not in vehicle.json(), vehicle.text

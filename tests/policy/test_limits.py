@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.policy.limits import Limits, RateLimiter
+from hub.policy.limits import Limits
 from hub.settings import Settings
 
 SMALL = Limits(
@@ -111,18 +111,6 @@ async def test_distinct_subjects_per_minute(
     assert response.status_code == 429
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBJECT_RATE_LIMITED"
     assert int(response.headers["retry-after"]) >= 1
-
-
-def test_windows_slide() -> None:
-    limiter = RateLimiter(Limits(operations_per_minute=2))
-    now = [1000.0]
-    limiter._now = lambda: now[0]  # type: ignore[method-assign]
-    limiter.admit(1)
-    limiter.admit(1)
-    with pytest.raises(Exception, match="2 operations a minute"):
-        limiter.admit(1)
-    now[0] += 61
-    limiter.admit(1)
 
 
 async def test_limits_keep_the_validation_cache(

@@ -99,7 +99,7 @@ async def test_publish_extend_and_correct(
     published = await post(
         app_client,
         court,
-        'mutation($s: ID!) { publishListing(caseNumber: "(2018)闽0102执1867号", subjectId: $s, list: "restricted") { id list termMonths version } }',
+        'mutation($s: ID!) { publishListing(caseNumber: "(2018)闽0102执1867号", subjectId: $s, list: RESTRICTED) { id list termMonths version } }',
         {"s": str(stories["lin"])},
     )
     assert "errors" not in published, published
@@ -131,7 +131,7 @@ async def test_publish_extend_and_correct(
     not_party = await post(
         app_client,
         court,
-        'mutation($s: ID!) { publishListing(caseNumber: "(2018)闽0102执1867号", subjectId: $s, list: "restricted") { id } }',
+        'mutation($s: ID!) { publishListing(caseNumber: "(2018)闽0102执1867号", subjectId: $s, list: RESTRICTED) { id } }',
         {"s": str(stories["cao"])},
     )
     assert "not a debtor" in not_party["errors"][0]["message"]

@@ -1,5 +1,5 @@
 // The audit view (operators): search the trail, verify the chain.
-import { el, fmtMoment, fmtNumber, gql, showError, t } from "./console.js";
+import { el, exportLinks, fmtMoment, fmtNumber, gql, label, messages, purposeLabel, showError, t } from "./console.js";
 
 const form = document.getElementById("audit-form");
 const body = document.querySelector("#events tbody");
@@ -24,12 +24,15 @@ async function search(append) {
   const rows = data.auditEvents.nodes.map((e) => el("tr", { "data-seq": e.seq },
     el("td", {}, String(e.seq)), el("td", {}, fmtMoment(e.at)), el("td", {}, e.agencyCode ?? "–"),
     el("td", {}, e.operator ?? "–"), el("td", {}, `${e.operationType ?? ""} ${e.operationName ?? ""}`.trim() || "–"),
-    el("td", {}, e.purpose ?? ""), el("td", {}, el("span", { class: `badge badge-${e.outcome}` }, e.outcome),
-      e.errorCodes.length ? ` ${e.errorCodes.join(",")}` : ""),
+    el("td", {}, purposeLabel(e.purpose)),
+    el("td", {}, el("span", { class: `badge badge-${e.outcome}`, "data-outcome": e.outcome }, label("AuditOutcome", e.outcome)),
+      ...e.errorCodes.map((code) => el("code", { class: "error-code", title: messages[`code.${code}`] ?? code }, ` ${code}`))),
     el("td", {}, fmtNumber(Math.round(e.durationMs * 10) / 10))));
   if (append) body.append(...rows); else body.replaceChildren(...rows);
   cursor = data.auditEvents.pageInfo.endCursor;
   more.hidden = !data.auditEvents.pageInfo.hasNextPage;
+  // The download holds the rows shown (the first pages, up to the API's page size).
+  exportLinks("audit", { agency: variables.agency, outcome: variables.outcome, first: Math.min(body.children.length, 100) || 50 });
 }
 
 async function verify() {

@@ -1,6 +1,6 @@
 // Check and report: validate the identifier in the form, screen, show the decision with its
 // measures, legal basis and what the person can do, then report the outcome.
-import { allowed, el, fill, gql, lang, showError, t } from "./console.js";
+import { allowed, el, errorMessage, fill, gql, lang, showError, t } from "./console.js";
 import { checkResidentId, checkUscc, normaliseResidentId, normaliseUscc } from "./identifiers.js";
 
 const form = document.getElementById("check-form");
@@ -94,8 +94,11 @@ function showDecision(decision) {
   decisionBox.className = `decision decision-${decision.decision}`;
   fill(decisionBox,
     el("strong", { id: "decision-value", "data-decision": decision.decision }, t(`check.decision.${decision.decision}`)),
-    decision.error ? el("p", { class: "field-error" }, decision.error.message) : null,
-    decision.reasons?.length ? el("small", {}, `${t("check.reasons")}: ${decision.reasons.join(", ")}`) : null,
+    decision.error ? el("p", { class: "field-error" }, errorMessage(decision.error)) : null,
+    decision.reasons?.length
+      ? el("small", { "data-reasons": decision.reasons.join(",") },
+        `${t("check.reasons")}: ${decision.reasons.map((r) => t(`reason.${r}`)).join("；")}`)
+      : null,
   );
   fill(measuresBox,
     ...decision.measures.map((m) =>

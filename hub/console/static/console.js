@@ -7,6 +7,14 @@ export const lang = pageData.lang;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
 export const t = (key) => messages[key] ?? key;
+// A value of one of the schema's enums (ListKind, Circumstance, ...) as the reader's words.
+export const label = (kind, value) => (value ? messages[`enum.${kind}.${value}`] ?? value : "");
+// A declared purpose: a matter code's name, or the text itself (a case number).
+export const purposeLabel = (code) => (code ? messages[`purpose.${code}`] ?? code : "");
+// An error as the reader's language says it: the catalogue's message for its code in Chinese
+// (the hub's own messages are English), the hub's more precise message in English.
+export const errorMessage = (error) =>
+  (lang === "zh-CN" ? messages[`code.${error?.extensions?.code ?? error?.code}`] : null) ?? error?.message ?? t("error.internal");
 export const allowed = (coordinate) => pageData.allowed.includes(coordinate);
 
 const numbers = new Intl.NumberFormat(lang);
@@ -29,7 +37,7 @@ export function chinaDay(offsetDays = 0) {
 
 export class GraphQLError extends Error {
   constructor(errors) {
-    super(errors.map((e) => e.message).join("; "));
+    super([...new Set(errors.map(errorMessage))].join("; "));
     this.errors = errors;
     this.code = errors[0]?.extensions?.code;
   }
@@ -79,6 +87,23 @@ export function el(tag, attrs = {}, ...children) {
 // replaceChildren without the nulls (the DOM would print them as "null").
 export function fill(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+// Point a view's download links (CSV, Excel) at what it shows: the same question, the same
+// rows. The hub runs it as the user, masks it as the page, and audits it like a query.
+export function exportLinks(view, params) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ""));
+  for (const format of ["csv", "xlsx"]) {
+    const link = document.getElementById(`export-${view}-${format}`);
+    if (link) link.href = `/console/export/${view}.${format}?${query}`;
+  }
+}
+
+// The links themselves, for views drawn by a script (the debtor view).
+export function downloadLinks(view) {
+  return el("span", { class: "downloads" }, `${t("export.download")}: `,
+    el("a", { id: `export-${view}-csv`, download: true }, t("export.csv")), " · ",
+    el("a", { id: `export-${view}-xlsx`, download: true }, t("export.xlsx")));
 }
 
 export function showError(node, message) {

@@ -1,13 +1,17 @@
 // The dashboard: province figures per day (time series), this agency's or every agency's
 // figures per matter, agency or region (bars), recent interceptions; live from `activity`.
 import { barChart, timeSeries } from "./charts.js";
-import { chinaDay, el, fmtDay, fmtMoment, fmtNumber, gql, pageData, subscribe, t } from "./console.js";
+import {
+  chinaDay, el, exportLinks, fmtDay, fmtMoment, fmtNumber, gql, label, lang, pageData, purposeLabel, subscribe, t,
+} from "./console.js";
+
+const RECENT = 15;
 
 const COLORS = { comparisons: "#8a9bb0", interceptions: "#c8102e", sanctions: "#d98b00", debtorsPaid: "#1b7f4b" };
 const QUERY = `query ConsoleDashboard($since: Date!, $until: Date!) {
   provinceStatistics(since: $since, until: $until) { day queries comparisons interceptions sanctions debtorsPaid }
   sanctionStatistics(since: $since, until: $until) { day agencyCode matter regionCode comparisons interceptions sanctions debtorsPaid }
-  recentInterceptions(first: 15) { id at agencyCode matter decision regionCode operator outcome }
+  recentInterceptions(first: ${RECENT}) { id at agencyCode matter decision regionCode operator outcome }
   matters { code name }
 }`;
 
@@ -15,6 +19,8 @@ const barsBy = document.getElementById("bars-by");
 const live = document.getElementById("live");
 let last = null;
 let matterNames = {};
+// The catalogue's names are Chinese; in English the console's own labels.
+const matterName = (code) => (lang === "zh-CN" ? matterNames[code] : null) ?? purposeLabel(code);
 
 document.getElementById("scope").textContent = pageData.operator ? t("dash.scope.all") : t("dash.scope.own");
 
@@ -52,7 +58,7 @@ function bars(rows) {
   const list = [...groups.entries()]
     .sort((a, b) => b[1].interceptions - a[1].interceptions)
     .slice(0, 12)
-    .map(([key, g]) => ({ label: by === "matter" ? matterNames[key] || key : key, values: [g.interceptions, g.sanctions] }));
+    .map(([key, g]) => ({ label: by === "matter" ? matterName(key) : key, values: [g.interceptions, g.sanctions] }));
   document.getElementById("bars-title").textContent = barsBy.options[barsBy.selectedIndex].text;
   barChart(document.getElementById("bars"), list,
     [{ label: t("dash.interceptions"), color: COLORS.interceptions }, { label: t("dash.sanctions"), color: COLORS.sanctions }],
@@ -68,8 +74,8 @@ function recent(items) {
   body.replaceChildren(...items.map((i) => el("tr", { "data-id": i.id },
     el("td", {}, fmtMoment(i.at)),
     el("td", {}, i.agencyCode),
-    el("td", {}, matterNames[i.matter] || i.matter),
-    el("td", {}, el("span", { class: `badge badge-${i.decision}` }, i.decision)),
+    el("td", {}, matterName(i.matter)),
+    el("td", {}, el("span", { class: `badge badge-${i.decision}`, "data-decision": i.decision }, label("Decision", i.decision))),
     el("td", {}, i.operator || "–"),
     el("td", {}, i.outcome ? t(`report.outcome.${i.outcome}`) : el("span", { class: "muted" }, t("dash.not_reported"))),
   )));
@@ -88,6 +94,7 @@ async function load() {
   updated.dataset.at = String(Date.now());
 }
 
+exportLinks("interceptions", { first: RECENT });
 barsBy.addEventListener("change", () => last && bars(last.sanctionStatistics));
 load().catch((e) => console.error(e));
 

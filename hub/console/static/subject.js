@@ -1,6 +1,8 @@
 // The debtor view (courts, operators): listings, cases, assets across sources, and the
 // interceptions and sanctions against the debtor, on one page.
-import { allowed, el, fill, fmtDate, fmtMoment, fmtMoney, fmtNumber, gql, lang, pageData, showError, t } from "./console.js";
+import {
+  allowed, downloadLinks, el, exportLinks, fill, fmtDate, fmtMoment, fmtMoney, fmtNumber, gql, label, lang, pageData, purposeLabel, showError, t,
+} from "./console.js";
 import { checkResidentId, checkUscc, normaliseResidentId, normaliseUscc } from "./identifiers.js";
 
 const form = document.getElementById("subject-form");
@@ -26,12 +28,12 @@ function fields() {
   return f.join("\n");
 }
 
-function section(title, headers, rows, id) {
+function section(title, headers, rows, id, downloads = null) {
   const body = rows.length
     ? el("table", { id }, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c ?? "–"))))))
     : el("p", { class: "muted" }, t("dash.none"));
-  return el("section", { class: "card" }, el("h2", {}, title), body);
+  return el("section", { class: "card" }, el("div", { class: "heading" }, el("h2", {}, title), downloads), body);
 }
 
 function render(s) {
@@ -44,10 +46,11 @@ function render(s) {
       el("span", {}, s.region?.name || s.region?.code || ""),
       s.birthDate ? el("span", {}, fmtDate(s.birthDate)) : null),
     section(t("subject.listings"), [t("check.case"), "", t("dash.col.at"), ""], (s.listings?.nodes ?? []).map((l) =>
-      [l.case.caseNumber, `${l.list}${l.circumstance ? " · " + l.circumstance : ""}`, fmtDate(l.publishedOn),
-        l.active ? "●" : `${fmtDate(l.removedOn)} ${l.removalReason ?? ""}`]), "listings"),
+      [l.case.caseNumber, `${label("ListKind", l.list)}${l.circumstance ? " · " + label("Circumstance", l.circumstance) : ""}`,
+        fmtDate(l.publishedOn), l.active ? "●" : `${fmtDate(l.removedOn)} ${label("RemovalReason", l.removalReason)}`]), "listings",
+      downloadLinks("listings")),
     section(t("subject.cases"), [t("check.case"), t("check.court"), t("dash.col.at"), t("subject.amount"), ""], cases.map((c) =>
-      [c.caseNumber, c.court.name, fmtDate(c.filedOn), fmtMoney(c.amount), c.performance]), "cases"),
+      [c.caseNumber, c.court.name, fmtDate(c.filedOn), fmtMoney(c.amount), label("Performance", c.performance)]), "cases"),
     s.realEstate ? section(t("subject.estate"), ["", "", "m²", ""], s.realEstate.nodes.map((h) =>
       [h.estate.certificateNumber, h.estate.address, fmtNumber(Number(h.estate.areaM2)), h.estate.sealed ? t("subject.sealed") : ""]), "estate") : null,
     s.vehicles ? section(t("subject.vehicles"), ["", "", ""], s.vehicles.nodes.map((v) =>
@@ -55,7 +58,7 @@ function render(s) {
     s.shareholdings ? section(t("subject.shares"), ["", "", "%", ""], s.shareholdings.nodes.map((h) =>
       [h.company.name, h.company.uscc, fmtNumber(Number(h.share) * 100), fmtMoney(h.subscribedCapital)]), "shares") : null,
     section(t("subject.interceptions"), [t("dash.col.at"), t("check.case"), t("dash.col.matter"), t("dash.col.decision"), t("dash.col.operator"), t("dash.col.outcome")],
-      interceptions.map((i) => [fmtMoment(i.at), i.caseNumber, i.matter, i.decision, i.operator,
+      interceptions.map((i) => [fmtMoment(i.at), i.caseNumber, purposeLabel(i.matter), label("Decision", i.decision), i.operator,
         i.feedback.map((f) => `${t(`report.outcome.${f.outcome}`)} (${f.operator ?? "–"})`).join("; ") || t("dash.not_reported")]), "interceptions"),
   );
 }
@@ -77,6 +80,7 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     render(data.s);
+    exportLinks("listings", { id: value, purpose: purpose.value.trim() });
   } catch (error) {
     showError(formError, error.message);
   }

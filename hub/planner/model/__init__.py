@@ -53,6 +53,7 @@ from hub.planner.model.base import (
 __all__ = [
     "ABSTRACT",
     "QUERY",
+    "REPLICA_ROOTS",
     "TYPES",
     "Abstract",
     "Check",
@@ -88,3 +89,10 @@ _DOMAINS = (
 QUERY = TypeSpec({k: v for domain in _DOMAINS for k, v in getattr(domain, "ROOTS", {}).items()})
 TYPES: dict[str, TypeSpec] = {k: v for domain in _DOMAINS for k, v in domain.TYPES.items()}
 ABSTRACT: dict[str, Abstract] = {k: v for domain in _DOMAINS for k, v in getattr(domain, "ABSTRACT", {}).items()}
+
+# Root fields a read replica may answer (``hub.db.replicas``): subject reads, searches, the
+# reference lists and the statistics. The others (agencies, the audit trail, webhooks, the
+# console, ingest batches, documents) show what the hub has just written: the primary answers.
+REPLICA_ROOTS: frozenset[str] = frozenset(
+    k for domain in (core, court, land, market, police, tourism, sanctions) for k in getattr(domain, "ROOTS", {})
+) | {"agencyStatistics"}
