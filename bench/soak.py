@@ -348,7 +348,8 @@ def main() -> int:
         verified = subprocess.run(
             [sys.executable, "-m", "hub.cli", "audit", "verify"],
             cwd=ROOT,
-            env={**os.environ, "HUB_DATABASE_URL": url},
+            # The hub's data directory: its checkpoints are signed with the key kept there.
+            env={**os.environ, "HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(server.tmp)},
             capture_output=True,
             text=True,
             timeout=600,
@@ -366,7 +367,10 @@ def main() -> int:
         f"them {sum(recorded.values())}, every one as expected: {balanced}"
     )
     print(f"subscriber: 1 subscription + {len(books.subscriber)} events sent = {subscribed} audit records")
-    print(f"audit verify: exit {verified.returncode}: {(verified.stdout + verified.stderr).strip().splitlines()[-1:]}")
+    print(
+        f"audit verify: exit {verified.returncode}: "
+        + " / ".join((verified.stdout + verified.stderr).strip().splitlines()[-4:])
+    )
     print("RSS (minute: hub MB" + (", embedded postgres MB: USS summed over its processes)" if embedded_dir else ")"))
     for at, hub_rss, pg_rss in books.rss:
         print(f"  {at / 60:5.1f}: {hub_rss / 2**20:7.1f}" + (f"  {pg_rss / 2**20:7.1f}" if pg_rss is not None else ""))
