@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import psutil
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -77,16 +78,21 @@ class Served:
 
 
 class HubProcess:
-    """`hub serve` on ``database_url`` in a subprocess, its output in a log in ``data_dir``;
-    ``serve_args`` are more options of `hub serve` (``--workers 2``), ``env`` adds settings.
-    Poll ``ready`` before use; ``stop`` sends SIGTERM (then kills)."""
+    """`hub serve` on ``database_url`` (None: its embedded server in ``data_dir``) in a
+    subprocess, its output in a log in ``data_dir``; ``serve_args`` are more options of
+    `hub serve` (``--workers 2``), ``env`` adds settings. Poll ``ready`` before use; ``stop``
+    sends SIGTERM (then kills)."""
 
-    def __init__(self, database_url: str, data_dir: Path, *serve_args: str, **env: str) -> None:
+    def __init__(self, database_url: str | None, data_dir: Path, *serve_args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url, self.data_dir = database_url, data_dir
         self.log = data_dir / f"hub-{self.port}.log"
-        settings = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_DATA_DIR": str(data_dir), **env}
+        settings = {**os.environ, "HUB_DATA_DIR": str(data_dir), **env}
+        if database_url is None:
+            settings.pop("HUB_DATABASE_URL", None)
+        else:
+            settings["HUB_DATABASE_URL"] = database_url
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port), *serve_args],
@@ -104,6 +110,15 @@ class HubProcess:
         except httpx.TransportError:
             return False
 
+    def keys(self) -> dict[str, str]:
+        """The demo agencies' keys by code, as `hub serve --demo` printed them."""
+        keys = {}
+        for line in self.log.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2].startswith("hub_"):
+                keys[parts[1]] = parts[2]
+        return keys
+
     def stop(self, timeout: float = 30) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -112,3 +127,13 @@ class HubProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    """The PostgreSQL processes running on a data directory under ``data_dir``."""
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir.resolve()) in cmdline:
+            found.append(proc)
+    return found

@@ -23,6 +23,7 @@ import pytest
 
 from hub.db.embedded import EmbeddedServer
 from hub.identity import make_resident_id
+from tests.served import postgres_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 LIN = make_resident_id("350102", __import__("datetime").date(1976, 4, 12), 271)
@@ -46,15 +47,6 @@ def _poll(check: object, deadline_s: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def _postgres_processes(data_dir: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if proc.info["name"] == "postgres" and str(data_dir.resolve()) in cmdline:
-            found.append(proc)
-    return found
 
 
 def _serving(port: int, processes: list[psutil.Process]) -> list[psutil.Process]:
@@ -157,7 +149,7 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
     log = served.out.read_text()
     assert LIN not in log
     assert LIN[:14] not in log
-    assert _postgres_processes(data_dir) == [], "the embedded PostgreSQL was left running"
+    assert postgres_processes(data_dir) == [], "the embedded PostgreSQL was left running"
 
     # A second start on the same data directory reuses the data and the keys; with two
     # worker processes on one port, both answer, and both stop with the embedded server.
@@ -171,7 +163,7 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
             assert answer.json()["data"]["subjectByResidentId"]["name"] == "林文斌"
     finally:
         assert again.stop() == 0, again.out.read_text()
-    assert _postgres_processes(data_dir) == []
+    assert postgres_processes(data_dir) == []
     assert len(workers) == 2
     assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
 
@@ -187,7 +179,7 @@ def test_serve_demo_answers_over_http_and_stops_cleanly(data_dir: Path) -> None:
         timeout=120,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert _postgres_processes(data_dir) == []
+    assert postgres_processes(data_dir) == []
 
     import asyncio
 

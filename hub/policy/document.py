@@ -4,6 +4,9 @@ The walk expands fragments and inline fragments against the schema, so aliases, 
 and interfaces all end at the same schema coordinates (``Person.listings``): that is what the
 policy checks and what the audit trail records. It also measures depth, aliases and
 directives for the limits, and keeps what the cost needs (list arguments) for each request.
+
+``measure`` takes the same measures from the syntax alone, before validation: a document over
+a limit gets one error naming the limit, not one validation error per repeated directive.
 """
 
 from __future__ import annotations
@@ -161,6 +164,75 @@ def analyse(schema: GraphQLSchema, document: DocumentNode, operation: OperationD
         static_cost=_static_cost(cost_tree),
         variable_cost=_variable_cost(cost_tree),
     )
+
+
+@dataclass(frozen=True)
+class Size:
+    """A document's largest depth, aliases, directives and selected fields (the fields the
+    cost counts at least once each), over its operations, with fragments expanded."""
+
+    depth: int
+    aliases: int
+    directives: int
+    fields: int
+
+
+def measure(document: DocumentNode) -> Size:
+    """The measures ``analyse`` takes (equal for a valid document), from the syntax alone.
+
+    Each fragment is measured once and its measures reused wherever it is spread, so a
+    document whose fragments spread each other many times (millions of fields once expanded)
+    is measured in one pass over its text. A spread of an unknown fragment, or one already
+    being measured (a cycle), counts nothing: validation refuses such documents anyway.
+    """
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    measured: dict[str, tuple[int, int, int, int]] = {}
+    measuring: set[str] = set()
+
+    def of_fragment(name: str) -> tuple[int, int, int, int]:
+        found = measured.get(name)
+        if found is not None:
+            return found
+        fragment = fragments.get(name)
+        if fragment is None or name in measuring:
+            return (0, 0, 0, 0)
+        measuring.add(name)
+        depth, aliases, directives, fields = of_selections(fragment.selection_set)
+        measuring.discard(name)
+        found = measured[name] = (depth, aliases, directives + len(fragment.directives or ()), fields)
+        return found
+
+    def of_selections(selection_set: SelectionSetNode) -> tuple[int, int, int, int]:
+        """(depth below this level, aliases, directives, fields) of a selection set."""
+        depth = aliases = directives = fields = 0
+        for selection in selection_set.selections:
+            directives += len(selection.directives or ())
+            inner = (0, 0, 0, 0)
+            if isinstance(selection, FieldNode):
+                if selection.alias is not None:
+                    aliases += 1
+                if selection.name.value == "__typename" or selection.name.value in INTROSPECTION:
+                    continue  # as in ``analyse``: neither depth nor cost
+                fields += 1
+                if selection.selection_set is not None:
+                    inner = of_selections(selection.selection_set)
+                depth = max(depth, 1 + inner[0])
+            elif isinstance(selection, InlineFragmentNode):
+                inner = of_selections(selection.selection_set)
+                depth = max(depth, inner[0])
+            elif isinstance(selection, FragmentSpreadNode):
+                inner = of_fragment(selection.name.value)
+                depth = max(depth, inner[0])
+            aliases, directives, fields = aliases + inner[1], directives + inner[2], fields + inner[3]
+        return depth, aliases, directives, fields
+
+    largest = (0, 0, 0, 0)
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            depth, aliases, directives, fields = of_selections(definition.selection_set)
+            size = (depth, aliases, directives + len(definition.directives or ()), fields)
+            largest = tuple(max(a, b) for a, b in zip(largest, size, strict=True))  # type: ignore[assignment]
+    return Size(*largest)
 
 
 def _static_cost(tree: list[CostNode]) -> int | None:

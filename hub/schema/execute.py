@@ -1,4 +1,4 @@
-"""The place every GraphQL operation passes: parse, validate, limit, authorise, plan, run.
+"""The place every GraphQL operation passes: parse, limit, validate, authorise, plan, run.
 
 Parsing, validation and the analysis of what a document selects are cached by document text,
 so a repeated query costs a set comparison against the agency's policy and its execution.
@@ -30,12 +30,13 @@ from graphql import (
     subscribe,
     validate,
 )
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.execution import optimized_is_awaitable
 
 from hub.db.database import lost, refused_write
 from hub.errors import DatabaseUnavailable, HubError
 from hub.planner import Compiled, OperationPlans, Planner, resolved
-from hub.policy.document import Shape, analyse, cost
+from hub.policy.document import Shape, Size, analyse, cost, measure
 from hub.policy.limits import Limits
 from hub.policy.rules import CASE_NUMBER, EffectivePolicy
 from hub.schema.context import HubContext
@@ -44,6 +45,8 @@ from hub.schema.core import sees_removed_kind
 log = logging.getLogger(__name__)
 
 MASKED_MESSAGE = "Unexpected error; it has been logged."
+# Bad input gets a short answer: at most this many errors, then one saying how many were left out.
+MAX_ERRORS = 5
 CASE_NUMBER_PATTERN = re.compile(r"^[(（][12][0-9]{3}[)）][\u4e00-\u9fff][0-9]{0,4}执(恢|异|保)?[0-9]{1,6}号$")
 
 # How an operation ended, as the audit trail records it.
@@ -161,10 +164,43 @@ class Executor:
                     LIMITED,
                 )
             return Prepared(None, (_request_error(exc, "GRAPHQL_PARSE_FAILED"),))
+        # The limits that need no schema run first: a document with 60 repeated directives is
+        # told it has too many, once, rather than given a validation error for each.
+        limited = self._over_limits(measure(document))
+        if limited is not None:
+            return Prepared(None, (limited,), LIMITED)
         errors = validate(self._graphql, document, hide_suggestions=True)
         if errors:
-            return Prepared(None, tuple(_request_error(e, "GRAPHQL_VALIDATION_FAILED", self._graphql) for e in errors))
+            aborted = any(isinstance(e, ValidationAbortedError) for e in errors)
+            found = [
+                _request_error(e, "GRAPHQL_VALIDATION_FAILED", self._graphql)
+                for e in errors
+                if not isinstance(e, ValidationAbortedError)
+            ]
+            return Prepared(None, tuple(capped(found, stopped=aborted)))
         return Prepared(document, ())
+
+    def _over_limits(self, size: Size) -> dict[str, Any] | None:
+        """The error of the first limit a document's size is over, if any. The fields it
+        selects are a lower bound of its cost (each counts at least 1)."""
+        limits = self.limits
+        for actual, limit, what, code in (
+            (size.depth, limits.max_depth, "is {} levels deep", "QUERY_TOO_DEEP"),
+            (size.aliases, limits.max_aliases, "has {} aliases", "TOO_MANY_ALIASES"),
+            (size.directives, limits.max_directives, "has {} directives", "TOO_MANY_DIRECTIVES"),
+        ):
+            if actual > limit:
+                message = f"the query {what.format(actual)}; the limit is {limit}"
+                return error(message, code, limit=limit, actual=actual)
+        if size.fields > limits.max_cost:
+            return error(
+                f"the query selects {size.fields} fields once its fragments are expanded; the limit "
+                f"is {limits.max_cost} (each field counts 1 towards the cost, lists more)",
+                "COST_LIMIT_EXCEEDED",
+                limit=limits.max_cost,
+                actual=size.fields,
+            )
+        return None
 
     def shape(self, prepared: Prepared, operation_name: str | None) -> Shape | dict[str, Any]:
         """What the named operation selects (cached with the document), or an error."""
@@ -463,13 +499,9 @@ class Executor:
         self, shape: Shape, variables: dict[str, Any] | None, default_page_size: int, max_page_size: int
     ) -> dict[str, Any] | None:
         limits = self.limits
-        for actual, limit, what, code in (
-            (shape.depth, limits.max_depth, "levels deep", "QUERY_TOO_DEEP"),
-            (shape.aliases, limits.max_aliases, "aliases", "TOO_MANY_ALIASES"),
-            (shape.directives, limits.max_directives, "directives", "TOO_MANY_DIRECTIVES"),
-        ):
-            if actual > limit:
-                return error(f"the query has {actual} {what}; the limit is {limit}", code, limit=limit, actual=actual)
+        limited = self._over_limits(Size(shape.depth, shape.aliases, shape.directives, 0))
+        if limited is not None:
+            return limited
         estimate = shape.static_cost
         if estimate is None and not shape.variable_cost:
             estimate = shape.costs.get((default_page_size, max_page_size))
@@ -505,15 +537,17 @@ def _check_policy(
             if coordinate not in policy.allowed and not coordinate.split(".", 1)[1].startswith("__")
         )
     if denied:
-        return [
-            error(
-                f"field {path} ({coordinate}) is not allowed for this agency",
-                "FIELD_NOT_ALLOWED",
-                field=coordinate,
-                path=path,
-            )
-            for coordinate, path in denied
-        ]
+        return capped(
+            [
+                error(
+                    f"field {path} ({coordinate}) is not allowed for this agency",
+                    "FIELD_NOT_ALLOWED",
+                    field=coordinate,
+                    path=path,
+                )
+                for coordinate, path in denied
+            ]
+        )
     if not purpose_declared:
         return []
     if purpose is not None:
@@ -588,7 +622,25 @@ def _select_operation(document: DocumentNode, name: str | None) -> OperationDefi
     return error(f"no operation named {name!r} in the document", "UNKNOWN_OPERATION")
 
 
+def capped(errors: list[dict[str, Any]], *, stopped: bool = False) -> list[dict[str, Any]]:
+    """The first ``MAX_ERRORS`` errors and one more saying how many were left out (with the
+    code they share, or ``TOO_MANY_ERRORS``), when there are more than ``MAX_ERRORS + 1``;
+    ``stopped``: the errors found are not all there are (validation gave up counting)."""
+    if len(errors) <= MAX_ERRORS + 1 and not stopped:
+        return errors
+    shown, left_out = errors[:MAX_ERRORS], errors[MAX_ERRORS:]
+    codes = {e["extensions"]["code"] for e in left_out}
+    count = f"{len(left_out)}{' or more' if stopped else ''}"
+    summary = error(
+        f"{count} more errors like these were left out; correct these first",
+        codes.pop() if len(codes) == 1 else "TOO_MANY_ERRORS",
+        omitted=len(left_out),
+    )
+    return [*shown, summary]
+
+
 def _rejected(errors: list[dict[str, Any]], result: str, status: int | None = None) -> Outcome:
+    errors = capped(errors)
     codes = tuple(sorted({e["extensions"]["code"] for e in errors}))
     return Outcome({"errors": errors}, result, rejected=True, http_status=status, error_codes=codes)
 
