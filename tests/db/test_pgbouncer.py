@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -31,7 +32,7 @@ from starlette.routing import Route
 from hub.agencies import revoke_key
 from hub.db.database import Database, StatementTimeout, create_pool
 from hub.errors import ConfigurationError
-from tests.events.conftest import PERSON_ID, Hub, graphql, open_ws, seed
+from tests.events.conftest import PERSON_ID, Hub, graphql, listed, open_ws, seed
 from tests.ingest.conftest import EXAMPLES
 from tests.served import DEADLINE, HubProcess, Served, free_port, poll
 
@@ -119,25 +120,7 @@ async def test_the_hub_serves_behind_pgbouncer_in_transaction_mode(
     fresh_database_url: str, pooled: str, tmp_path: Path
 ) -> None:
     keys, subject_id = await seed(fresh_database_url)
-    conn = await asyncpg.connect(fresh_database_url)
-    try:
-        from hub.seed.courts import ensure_courts
-
-        await ensure_courts(conn)
-        case_id = await conn.fetchval(
-            "INSERT INTO court.enforcement_case (case_number, court_code, filed_on, basis_document, basis_issuer,"
-            " obligation, amount) VALUES ('(2026)闽0102执1号', '闽0102', current_date, '(2025)闽0102民初1号',"
-            " '福州市鼓楼区人民法院', '偿还借款', 486000) RETURNING id"
-        )
-        await conn.execute("INSERT INTO court.case_party VALUES ($1, $2)", case_id, subject_id)
-        listing_id = await conn.fetchval(
-            "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on)"
-            " VALUES ($1, $2, 'dishonest', 'refuses_with_ability', current_date) RETURNING id",
-            subject_id,
-            case_id,
-        )
-    finally:
-        await conn.close()
+    listing_id = await listed(fresh_database_url, subject_id, "(2026)闽0102执1号", date.today(), date.today())
     process = HubProcess(
         pooled,
         tmp_path,

@@ -174,3 +174,32 @@ async def close_code(client: GraphQLWs) -> int:
         await asyncio.wait_for(ws.recv(), 10)
     code: int = ws.close_code
     return code
+
+
+async def listed(database_url: str, subject_id: int, case_number: str, filed_on: date, published_on: date) -> int:
+    """The seeded subject a party to an enforcement case at 闽0102 and on its dishonest list from
+    ``published_on``, written straight to the tables (as a court's data already held); the
+    listing's id."""
+    from hub.seed.courts import ensure_courts
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        await ensure_courts(conn)
+        case_id = await conn.fetchval(
+            "INSERT INTO court.enforcement_case (case_number, court_code, filed_on, basis_document, basis_issuer,"
+            " obligation, amount) VALUES ($1, '闽0102', $2, '(2017)闽0102民初4321号',"
+            " '福州市鼓楼区人民法院', '偿还借款', 486000) RETURNING id",
+            case_number,
+            filed_on,
+        )
+        await conn.execute("INSERT INTO court.case_party VALUES ($1, $2)", case_id, subject_id)
+        listing_id: int = await conn.fetchval(
+            "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on)"
+            " VALUES ($1, $2, 'dishonest', 'refuses_with_ability', $3) RETURNING id",
+            subject_id,
+            case_id,
+            published_on,
+        )
+    finally:
+        await conn.close()
+    return listing_id

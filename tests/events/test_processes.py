@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import asyncpg
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.events.conftest import Hub, emit_committed, graphql, open_ws, seed
+from tests.events.conftest import Hub, emit_committed, graphql, listed, open_ws, seed
 from tests.served import HubProcess, Served, poll
 
 CHANGES = "subscription { listChanges(after: 0) { seq kind listing { id } } }"
@@ -82,26 +83,10 @@ async def test_an_event_committed_through_one_process_reaches_a_subscriber_of_th
 async def test_a_removal_through_one_process_reaches_a_subscriber_of_the_other(
     fresh_database_url: str, processes: tuple[HubProcess, HubProcess]
 ) -> None:
-    from hub.seed.courts import ensure_courts
-
     keys, subject_id = await seed(fresh_database_url)
-    conn = await asyncpg.connect(fresh_database_url)
-    try:
-        await ensure_courts(conn)
-        case_id = await conn.fetchval(
-            "INSERT INTO court.enforcement_case (case_number, court_code, filed_on, basis_document, basis_issuer,"
-            " obligation, amount) VALUES ('(2018)闽0102执1867号', '闽0102', '2018-03-06', '(2017)闽0102民初4321号',"
-            " '福州市鼓楼区人民法院', '偿还借款', 486000) RETURNING id"
-        )
-        await conn.execute("INSERT INTO court.case_party VALUES ($1, $2)", case_id, subject_id)
-        listing_id = await conn.fetchval(
-            "INSERT INTO court.listing (subject_id, case_id, list, circumstance, published_on)"
-            " VALUES ($1, $2, 'dishonest', 'refuses_with_ability', '2018-05-20') RETURNING id",
-            subject_id,
-            case_id,
-        )
-    finally:
-        await conn.close()
+    listing_id = await listed(
+        fresh_database_url, subject_id, "(2018)闽0102执1867号", date(2018, 3, 6), date(2018, 5, 20)
+    )
     a, b = processes
     for process in processes:
         await poll(process.ready, "a hub process to become ready", 15)
