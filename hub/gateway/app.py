@@ -179,7 +179,10 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 log.warning("the audit trail is DISABLED (HUB_AUDIT_DISABLED); development only")
                 audit = NoAudit(database)
             else:
-                writer = AuditWriter(database)
+                # A request waits for its audit record at most as long as the append may take:
+                # a pooled connection, then one statement; past that it is answered 503.
+                audit_wait = settings.pool_timeout_seconds + settings.statement_timeout_ms / 1000 + 1
+                writer = AuditWriter(database, timeout=audit_wait)
                 writer.start()
                 audit = writer
             state = HubState(
