@@ -115,14 +115,20 @@ async def test_the_page_shows_the_entry_with_zh_and_en_labels(public: httpx.Asyn
     page = await public.get("/public", params={"name": LIN, "id": LIN_ID})
     assert page.status_code == 200
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
-    assert "信息公示查询" in page.text and "执行法院" in page.text
-    assert mask_resident_id(LIN_ID) in page.text and LIN_CASE in page.text and "失信被执行人名单" in page.text
+    assert "信息公示查询" in page.text
+    assert "执行法院" in page.text
+    assert mask_resident_id(LIN_ID) in page.text
+    assert LIN_CASE in page.text
+    assert "失信被执行人名单" in page.text
     # The identifier typed is not written back into the form.
     assert LIN_ID not in page.text
     english = await public.get("/public", params={"name": LIN, "id": LIN_ID, "lang": "en"})
-    assert "Executing court" in english.text and "Dishonest debtors list" in english.text
+    assert "Executing court" in english.text
+    assert "Dishonest debtors list" in english.text
     form = await public.get("/public")
-    assert form.status_code == 200 and 'id="public-form"' in form.text and "public-entry" not in form.text
+    assert form.status_code == 200
+    assert 'id="public-form"' in form.text
+    assert "public-entry" not in form.text
 
 
 async def test_an_organisation_shows_its_uscc_in_full_and_only_public_lists(
@@ -151,7 +157,8 @@ async def test_a_name_alone_is_refused_with_a_clear_error(public: httpx.AsyncCli
     status, body = await _search(public, id=LIN_ID)
     assert (status, _code(body)) == (400, "NAME_REQUIRED")
     page = await public.get("/public", params={"name": LIN})
-    assert page.status_code == 400 and "仅凭姓名不能查询" in page.text
+    assert page.status_code == 400
+    assert "仅凭姓名不能查询" in page.text
 
 
 async def test_an_invalid_identifier_or_case_number_is_refused(public: httpx.AsyncClient) -> None:
@@ -187,7 +194,9 @@ async def test_a_wrong_or_partial_name_finds_no_record_like_an_unknown_subject(p
         )
     }
     page = await public.get("/public", params={"name": "林文", "id": LIN_ID})
-    assert page.status_code == 200 and "无公示信息" in page.text and "public-entry" not in page.text
+    assert page.status_code == 200
+    assert "无公示信息" in page.text
+    assert "public-entry" not in page.text
 
 
 async def test_removed_and_expired_listings_are_not_shown(public: httpx.AsyncClient, db: Database) -> None:
@@ -223,13 +232,15 @@ async def test_every_search_is_audited_without_the_id_number(
         "PUBLIC_DISCLOSURE",
     )
     assert (hit["outcome"], hit["subjects"], hit["error_codes"]) == ("ok", [stories["lin"]], [])
-    assert "PublicEntry.identifier" in hit["fields"] and "PublicEntry.court" in hit["fields"]
+    assert "PublicEntry.identifier" in hit["fields"]
+    assert "PublicEntry.court" in hit["fields"]
     # The client's network, not its address.
     assert str(hit["client"]) == "203.0.113.0"
     assert (miss["outcome"], miss["subjects"], miss["fields"]) == ("ok", [], [])
     assert (refused["outcome"], refused["error_codes"]) == ("error", ["IDENTIFIER_OR_CASE_REQUIRED"])
     for event in (hit, miss, refused):
-        assert LIN_ID not in repr(event) and LIN_ID[:10] not in repr(event)
+        assert LIN_ID not in repr(event)
+        assert LIN_ID[:10] not in repr(event)
         assert event["document_hash"] is None
 
 
@@ -240,9 +251,12 @@ async def test_no_trace_no_answer(public: httpx.AsyncClient, db: Database) -> No
     assert response.status_code == 503
     assert response.headers["retry-after"]
     assert _code(response.json()) == "AUDIT_UNAVAILABLE"
-    assert LIN not in response.text and "闽0102" not in response.text
+    assert LIN not in response.text
+    assert "闽0102" not in response.text
     page = await public.get("/public", params={"name": LIN, "id": LIN_ID})
-    assert page.status_code == 503 and LIN_CASE not in page.text and "public-entry" not in page.text
+    assert page.status_code == 503
+    assert LIN_CASE not in page.text
+    assert "public-entry" not in page.text
     assert "审计记录暂时无法写入" in page.text
 
 
@@ -266,7 +280,9 @@ async def test_the_daily_budget_refuses_with_retry_after(db: Database, stories: 
         assert 1 <= int(response.headers["retry-after"]) <= 86_400
         assert "records" not in response.json()
         page = await client.get("/public", params={"name": LIN, "id": LIN_ID})
-        assert page.status_code == 429 and "今日查询次数已用完" in page.text and LIN_CASE not in page.text
+        assert page.status_code == 429
+        assert "今日查询次数已用完" in page.text
+        assert LIN_CASE not in page.text
     # Another address has its own budget.
     async with public_client(db, settings, address="198.51.100.20") as client:
         assert (await _search(client, name=LIN, id=LIN_ID))[0] == 200
@@ -280,7 +296,8 @@ async def test_the_switch_turns_the_search_off(db: Database, stories: dict[str, 
         status, body = await _search(client, name=LIN, id=LIN_ID)
         assert (status, _code(body)) == (404, "PUBLIC_DISCLOSURE_OFF")
         page = await client.get("/public")
-        assert page.status_code == 404 and "未开放信息公示查询" in page.text
+        assert page.status_code == 404
+        assert "未开放信息公示查询" in page.text
     assert await _public_events(db) == []
     assert Settings.from_env({"HUB_ENV": "development"}).public_disclosure
     assert not Settings.from_env({"HUB_ENV": "production", "HUB_DATABASE_URL": "postgresql://x/y"}).public_disclosure
@@ -315,7 +332,8 @@ async def test_two_processes_share_one_rate_limit_per_address(fresh_database_url
             assert 1 <= int(refused.headers["retry-after"]) <= 60
             # The windows are kept under keys that name no agency and hold no address.
             keys = await a_conn.fetch("SELECT agency_id FROM core.limit_window")
-            assert len(keys) == 2 and all(k["agency_id"] < 0 for k in keys)
+            assert len(keys) == 2
+            assert all(k["agency_id"] < 0 for k in keys)
     finally:
         await a_conn.close()
         await b_conn.close()
