@@ -153,7 +153,7 @@ async def page_endpoint(request: Request) -> Response:
     if answer.error is not None:
         error = answer.error
         detail = f"<small>{html.escape(error.message)}</small>" if error.code == "INVALID_IDENTIFIER" else ""
-        label = messages.get(f"code.{error.code}", messages["code.HUB_ERROR"])
+        label = messages.get(f"code.{error.code}", messages["error.internal"])
         outcome = (
             f'<p class="notice error" role="alert" id="public-error" data-code="{html.escape(error.code)}">'
             f"{html.escape(label)} {detail}</p>"
