@@ -110,7 +110,7 @@ class Settings:
     replica_poll_ms: int = 150
     # The public disclosure search (信息公示, GET /public): unauthenticated, so off unless
     # chosen; HUB_PUBLIC_DISCLOSURE defaults to on in development (the demo), off in production.
-    public_disclosure: bool = True
+    public_disclosure: bool = False
     # Searches a client network may make a minute, and a day (hub.policy.public).
     public_rate_per_minute: int = 10
     public_daily_budget: int = 200

@@ -36,7 +36,7 @@ ASSETS = ("不动产", "五四路128号", "闽(2016)", "闽C8K726", "LSVAM", "�
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(env="development", public_rate_per_minute=1000, public_daily_budget=1000)
+    return Settings(env="development", public_disclosure=True, public_rate_per_minute=1000, public_daily_budget=1000)
 
 
 @asynccontextmanager
@@ -270,7 +270,7 @@ async def test_errors_show_no_internals(public: httpx.AsyncClient) -> None:
 
 
 async def test_the_daily_budget_refuses_with_retry_after(db: Database, stories: dict[str, int]) -> None:
-    settings = Settings(env="development", public_rate_per_minute=100, public_daily_budget=2)
+    settings = Settings(env="development", public_disclosure=True, public_rate_per_minute=100, public_daily_budget=2)
     async with public_client(db, settings) as client:
         assert [(await _search(client, name=LIN, id=LIN_ID))[0] for _ in range(2)] == [200, 200]
         response = await client.get("/public/search", params={"name": LIN, "id": LIN_ID})
@@ -312,7 +312,7 @@ async def test_two_processes_share_one_rate_limit_per_address(fresh_database_url
         await load_stories(given)
     finally:
         await given.close()
-    settings = Settings(env="development", public_rate_per_minute=3, public_daily_budget=100)
+    settings = Settings(env="development", public_disclosure=True, public_rate_per_minute=3, public_daily_budget=100)
     a_conn, b_conn = await asyncpg.connect(fresh_database_url), await asyncpg.connect(fresh_database_url)
     try:
         async with (
@@ -344,7 +344,7 @@ async def test_x_forwarded_for_names_the_client_only_from_a_trusted_proxy(fresh_
     try:
         await load_stories(given)
         for trusted, expected in (((), "127.0.0.0"), (("127.0.0.1/32",), "198.51.100.0")):
-            settings = Settings(env="development", trusted_proxies=trusted)
+            settings = Settings(env="development", public_disclosure=True, trusted_proxies=trusted)
             app = create_app(settings, database_url=fresh_database_url)
             async with Served(app, **proxy_options(settings)) as served, httpx.AsyncClient() as http:
                 response = await http.get(
