@@ -58,6 +58,15 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For: it names the client only when it comes from a
+    proxy the hub trusts (HUB_TRUSTED_PROXIES); otherwise the client is the socket peer,
+    whatever the request says (uvicorn alone would trust any loopback peer)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -87,6 +96,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "log_config": logs.uvicorn_log_config(settings.log_format),
             "lifespan": "on",
             "timeout_graceful_shutdown": 30,
+            **proxy_options(settings),
         }
         # Requests go through the pooler, if there is one (the app takes LISTEN past it).
         url = settings.database_url.reveal() if settings.database_url is not None else url

@@ -60,6 +60,12 @@ def effective(settings: Settings, env: Mapping[str, str]) -> list[Entry]:
     ]
     entries += [entry("HUB_LIMIT_" + f.name.upper(), getattr(settings.limits, f.name)) for f in fields(Limits)]
     entries += [
+        entry("HUB_PUBLIC_DISCLOSURE", "on" if settings.public_disclosure else "off"),
+        entry("HUB_PUBLIC_RATE_PER_MINUTE", settings.public_rate_per_minute),
+        entry("HUB_PUBLIC_DAILY_BUDGET", settings.public_daily_budget),
+        entry("HUB_TRUSTED_PROXIES", ",".join(settings.trusted_proxies) or "(none: the socket peer is the client)"),
+    ]
+    entries += [
         entry(KEY_ENV, HIDDEN if env.get(KEY_ENV) else f"(unset: {settings.data_dir / KEY_FILE})"),
         entry("HUB_AUDIT_CHECKPOINT_SECONDS", settings.audit_checkpoint_seconds),
         entry("HUB_AUDIT_DISABLED", int(settings.audit_disabled)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -107,6 +108,15 @@ class Settings:
     replica_max_lag_seconds: int = 5
     # How often each replica's replay position is read (and at once after a list change).
     replica_poll_ms: int = 150
+    # The public disclosure search (信息公示, GET /public): unauthenticated, so off unless
+    # chosen; HUB_PUBLIC_DISCLOSURE defaults to on in development (the demo), off in production.
+    public_disclosure: bool = False
+    # Searches a client network may make a minute, and a day (hub.policy.public).
+    public_rate_per_minute: int = 10
+    public_daily_budget: int = 200
+    # Proxies whose X-Forwarded-For names the client (addresses or networks); empty: the
+    # client is the socket peer, and X-Forwarded-For is ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def behind_pooler(self) -> bool:
@@ -178,7 +188,37 @@ class Settings:
             replica_urls=_replica_urls(env.get("HUB_REPLICA_URLS", "")),
             replica_max_lag_seconds=_int(env, "HUB_REPLICA_MAX_LAG_SECONDS", 5),
             replica_poll_ms=_int(env, "HUB_REPLICA_POLL_MS", 150, minimum=10),
+            public_disclosure=_switch(env, "HUB_PUBLIC_DISCLOSURE", hub_env == "development"),
+            public_rate_per_minute=_int(env, "HUB_PUBLIC_RATE_PER_MINUTE", 10),
+            public_daily_budget=_int(env, "HUB_PUBLIC_DAILY_BUDGET", 200),
+            trusted_proxies=_trusted_proxies(env.get("HUB_TRUSTED_PROXIES", "")),
         )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw in ("off", "0", "false", "no"):
+        return False
+    raise ConfigurationError(f"{name} must be 'on' or 'off', not {raw!r}")
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    """``HUB_TRUSTED_PROXIES``: comma-separated addresses or networks (10.0.0.0/8)."""
+    found = []
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigurationError(
+                f"HUB_TRUSTED_PROXIES: {entry!r} is not an IP address or network (203.0.113.7, 10.0.0.0/8)"
+            ) from None
+    return tuple(found)
 
 
 def _replica_urls(raw: str) -> tuple[Secret, ...]:

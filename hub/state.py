@@ -16,6 +16,7 @@ from hub.events.listener import EventListener
 from hub.metrics import Watch
 from hub.policy import Principal
 from hub.policy.limits import Limits
+from hub.policy.public import PublicLimiter
 from hub.policy.rates import RateLimiter
 from hub.policy.rules import EffectivePolicy, Rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
@@ -56,6 +57,8 @@ class HubState:
     facts: FactsBatcher | None = None
     # Draws interception ids ahead, so interceptions are written with their audit record.
     interception_ids: InterceptionIds | None = None
+    # Limits the public disclosure search per client network (none: public disclosure is off).
+    public_limiter: PublicLimiter | None = None
     # What the process's metric gauges are read from (none: not served, nothing to watch).
     watch: Watch | None = None
     # Principals of recently seen keys; trusted only while the listener hears revocations.

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -42,9 +43,9 @@ class Served:
     """An ASGI app on a free loopback port (or on ``port``: a server started again where it was),
     served by uvicorn as a task of this loop."""
 
-    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, port: int | None = None, **options: Any) -> None:
         self.port = free_port() if port is None else port
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning", **options)
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
 

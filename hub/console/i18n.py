@@ -176,6 +176,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.removed_on": ("状态/移除日期", "Active / removed on"),
     "export.removal_reason": ("移除原因", "Removal reason"),
     "export.error_codes": ("错误代码", "Error codes"),
+    "public.title": ("信息公示查询", "Public disclosure search"),
+    "public.subtitle": ("失信被执行人名单公示", "Published list of dishonest judgment debtors"),
+    "public.intro": (
+        "依法公示的失信被执行人信息。请输入被执行人的完整姓名或名称，以及完整的身份证号码、统一社会信用代码或执行案号。",
+        "What the law makes public about dishonest judgment debtors. Enter the exact full name, and the full "
+        "resident ID, unified social credit code or enforcement case number.",
+    ),
+    "public.name": ("姓名或名称（须完整准确）", "Exact full name"),
+    "public.identifier": (
+        "身份证号码或统一社会信用代码（18 位）",
+        "Resident ID or unified social credit code (18 characters)",
+    ),
+    "public.case": ("或执行案号", "Or the enforcement case number"),
+    "public.hint": (
+        "不支持模糊查询或浏览；每个网络地址每分钟、每天的查询次数有限。",
+        "No partial names and no browsing; each address may search a limited number of times a minute and a day.",
+    ),
+    "public.submit": ("查询", "Search"),
+    "public.none": ("无公示信息。", "No public record."),
+    "public.scope": (
+        "仅公示依法应当公开的信息：不含财产及其他单位的数据；身份证号码隐去出生月日。",
+        "Only what the law makes public is shown: no assets and no other agency's data; resident IDs hide the "
+        "birth month and day.",
+    ),
+    "public.field.name": ("姓名或名称", "Name"),
+    "public.field.identifier": ("证件号码", "Identifier"),
+    "public.field.list": ("名单", "List"),
+    "public.field.case": ("执行案号", "Case number"),
+    "public.field.court": ("执行法院", "Executing court"),
+    "public.field.filed_on": ("立案时间", "Filed on"),
+    "public.field.basis_document": ("执行依据文号", "Enforcement basis"),
+    "public.field.basis_issuer": ("做出执行依据单位", "Issued by"),
+    "public.field.duty": ("生效法律文书确定的义务", "Duty set by the judgment"),
+    "public.field.performance": ("被执行人的履行情况", "Performance"),
+    "public.field.circumstance": ("失信被执行人行为具体情形", "Circumstance"),
+    "public.field.published_on": ("发布时间", "Published on"),
 }
 
 # Values of the schema's enums that the console shows, as "enum.<Type>.<VALUE>".
@@ -333,6 +369,24 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
     "LOGIN_FAILED": ("用户名或密码错误。", "The user name or password is wrong."),
     "LOGIN_LOCKED": ("登录失败次数过多，请 15 分钟后再试。", "Too many failed logins; try again in 15 minutes."),
     "NETWORK": ("无法连接平台，请稍后重试。", "The platform could not be reached; try again."),
+    "NAME_REQUIRED": ("请输入完整准确的姓名或名称。", "Enter the exact full name."),
+    "IDENTIFIER_OR_CASE_REQUIRED": (
+        "仅凭姓名不能查询：请同时输入完整的身份证号码、统一社会信用代码或执行案号。",
+        "A name alone is not searched: add the full resident ID, unified social credit code or case number.",
+    ),
+    "INVALID_CASE_NUMBER": (
+        "执行案号格式有误，例如 (2019)闽0102执1234号。",
+        "The case number is not valid, e.g. (2019)闽0102执1234号.",
+    ),
+    "PUBLIC_RATE_LIMITED": (
+        "查询过于频繁，请一分钟后再试。",
+        "Too many searches from your address; try again in a minute.",
+    ),
+    "PUBLIC_BUDGET_SPENT": (
+        "您的网络地址今日查询次数已用完，请明天再试。",
+        "Your address has used up today's searches; try again tomorrow.",
+    ),
+    "PUBLIC_DISCLOSURE_OFF": ("本平台未开放信息公示查询。", "Public disclosure is turned off on this platform."),
 }
 
 MESSAGES.update({f"enum.{kind}.{value}": texts for kind, of in ENUM_LABELS.items() for value, texts in of.items()})

@@ -28,7 +28,10 @@ from hub.gateway.graphql import graphql_endpoint
 from hub.gateway.health import healthz, readyz
 from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.metrics import metrics_endpoint
+from hub.gateway.public import page_endpoint as public_page
+from hub.gateway.public import search_endpoint as public_search
 from hub.gateway.ws import graphql_ws
+from hub.policy.public import PublicLimiter
 from hub.policy.rates import RateLimiter
 from hub.policy.rules import load_rules
 from hub.sanctions.interceptions import InterceptionIds, NewInterception
@@ -83,6 +86,16 @@ def served_app(settings: Settings, database_url: str) -> ASGIApp:
         return app
     log.info("traces on: requests and statements, without parameters or ID numbers")
     return tracing.instrument(app, provider)
+
+
+async def _forget_public_clients(limiter: PublicLimiter, every: float = 3600.0) -> None:
+    """Deletes the public search's ended client windows now and then (any process may)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await limiter.forget()
+        except Exception as exc:
+            log.warning("ended public client windows not deleted (%s); retrying later", type(exc).__name__)
 
 
 class HubApp(Starlette):
@@ -206,6 +219,13 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                 csrf_key=await core.instance_secret(database, "console-csrf"),
                 interception_ids=InterceptionIds(database),
             )
+            if settings.public_disclosure:
+                state.public_limiter = PublicLimiter(
+                    settings.public_rate_per_minute,
+                    settings.public_daily_budget,
+                    database.child(),
+                    await core.instance_secret(database, "public-limits"),
+                )
             watch = state.watch = metrics.Watch(database, writer=writer, remote=state.remote)
             if pool is not None:
                 assert read_pool is not None
@@ -264,6 +284,12 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                         expire_every(database, settings.expiry_seconds), name="listing-expiry"
                     )
                 )
+            if pool is not None and state.public_limiter is not None:
+                background.append(
+                    asyncio.get_running_loop().create_task(
+                        _forget_public_clients(state.public_limiter), name="public-limits-forget"
+                    )
+                )
             if pool is not None:
                 # What startup loaded (the schema, the name dictionaries, the rules) lives as
                 # long as the process: keep it out of the collector's way, or every full
@@ -306,6 +332,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/public", public_page, methods=["GET"]),
+            Route("/public/search", public_search, methods=["GET"]),
             *console_routes(),
         ],
         lifespan=lifespan,

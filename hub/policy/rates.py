@@ -65,10 +65,17 @@ class RateLimiter:
     WINDOW = 60.0
     FLUSH_SECONDS = 0.1
 
-    def __init__(self, limits: Limits, db: Database) -> None:
+    # Past this many keys known in a process, those whose window has ended are dropped (a key
+    # admitted again learns its window afresh from the database, as after a roll).
+    PRUNE_AT = 4096
+
+    def __init__(self, limits: Limits, db: Database, *, window: float | None = None) -> None:
         self.limits = limits
         self.db = db
+        if window is not None:  # another length than a minute (the public search's day)
+            self.WINDOW = window
         self._agencies: defaultdict[int, _Agency] = defaultdict(_Agency)
+        self._prune_at = self.PRUNE_AT
         self._waiting = 0
         self._flushing = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -80,6 +87,8 @@ class RateLimiter:
     async def admit(self, agency_id: int) -> None:
         """Count one operation, or raise ``RateLimited`` (with the seconds until the window
         ends) if the agency is over either limit."""
+        if len(self._agencies) >= self._prune_at:
+            self._prune()
         agency = self._agencies[agency_id]
         if self._waiting >= self.limits.subject_batch:
             await self.flush()
@@ -99,6 +108,18 @@ class RateLimiter:
             async with agency.lease:
                 if agency.operations == 0 and agency.spent_until <= self._now():
                     await self._lease(agency_id, agency)
+
+    def _prune(self) -> None:
+        """Forget the keys whose window has ended and that hold nothing unrecorded: admit()
+        would reset them anyway. Amortised: the next prune waits until the count doubles."""
+        now = self._now()
+        for key in [
+            k
+            for k, a in self._agencies.items()
+            if now >= a.window_ends and not a.waiting and not a.recording and not a.lease.locked()
+        ]:
+            del self._agencies[key]
+        self._prune_at = max(self.PRUNE_AT, 2 * len(self._agencies))
 
     async def _lease(self, agency_id: int, agency: _Agency) -> None:
         row = await self.db.fetchrow(
