@@ -117,3 +117,16 @@ UPDATE ratings.rating SET expiry_announced_at = now() WHERE id = $1;
 
 -- name: subject_by_identifier
 SELECT id, kind, region FROM core.subject WHERE identifier = $1;
+
+-- ---------------------------------------------------------------- the demo (hub.seed.ratings)
+
+-- The first agency of a kind (the demo's rating authority of that kind), as a principal needs it.
+-- name: first_agency_of_kind
+SELECT id, code, name, kind, region, role FROM core.agency WHERE kind = $1 ORDER BY id LIMIT 1;
+
+-- Up to $2 organisations whose region starts with $1, the named one ($3) first.
+-- name: demo_organisations
+SELECT identifier FROM core.subject
+ WHERE kind = 'organisation' AND region LIKE $1 || '%'
+ ORDER BY name = $3 DESC, id
+ LIMIT $2;
