@@ -8,7 +8,7 @@ treat the notification as a wake-up and read the table: the outbox is the truth.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta, timezone
 from typing import Any, Final
 
 import asyncpg
@@ -18,6 +18,7 @@ from hub.db.database import Database
 from hub.db.queries import QUERIES
 
 CHANNEL: Final = "hub_events"
+_CHINA: Final = timezone(timedelta(hours=8))
 LISTING_KINDS: Final = frozenset(
     {"listing.published", "listing.extended", "listing.corrected", "listing.removed", "listing.expired"}
 )
@@ -119,7 +120,8 @@ def rating_payload(row: Mapping[str, Any] | asyncpg.Record, supersedes: int | No
             "level": row["level_code"],
             "ratedOn": _iso(row["rated_on"]),
             "expiresOn": _iso(row["expires_on"]),
-            "withdrawnOn": _iso(withdrawn.date()) if withdrawn is not None else None,
+            # The day in China Standard Time, as ratings are dated.
+            "withdrawnOn": _iso(withdrawn.astimezone(_CHINA).date()) if withdrawn is not None else None,
             "withdrawalReason": row["withdrawal_reason"],
             "supersedes": supersedes,
         },

@@ -59,12 +59,15 @@ async def _record(
     return RatingChange(rating_id, event)
 
 
-def _check_authority(principal: Principal, authority_kind: str, scheme: str, subject_region: str) -> None:
+def _check_kind(principal: Principal, authority_kind: str, scheme: str) -> None:
     if principal.kind != authority_kind:
         raise NotRatingAuthority(
             f"scheme {scheme} is owned by {authority_kind} agencies; a {principal.kind} agency may not rate under it",
             scheme=scheme,
         )
+
+
+def _check_area(principal: Principal, scheme: str, subject_region: str) -> None:
     if not covers(principal.region, subject_region):
         raise NotRatingAuthority(
             f"the subject's region {subject_region} is outside this agency's area ({principal.region})", scheme=scheme
@@ -101,12 +104,14 @@ async def rate(
             raise InvalidInput(
                 f"level {level} is not a level of {scheme}; its levels are {', '.join(levels)}", argument="level"
             )
+        # The owner first: whether a subject is known is none of another agency's business.
+        _check_kind(principal, row["authority_kind"], scheme)
+        if subject_kind not in row["subject_kinds"]:
+            raise InvalidInput(f"scheme {scheme} does not rate a {subject_kind}", argument="scheme")
         subject = await conn.fetchrow(Q.subject_by_identifier, identifier)
         if subject is None or subject["kind"] != subject_kind:
             raise NotFound(f"no {subject_kind} with this identifier is known to the hub")
-        if subject_kind not in row["subject_kinds"]:
-            raise InvalidInput(f"scheme {scheme} does not rate a {subject_kind}", argument="scheme")
-        _check_authority(principal, row["authority_kind"], scheme, subject["region"])
+        _check_area(principal, scheme, subject["region"])
         rating_id: int = await conn.fetchval(Q.next_rating_id)
         previous = await conn.fetchval(Q.open_rating, subject["id"], row["id"])
         if previous is not None:
@@ -139,7 +144,8 @@ async def withdraw(db: Database, principal: Principal, rating_id: int, reason: s
         row = await conn.fetchrow(Q.rating_for_change, rating_id)
         if row is None:
             raise NotFound(f"no rating {rating_id}")
-        _check_authority(principal, row["authority_kind"], row["scheme_code"], row["subject_region"])
+        _check_kind(principal, row["authority_kind"], row["scheme_code"])
+        _check_area(principal, row["scheme_code"], row["subject_region"])
         if row["withdrawn_at"] is not None:
             raise InvalidInput("the rating is withdrawn already", argument="ratingId")
         if row["superseded_by"] is not None:

@@ -218,6 +218,23 @@ async def test_only_the_owning_kind_in_its_area_may_rate(
     assert await db.fetchval("SELECT count(*) FROM events.outbox") == before
 
 
+async def test_only_the_authority_in_its_area_may_withdraw(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
+) -> None:
+    market = await make_agency("market", PURPOSE)
+    rated = (await _rate(app_client, market, "A", "2026-09-01"))["data"]["rateSubject"]
+    xiamen = await create_agency(db, code="T-MARKET-XM2", name="厦门市市场监督管理局", kind="market", region="350200")
+
+    refused = await gql(
+        app_client, {"Authorization": f"Bearer {xiamen.key}"}, WITHDRAW, {"id": rated["id"], "reason": "越权"}
+    )
+
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_RATING_AUTHORITY"
+    current = await gql(app_client, _purpose(market), CURRENT, {"uscc": FIRM_USCC})
+    assert [r["id"] for r in current["data"]["subjectByUscc"]["ratings"]] == [rated["id"]]
+    assert await db.fetchval("SELECT count(*) FROM events.outbox WHERE kind = 'rating.withdrawn'") == 0
+
+
 async def test_bad_input_is_refused_naming_what_is_wrong_and_nothing_is_stored(
     app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
 ) -> None:
