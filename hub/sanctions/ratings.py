@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import asyncpg
 
@@ -33,6 +35,138 @@ class NotRatingAuthority(HubError):
     """The agency's kind does not own the scheme, or its area does not cover the subject."""
 
     code = "NOT_RATING_AUTHORITY"
+
+
+AUTHORITY_KINDS = ("agriculture", "market", "tax")
+MEASURE_KINDS = ("supervision", "incentive", "restriction")
+_SCHEME_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,63}$")
+_LEVEL_CODE = re.compile(r"^[A-Z][A-Z0-9+-]{0,7}$")
+MAX_LEVELS = 10
+
+
+@dataclass(frozen=True)
+class MeasureDefinition:
+    kind: str
+    description_zh: str
+    description_en: str
+    inspection_multiplier: float | None
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class LevelDefinition:
+    code: str
+    meaning_zh: str
+    meaning_en: str
+    measures: tuple[MeasureDefinition, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchemeDefinition:
+    code: str
+    name_zh: str
+    name_en: str
+    subject_kinds: tuple[str, ...]
+    validity_months: int
+    legal_basis: str
+    source_note: str | None
+    # Best first.
+    levels: tuple[LevelDefinition, ...]
+
+
+def _text(value: str, argument: str, limit: int) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise InvalidInput(f"{argument} must be 1 to {limit} characters", argument=argument)
+    return value
+
+
+def _check_definition(scheme: SchemeDefinition) -> None:
+    """Every rule of the tables, checked first so the error names the argument."""
+    if not _SCHEME_CODE.fullmatch(scheme.code):
+        raise InvalidInput("code must be 2 to 64 of A-Z, 0-9, '_' and '-', starting with a letter", argument="code")
+    for argument, value, limit in (
+        ("nameZh", scheme.name_zh, 200),
+        ("nameEn", scheme.name_en, 200),
+        ("legalBasis", scheme.legal_basis, 2000),
+    ):
+        _text(value, argument, limit)
+    if scheme.source_note is not None and len(scheme.source_note) > 1000:
+        raise InvalidInput("sourceNote must be at most 1000 characters", argument="sourceNote")
+    if not scheme.subject_kinds:
+        raise InvalidInput("subjectKinds must name whom the scheme rates", argument="subjectKinds")
+    if not 1 <= scheme.validity_months <= 120:
+        raise InvalidInput("validityMonths must be between 1 and 120", argument="validityMonths")
+    if not 2 <= len(scheme.levels) <= MAX_LEVELS:
+        raise InvalidInput(f"a scheme has 2 to {MAX_LEVELS} levels, best first", argument="levels")
+    codes = [level.code for level in scheme.levels]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("level codes must differ from each other", argument="levels")
+    for level in scheme.levels:
+        if not _LEVEL_CODE.fullmatch(level.code):
+            raise InvalidInput(
+                f"level code {level.code!r}: 1 to 8 of A-Z, 0-9, '+', '-', starting with a letter", argument="levels"
+            )
+        _text(level.meaning_zh, "levels.meaningZh", 1000)
+        _text(level.meaning_en, "levels.meaningEn", 1000)
+        for measure in level.measures:
+            if measure.kind not in MEASURE_KINDS:
+                raise InvalidInput(f"measure kind must be one of {', '.join(MEASURE_KINDS)}", argument="levels")
+            multiplier = measure.inspection_multiplier
+            if (measure.kind == "supervision") != (multiplier is not None):
+                raise InvalidInput(
+                    f"level {level.code}: a supervision class needs inspectionMultiplier; other measures have none",
+                    argument="levels",
+                )
+            if multiplier is not None and not 0.01 <= multiplier <= 99.99:
+                raise InvalidInput(
+                    f"level {level.code}: inspectionMultiplier must be between 0.01 and 99.99", argument="levels"
+                )
+            _text(measure.description_zh, "levels.measures.descriptionZh", 1000)
+            _text(measure.description_en, "levels.measures.descriptionEn", 1000)
+            _text(measure.legal_basis, "levels.measures.legalBasis", 2000)
+
+
+async def define_scheme(db: Database, principal: Principal, scheme: SchemeDefinition) -> int:
+    """A new scheme owned by the caller's agency kind; its id. A scheme is never redefined: a
+    changed scheme is a new code (ratings keep the validity they were given)."""
+    if principal.kind not in AUTHORITY_KINDS:
+        raise NotRatingAuthority(
+            f"rating schemes are defined by {', '.join(AUTHORITY_KINDS)} agencies, not {principal.kind}",
+            scheme=scheme.code,
+        )
+    _check_definition(scheme)
+    async with db.transaction() as conn:
+        scheme_id = await conn.fetchval(
+            Q.insert_scheme,
+            scheme.code,
+            scheme.name_zh.strip(),
+            scheme.name_en.strip(),
+            principal.kind,
+            list(scheme.subject_kinds),
+            scheme.validity_months,
+            scheme.legal_basis.strip(),
+            scheme.source_note.strip() if scheme.source_note else None,
+        )
+        if scheme_id is None:
+            raise InvalidInput(f"a rating scheme {scheme.code} exists already", argument="code")
+        for rank, level in enumerate(scheme.levels, start=1):
+            await conn.execute(
+                Q.insert_level, scheme_id, level.code, rank, level.meaning_zh.strip(), level.meaning_en.strip()
+            )
+            for position, m in enumerate(level.measures, start=1):
+                await conn.execute(
+                    Q.insert_measure,
+                    scheme_id,
+                    level.code,
+                    position,
+                    m.kind,
+                    m.description_zh.strip(),
+                    m.description_en.strip(),
+                    None if m.inspection_multiplier is None else Decimal(str(round(m.inspection_multiplier, 2))),
+                    m.legal_basis.strip(),
+                )
+        return int(scheme_id)
 
 
 @dataclass(frozen=True)

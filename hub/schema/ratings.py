@@ -214,8 +214,93 @@ class RatingQuery:
         return [scheme_from_row(r) for r in await source.schemes(info.context.db, authority_kind)]
 
 
+@strawberry.input(description="A measure a level maps to, with its legal basis.")
+class RatingMeasureInput:
+    kind: RatingMeasureKind = strawberry.field(
+        description="SUPERVISION (give inspectionMultiplier), INCENTIVE or RESTRICTION."
+    )
+    description_zh: str = strawberry.field(description="What the measure is, in Chinese (1 to 1000 characters).")
+    description_en: str = strawberry.field(description="What the measure is, in English (1 to 1000 characters).")
+    legal_basis: str = strawberry.field(description="The rule it rests on (1 to 2000 characters).")
+    inspection_multiplier: float | None = strawberry.field(
+        default=None,
+        description=(
+            "SUPERVISION only: inspections relative to the ordinary frequency, 0.01 to 99.99 (2: twice as often)."
+        ),
+    )
+
+
+@strawberry.input(description="One level of a new scheme.")
+class RatingLevelInput:
+    code: str = strawberry.field(description="The level as published: 1 to 8 of A-Z, 0-9, '+', '-', e.g. A.")
+    meaning_zh: str = strawberry.field(description="What the level means, in Chinese.")
+    meaning_en: str = strawberry.field(description="What the level means, in English.")
+    measures: list[RatingMeasureInput] = strawberry.field(
+        default_factory=list, description="The measures or supervision class the level maps to, in order."
+    )
+
+
+@strawberry.input(description="A new credit rating scheme, owned by the defining agency's kind.")
+class RatingSchemeInput:
+    code: str = strawberry.field(
+        description="Its code: 2 to 64 of A-Z, 0-9, '_', '-', starting with a letter; never reused."
+    )
+    name_zh: str = strawberry.field(description="Name in Chinese.")
+    name_en: str = strawberry.field(description="Name in English.")
+    subject_kinds: list[SubjectKindT] = strawberry.field(description="Whom it rates: PERSON, ORGANISATION or both.")
+    validity_months: int = strawberry.field(description="How long a rating holds from its date, 1 to 120 months.")
+    legal_basis: str = strawberry.field(description="The rules the scheme rests on.")
+    levels: list[RatingLevelInput] = strawberry.field(description=f"2 to {ratings.MAX_LEVELS} levels, best first.")
+    source_note: str | None = strawberry.field(
+        default=None, description="How the text was checked against its sources (what is paraphrased)."
+    )
+
+
 @strawberry.type
 class RatingMutation:
+    @strawberry.mutation(
+        description=(
+            "Define a credit rating scheme as data, owned by your agency kind (agriculture, market or tax: "
+            "NOT_RATING_AUTHORITY for any other): its levels in order, what each means, the validity of a "
+            "rating and the measures or supervision class each level maps to, with their legal basis. A "
+            "scheme is not redefined: a changed scheme gets a new code. Refused with BAD_USER_INPUT naming "
+            "the argument when a value breaks a rule; nothing is stored then."
+        )
+    )
+    async def define_rating_scheme(
+        self, info: Info, input: Annotated[RatingSchemeInput, arg("The new scheme.")]
+    ) -> RatingScheme:
+        definition = ratings.SchemeDefinition(
+            code=input.code.strip().upper(),
+            name_zh=input.name_zh,
+            name_en=input.name_en,
+            subject_kinds=tuple(dict.fromkeys(str(k.value) for k in input.subject_kinds)),
+            validity_months=input.validity_months,
+            legal_basis=input.legal_basis,
+            source_note=input.source_note,
+            levels=tuple(
+                ratings.LevelDefinition(
+                    code=level.code.strip().upper(),
+                    meaning_zh=level.meaning_zh,
+                    meaning_en=level.meaning_en,
+                    measures=tuple(
+                        ratings.MeasureDefinition(
+                            kind=str(m.kind.value),
+                            description_zh=m.description_zh,
+                            description_en=m.description_en,
+                            inspection_multiplier=m.inspection_multiplier,
+                            legal_basis=m.legal_basis,
+                        )
+                        for m in level.measures
+                    ),
+                )
+                for level in input.levels
+            ),
+        )
+        scheme_id = await ratings.define_scheme(info.context.db, info.context.principal, definition)
+        row = (await source.schemes_by_ids(info.context.db, [scheme_id]))[scheme_id]
+        return scheme_from_row(row)
+
     @strawberry.mutation(
         description=(
             "Publish a credit rating of a subject under a scheme your agency kind owns (rating authorities; "

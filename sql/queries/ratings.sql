@@ -130,3 +130,20 @@ SELECT identifier FROM core.subject
  WHERE kind = 'organisation' AND region LIKE $1 || '%'
  ORDER BY name = $3 DESC, id
  LIMIT $2;
+
+-- ---------------------------------------------------------------- defining a scheme
+
+-- name: insert_scheme
+INSERT INTO ratings.scheme (code, name_zh, name_en, authority_kind, subject_kinds, validity_months,
+                            legal_basis, source_note)
+VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8)
+ON CONFLICT (code) DO NOTHING
+RETURNING id;
+
+-- name: insert_level
+INSERT INTO ratings.level (scheme_id, code, rank, meaning_zh, meaning_en) VALUES ($1, $2, $3, $4, $5);
+
+-- name: insert_measure
+INSERT INTO ratings.level_measure (scheme_id, level_code, position, kind, description_zh, description_en,
+                                   inspection_multiplier, legal_basis)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);

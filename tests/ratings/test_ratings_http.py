@@ -346,3 +346,111 @@ async def test_webhook_body_of_a_rating_event_carries_the_rating_and_masks_as_fo
     assert body["rating"]["scheme"] == SCHEME
     assert body["rating"]["level"] == "B"
     assert body["subject"]["uscc"] == FIRM_USCC
+
+
+DEFINE = """mutation($input: RatingSchemeInput!) { defineRatingScheme(input: $input) {
+  code authorityKind subjectKinds validityMonths
+  levels { code rank meaningEn measures { kind inspectionMultiplier legalBasis } } } }"""
+
+
+def _scheme(**changes: Any) -> dict[str, Any]:
+    scheme: dict[str, Any] = {
+        "code": "FJ-MARKET-TEST",
+        "nameZh": "测试分类",
+        "nameEn": "Test classification",
+        "subjectKinds": ["ORGANISATION"],
+        "validityMonths": 6,
+        "legalBasis": "国发〔2016〕33号",
+        "levels": [
+            {
+                "code": "A",
+                "meaningZh": "好",
+                "meaningEn": "Good",
+                "measures": [
+                    {
+                        "kind": "SUPERVISION",
+                        "descriptionZh": "少查",
+                        "descriptionEn": "Fewer inspections",
+                        "inspectionMultiplier": 0.5,
+                        "legalBasis": "国发〔2016〕33号",
+                    }
+                ],
+            },
+            {
+                "code": "C",
+                "meaningZh": "差",
+                "meaningEn": "Poor",
+                "measures": [
+                    {
+                        "kind": "SUPERVISION",
+                        "descriptionZh": "加倍检查",
+                        "descriptionEn": "Inspected twice as often",
+                        "inspectionMultiplier": 2,
+                        "legalBasis": "国发〔2016〕33号",
+                    },
+                    {"kind": "RESTRICTION", "descriptionZh": "限制", "descriptionEn": "Limits", "legalBasis": "x"},
+                ],
+            },
+        ],
+    }
+    scheme.update(changes)
+    return scheme
+
+
+async def test_an_authority_defines_a_scheme_as_data_and_rates_under_it(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
+) -> None:
+    # Given a market supervision agency
+    market = await make_agency("market", PURPOSE)
+
+    # When it defines a scheme of its own
+    defined = await gql(app_client, market, DEFINE, {"input": _scheme()})
+
+    # Then the scheme is owned by its kind, levels in order, and it rates under it at once
+    assert "errors" not in defined, defined
+    scheme = defined["data"]["defineRatingScheme"]
+    assert (scheme["code"], scheme["authorityKind"], scheme["subjectKinds"]) == (
+        "FJ-MARKET-TEST",
+        "market",
+        ["ORGANISATION"],
+    )
+    assert [(lv["code"], lv["rank"]) for lv in scheme["levels"]] == [("A", 1), ("C", 2)]
+    assert [m["inspectionMultiplier"] for m in scheme["levels"][1]["measures"]] == [2.0, None]
+    rated = await gql(
+        app_client,
+        market,
+        'mutation($u: String!) { rateSubject(scheme: "FJ-MARKET-TEST", uscc: $u, level: "C", evidence: "抽查",'
+        ' ratedOn: "2026-06-01") { expiresOn } }',
+        {"u": FIRM_USCC},
+    )
+    assert rated["data"]["rateSubject"]["expiresOn"] == "2026-12-01"
+    # A code is never reused.
+    again = await gql(app_client, market, DEFINE, {"input": _scheme()})
+    assert again["errors"][0]["extensions"]["argument"] == "code"
+
+
+async def test_a_bad_scheme_is_refused_naming_what_is_wrong_and_nothing_is_stored(
+    app_client: httpx.AsyncClient, make_agency: MakeAgency, db: Database
+) -> None:
+    market = await make_agency("market", PURPOSE)
+    before = await db.fetchval("SELECT count(*) FROM ratings.scheme")
+    levels = _scheme()["levels"]
+    no_multiplier = [levels[0], {**levels[1], "measures": [{**levels[1]["measures"][0], "inspectionMultiplier": None}]}]
+    for changes, argument, words in (
+        ({"code": "x"}, "code", "code must be"),
+        ({"validityMonths": 0}, "validityMonths", "between 1 and 120"),
+        ({"levels": levels[:1]}, "levels", "2 to 10 levels"),
+        ({"levels": [levels[0], {**levels[1], "code": "A"}]}, "levels", "differ"),
+        ({"levels": no_multiplier}, "levels", "needs inspectionMultiplier"),
+        ({"subjectKinds": []}, "subjectKinds", "whom"),
+        ({"legalBasis": " "}, "legalBasis", "legalBasis must be"),
+    ):
+        answer = await gql(app_client, market, DEFINE, {"input": _scheme(**changes)})
+        error = answer["errors"][0]
+        assert error["extensions"]["argument"] == argument, (changes, error)
+        assert words in error["message"], (changes, error)
+    # An agency of a kind that owns no schemes (by policy), and nothing stored.
+    court = await make_agency("court")
+    assert (await refused(app_client, court, DEFINE, {"input": _scheme()}))["extensions"]["code"] == "FIELD_NOT_ALLOWED"
+    assert await db.fetchval("SELECT count(*) FROM ratings.scheme") == before
+    assert await db.fetchval("SELECT count(*) FROM ratings.level") == 9
