@@ -247,7 +247,15 @@ async def rate(
             raise NotFound(f"no {subject_kind} with this identifier is known to the hub")
         _check_area(principal, scheme, subject["region"])
         rating_id: int = await conn.fetchval(Q.next_rating_id)
-        previous = await conn.fetchval(Q.open_rating, subject["id"], row["id"])
+        open_row = await conn.fetchrow(Q.open_rating, subject["id"], row["id"])
+        previous: int | None = None if open_row is None else open_row["id"]
+        if open_row is not None and rated_on < open_row["rated_on"]:
+            # A rating supersedes an older one, never a newer one.
+            raise InvalidInput(
+                f"ratedOn is before the date of the subject's latest rating of {scheme} "
+                f"({open_row['rated_on'].isoformat()}); the newer rating stands",
+                argument="ratedOn",
+            )
         if previous is not None:
             # Closed before the new one is inserted: one open rating per scheme and subject.
             await conn.execute(Q.supersede_rating, previous, rating_id)

@@ -82,7 +82,7 @@ SELECT r.id, r.level_code, r.rated_on, r.expires_on, r.withdrawn_at, r.withdrawa
 
 -- The open rating of a scheme for a subject (current or expired), locked: it is superseded.
 -- name: open_rating
-SELECT id FROM ratings.rating
+SELECT id, rated_on FROM ratings.rating
  WHERE subject_id = $1 AND scheme_id = $2 AND superseded_by IS NULL AND withdrawn_at IS NULL
    FOR UPDATE;
 

@@ -83,6 +83,10 @@ async def test_rate_read_supersede_and_withdraw(
     assert rated["evidenceDocument"] == "闽市监信〔2026〕12号"
     second = (await _rate(app_client, market, "b", "2026-11-01"))["data"]["rateSubject"]
     assert second["level"]["code"] == "B"
+    # An older rating entered afterwards never supersedes a newer one.
+    backdated = await _rate(app_client, market, "D", "2026-09-15")
+    assert backdated["errors"][0]["extensions"]["argument"] == "ratedOn"
+    assert "2026-11-01" in backdated["errors"][0]["message"]
 
     # Then one current rating per scheme, the newer; the older is kept, superseded by it
     current = await gql(app_client, _purpose(market), CURRENT, {"uscc": FIRM_USCC})
