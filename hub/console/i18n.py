@@ -359,6 +359,10 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
     "DOCUMENT_REFUSED": ("该查询未通过审核，未登记。", "The document was refused and not registered."),
     "UNKNOWN_MATTER": ("没有该办理事项。", "There is no such matter."),
     "NOT_YOUR_COURT": ("该案件不属于本院或下级法院。", "The case is not your court's."),
+    "NOT_RATING_AUTHORITY": (
+        "本单位不是该信用评价体系的评价机关，或该主体不在本单位辖区。",
+        "Your agency does not own this rating scheme, or the subject is outside your area.",
+    ),
     "IDEMPOTENCY_CONFLICT": ("该业务编号已用于另一份反馈。", "This key was used for another report."),
     "NO_WEBHOOK": ("本单位尚未登记回调地址。", "Your agency has no webhook."),
     "EVENT_NOT_PARKED": ("该事件未被搁置。", "The event is not parked."),

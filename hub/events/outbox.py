@@ -1,4 +1,4 @@
-"""The outbox: every list change is appended in the transaction that makes it.
+"""The outbox: every list and rating change is appended in the transaction that makes it.
 
 An event commits with the change or not at all; ``pg_notify('hub_events', seq)`` is sent
 in the same transaction, so PostgreSQL delivers it to listeners only at commit. Listeners
@@ -8,7 +8,7 @@ treat the notification as a wake-up and read the table: the outbox is the truth.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta, timezone
 from typing import Any, Final
 
 import asyncpg
@@ -18,13 +18,16 @@ from hub.db.database import Database
 from hub.db.queries import QUERIES
 
 CHANNEL: Final = "hub_events"
-KINDS: Final = frozenset(
+_CHINA: Final = timezone(timedelta(hours=8))
+LISTING_KINDS: Final = frozenset(
     {"listing.published", "listing.extended", "listing.corrected", "listing.removed", "listing.expired"}
 )
+RATING_KINDS: Final = frozenset({"rating.published", "rating.withdrawn", "rating.expired"})
+KINDS: Final = LISTING_KINDS | RATING_KINDS
 
 
 async def emit(
-    conn: asyncpg.Connection, kind: str, *, listing_id: int, subject_id: int, payload: dict[str, Any]
+    conn: asyncpg.Connection, kind: str, *, listing_id: int | None, subject_id: int, payload: dict[str, Any]
 ) -> int:
     """Append an event in ``conn``'s current transaction; returns its sequence number.
 
@@ -96,6 +99,31 @@ def listing_payload(row: Mapping[str, Any] | asyncpg.Record) -> dict[str, Any]:
             "removalReason": row["removal_reason"],
             "caseNumber": row["case_number"],
             "courtCode": row["court_code"],
+        },
+        "subject": {
+            "id": row["subject_id"],
+            "kind": row["subject_kind"],
+            "name": row["subject_name"],
+            "identifier": row["subject_identifier"],
+        },
+    }
+
+
+def rating_payload(row: Mapping[str, Any] | asyncpg.Record, supersedes: int | None = None) -> dict[str, Any]:
+    """The event payload from a row shaped like ``ratings.rating_for_change``; the subject as in
+    ``listing_payload`` (identifier in full, masked where the event is shown)."""
+    withdrawn = row["withdrawn_at"]
+    return {
+        "rating": {
+            "id": row["id"],
+            "scheme": row["scheme_code"],
+            "level": row["level_code"],
+            "ratedOn": _iso(row["rated_on"]),
+            "expiresOn": _iso(row["expires_on"]),
+            # The day in China Standard Time, as ratings are dated.
+            "withdrawnOn": _iso(withdrawn.astimezone(_CHINA).date()) if withdrawn is not None else None,
+            "withdrawalReason": row["withdrawal_reason"],
+            "supersedes": supersedes,
         },
         "subject": {
             "id": row["subject_id"],

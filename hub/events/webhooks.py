@@ -1,12 +1,14 @@
-"""Webhooks: list changes POSTed to system-docked agencies, signed, in order, at least once.
+"""Webhooks: list and rating changes POSTed to system-docked agencies, signed, in order, at least once.
 
 Registration (``registerWebhook``) stores the agency's endpoint and a signing secret shown
 once. HTTPS is required; plain ``http://`` only to a loopback address (127.0.0.0/8, ::1),
 for development and tests.
 
-Each event is one POST of JSON ``{seq, kind, at, listing, subject}``: the subject's
-resident ID is masked unless the agency's policy shows it in full (USCC likewise), and an
-agency whose policy may not read list changes receives nothing. Headers:
+Each event is one POST of JSON ``{seq, kind, at, listing, subject}`` (a rating change,
+kind ``rating.*``, carries ``rating`` and a null ``listing``; receivers switch on ``kind``):
+the subject's resident ID is masked unless the agency's policy shows it in full (USCC
+likewise), and an agency whose policy may not read a kind of change (the stream's field,
+``STREAMS``) receives nothing of it. Headers:
 
     Hub-Event-Id:   <seq>                 the event number, increasing
     Hub-Timestamp:  <unix seconds>        when this attempt was signed
@@ -75,6 +77,8 @@ log = logging.getLogger(__name__)
 Q = QUERIES.events
 # The field whose rule decides whether an agency receives list changes at all.
 LIST_CHANGES = "Subscription.listChanges"
+# Per kind of event (the part before the dot), the stream whose rule decides who receives it.
+STREAMS = {"listing": LIST_CHANGES, "rating": "Subscription.ratingChanges"}
 MAX_URL = 2000
 
 
@@ -308,13 +312,16 @@ def event_body(event: Mapping[str, Any] | asyncpg.Record, policy: EffectivePolic
             else (identifier if mode == "FULL" else mask_resident_id(identifier))
         )
     at: datetime = event["at"]
-    return {
+    body = {
         "seq": event["seq"],
         "kind": event["kind"],
         "at": at.isoformat(),
         "listing": payload.get("listing"),
         "subject": subject,
     }
+    if "rating" in payload:
+        body["rating"] = payload["rating"]
+    return body
 
 
 # ---------------------------------------------------------------- the dispatcher
@@ -428,7 +435,7 @@ class Dispatcher:
                     await conn.execute(Q.clear_failures, webhook_id)
 
             policy = self._policy_for(_principal(hook))
-            if LIST_CHANGES not in policy.allowed:
+            if STREAMS.get(str(event["kind"]).partition(".")[0]) not in policy.allowed:
                 await done()  # nothing this agency may see
                 return True
             attempt = int(await conn.fetchval(Q.attempts_made, webhook_id, seq)) + 1

@@ -277,11 +277,11 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
                     )
                 )
             if pool is not None and settings.expiry_seconds:
-                from hub.sanctions.listings import expire_every
+                from hub.sanctions.expiry import expire_every
 
                 background.append(
                     asyncio.get_running_loop().create_task(
-                        expire_every(database, settings.expiry_seconds), name="listing-expiry"
+                        expire_every(database, settings.expiry_seconds), name="expiry"
                     )
                 )
             if pool is not None and state.public_limiter is not None:

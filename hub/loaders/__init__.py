@@ -28,6 +28,13 @@ from hub.loaders.market import (
     ShareholdingsByHolderLoader,
 )
 from hub.loaders.police import RemoteVehiclesByOwnerLoader, SeizuresByVehicleLoader, VehiclesByOwnerLoader
+from hub.loaders.ratings import (
+    CurrentRatingsBySubjectLoader,
+    LevelsBySchemeLoader,
+    MeasuresByLevelLoader,
+    RatingHistoryBySubjectLoader,
+    SchemeByIdLoader,
+)
 from hub.loaders.tourism import HotelByCodeLoader
 from hub.sources.remote import RemoteSources
 
@@ -62,3 +69,8 @@ class Loaders:
         self.interceptions_by_case = InterceptionsByCaseLoader(db)
         self.mention_by_id = MentionByIdLoader(db)
         self.candidates_by_mention = CandidatesByMentionLoader(db)
+        self.scheme_by_id = SchemeByIdLoader(db)
+        self.levels_by_scheme = LevelsBySchemeLoader(db)
+        self.measures_by_level = MeasuresByLevelLoader(db)
+        self.current_ratings_by_subject = CurrentRatingsBySubjectLoader(db)
+        self.rating_history_by_subject = RatingHistoryBySubjectLoader(db)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from hub.events.outbox import emit, expires_on, listing_payload
 from hub.policy import Principal
 
 Q = QUERIES.listings
-log = logging.getLogger(__name__)
 
 LISTS = ("dishonest", "restricted")
 CIRCUMSTANCES = (
@@ -214,7 +212,7 @@ async def expire_due(db: Database, today: dt.date, batch: int = 100, pause: floa
     """Mark listings whose term has ended as removed (term_expired), each with its event.
 
     Decisions never wait for this: a listing past its term is inactive at once. This keeps
-    the list itself, and every agency's copy of it, in step. Small transactions with a
+    the list itself, and every agency's copy of it, in step (run by ``hub.sanctions.expiry``). Small transactions with a
     ``pause`` between them keep a large backlog (a restored or freshly seeded database) from
     crowding out requests.
     """
@@ -236,16 +234,3 @@ async def expire_due(db: Database, today: dt.date, batch: int = 100, pause: floa
             return done
         if pause:
             await asyncio.sleep(pause)
-
-
-async def expire_every(db: Database, seconds: float) -> None:
-    """Run ``expire_due`` for today (China Standard Time) every ``seconds``, until cancelled."""
-    china = dt.timezone(dt.timedelta(hours=8))
-    while True:
-        try:
-            expired = await expire_due(db, dt.datetime.now(china).date(), pause=0.2)
-            if expired:
-                log.info("%d listing(s) reached the end of their term", expired)
-        except Exception as exc:  # the next round tries again
-            log.error("listing expiry failed: %s", type(exc).__name__)
-        await asyncio.sleep(seconds)

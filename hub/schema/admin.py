@@ -18,6 +18,7 @@ from hub.schema.events import WebhookMutation
 from hub.schema.identity import IdentityMutation
 from hub.schema.ingest import IngestMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
+from hub.schema.ratings import RatingMutation
 from hub.schema.sanctions import SanctionsMutation
 from hub.sources.base import Row
 
@@ -172,7 +173,15 @@ class AdminQuery:
         "agencies, keys, console users and identity decisions for the operator."
     )
 )
-class Mutation(SanctionsMutation, WebhookMutation, ConsoleMutation, IdentityMutation, IngestMutation, DocumentMutation):
+class Mutation(
+    SanctionsMutation,
+    WebhookMutation,
+    ConsoleMutation,
+    IdentityMutation,
+    IngestMutation,
+    DocumentMutation,
+    RatingMutation,
+):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(
         self, info: Info, input: Annotated[CreateAgencyInput, strawberry.argument(description="The new agency.")]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from hub.schema.land import RealEstateHolding
     from hub.schema.market import CompanyRegistration, Directorship, Shareholding
     from hub.schema.police import Vehicle
+    from hub.schema.ratings import Rating
 
 CaseT = Annotated["EnforcementCase", strawberry.lazy("hub.schema.court")]
 ListingT = Annotated["Listing", strawberry.lazy("hub.schema.court")]
@@ -29,6 +30,7 @@ VehicleT = Annotated["Vehicle", strawberry.lazy("hub.schema.police")]
 ShareholdingT = Annotated["Shareholding", strawberry.lazy("hub.schema.market")]
 DirectorshipT = Annotated["Directorship", strawberry.lazy("hub.schema.market")]
 RegistrationT = Annotated["CompanyRegistration", strawberry.lazy("hub.schema.market")]
+RatingT = Annotated["Rating", strawberry.lazy("hub.schema.ratings")]
 
 
 @strawberry.enum(description="Whether a subject is a natural person or an organisation.")
@@ -133,6 +135,32 @@ class Subject:
         args = page_args(info.context, "Subject.shareholdings", first, after)
         page = await info.context.loaders.shareholdings_by_holder.load(PageKey(self.db_id, args))
         return page_connection(info.context, "Subject.shareholdings", page, shareholding_from_row)
+
+    @strawberry.field(
+        description=(
+            "The subject's current credit ratings, one per scheme that rates it: neither withdrawn nor "
+            "superseded, and before their expiry. Empty when no scheme rates it now."
+        )
+    )
+    async def ratings(self, info: Info) -> list[RatingT]:
+        from hub.schema.ratings import current_ratings
+
+        return await current_ratings(info, self.db_id)
+
+    @strawberry.field(
+        description=(
+            "Every rating of the subject, newest first: current, superseded, withdrawn and expired. Rating "
+            "authorities see the ratings of the schemes their agency kind owns, the platform operator all."
+        )
+    )
+    async def rating_history(
+        self,
+        info: Info,
+        scheme: Annotated[str | None, strawberry.argument(description="Only this scheme's ratings (its code).")] = None,
+    ) -> list[RatingT]:
+        from hub.schema.ratings import rating_history
+
+        return await rating_history(info, self.db_id, scheme)
 
 
 @strawberry.type(description="A natural person identified by an 18-character resident ID.")

@@ -1,9 +1,11 @@
-"""List changes as they happen: the ``listChanges`` subscription and agencies' webhooks."""
+"""List and rating changes as they happen: the ``listChanges`` and ``ratingChanges``
+subscriptions and agencies' webhooks."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from enum import Enum
 from typing import Annotated, Any
 
@@ -94,6 +96,98 @@ def change_from_row(row: Row) -> ListChange:
     )
 
 
+@strawberry.enum(description="What happened to a credit rating.")
+class RatingChangeKind(Enum):
+    PUBLISHED = strawberry.enum_value(
+        "rating.published", description="An authority rated the subject (superseding its previous rating, if any)."
+    )
+    WITHDRAWN = strawberry.enum_value("rating.withdrawn", description="The rating was withdrawn: it no longer counts.")
+    EXPIRED = strawberry.enum_value("rating.expired", description="The rating's validity ended: it no longer counts.")
+
+
+@strawberry.type(description="The rating as it stood right after the change.")
+class ChangedRating:
+    id: strawberry.ID = strawberry.field(description="The hub's id of the rating.")
+    scheme: str = strawberry.field(description="The scheme's code (see ratingSchemes).")
+    level: str = strawberry.field(description="The level given, e.g. A.")
+    rated_on: datetime.date = strawberry.field(description="The date of the rating.")
+    expires_on: datetime.date = strawberry.field(description="It holds on the days before this one.")
+    withdrawn_on: datetime.date | None = strawberry.field(description="When it was withdrawn; null if not.")
+    withdrawal_reason: str | None = strawberry.field(description="Why it was withdrawn.")
+    supersedes: strawberry.ID | None = strawberry.field(
+        description="The subject's previous rating of the scheme, replaced by this one; null if none."
+    )
+
+
+@strawberry.type(description="One change to a credit rating, numbered in the same order as list changes.")
+class RatingChange:
+    subject_id: strawberry.Private[int]
+    seq: int = strawberry.field(
+        description="The event number: increasing; pass the last one seen as `after` to resume without a gap."
+    )
+    at: datetime.datetime = strawberry.field(description="When the change was committed.")
+    kind: RatingChangeKind = strawberry.field(description="What happened.")
+    rating: ChangedRating = strawberry.field(description="The rating after the change.")
+
+    @strawberry.field(description="The rated subject, its identifier shown as the agency's policy says.")
+    async def subject(self, info: Info) -> Subject:
+        subject = await load_subject(info, self.subject_id)
+        assert subject is not None, "a rated subject is never deleted"
+        return subject
+
+
+def rating_change_from_row(row: Row) -> RatingChange:
+    payload = row["payload"]
+    if isinstance(payload, str):
+        payload = orjson.loads(payload)
+    facts = payload["rating"]
+    rated, expires = _date(facts["ratedOn"]), _date(facts["expiresOn"])
+    assert rated is not None
+    assert expires is not None
+    supersedes = facts.get("supersedes")
+    return RatingChange(
+        subject_id=row["subject_id"],
+        seq=row["seq"],
+        at=row["at"],
+        kind=RatingChangeKind(row["kind"]),
+        rating=ChangedRating(
+            id=strawberry.ID(str(facts["id"])),
+            scheme=facts["scheme"],
+            level=facts["level"],
+            rated_on=rated,
+            expires_on=expires,
+            withdrawn_on=_date(facts["withdrawnOn"]),
+            withdrawal_reason=facts["withdrawalReason"],
+            supersedes=None if supersedes is None else strawberry.ID(str(supersedes)),
+        ),
+    )
+
+
+async def _stream(info: Info, after: int | None, kinds: frozenset[str]) -> AsyncGenerator[Row, None]:
+    """The outbox's events of ``kinds`` after ``after`` (or from now on), then each new one as it
+    commits. Events of other kinds are passed over: they have their own streams."""
+    ctx = info.context
+    if after is not None and after < 0:
+        raise InvalidInput("after must be an event number (0 or more)", argument="after")
+    root = info.root_value
+    listener = root if isinstance(root, EventListener) else EventListener()
+    # Registered before the first read, so a change committed meanwhile still wakes us.
+    with listener.waiter() as waiter:
+        last = after if after is not None else await outbox.last_seq(ctx.db)
+        while True:
+            waiter.clear()
+            rows = await outbox.events_after(ctx.db, last, BATCH)
+            for row in rows:
+                last = row["seq"]
+                if row["kind"] not in kinds:
+                    continue
+                # Each event is its own answer: no loader cache kept across a long stream.
+                ctx.fresh_loaders()
+                yield row
+            if len(rows) < BATCH:
+                await waiter.wait()
+
+
 @strawberry.type(description="Streams over WebSocket (graphql-transport-ws on /graphql).")
 class Subscription(ConsoleSubscription):
     @strawberry.subscription(
@@ -110,24 +204,29 @@ class Subscription(ConsoleSubscription):
             int | None, strawberry.argument(description="Replay the events numbered above this one first.")
         ] = None,
     ) -> AsyncGenerator[ListChange, None]:
-        ctx = info.context
-        if after is not None and after < 0:
-            raise InvalidInput("after must be an event number (0 or more)", argument="after")
-        root = info.root_value
-        listener = root if isinstance(root, EventListener) else EventListener()
-        # Registered before the first read, so a change committed meanwhile still wakes us.
-        with listener.waiter() as waiter:
-            last = after if after is not None else await outbox.last_seq(ctx.db)
-            while True:
-                waiter.clear()
-                rows = await outbox.events_after(ctx.db, last, BATCH)
-                for row in rows:
-                    last = row["seq"]
-                    # Each event is its own answer: no loader cache kept across a long stream.
-                    ctx.fresh_loaders()
-                    yield change_from_row(row)
-                if len(rows) < BATCH:
-                    await waiter.wait()
+        # Closed with this stream, so its waiter is dropped at once, not when collected.
+        async with aclosing(_stream(info, after, outbox.LISTING_KINDS)) as rows:
+            async for row in rows:
+                yield change_from_row(row)
+
+    @strawberry.subscription(
+        description=(
+            "Every change to credit ratings, in order: published (superseding the previous one), withdrawn, "
+            "expired. First the events after `after` (replay), then each new one as it is committed; without "
+            "`after`, only changes from now on. Event numbers are shared with listChanges."
+        )
+    )
+    async def rating_changes(
+        self,
+        info: Info,
+        after: Annotated[
+            int | None, strawberry.argument(description="Replay the events numbered above this one first.")
+        ] = None,
+    ) -> AsyncGenerator[RatingChange, None]:
+        # Closed with this stream, so its waiter is dropped at once, not when collected.
+        async with aclosing(_stream(info, after, outbox.RATING_KINDS)) as rows:
+            async for row in rows:
+                yield rating_change_from_row(row)
 
 
 @strawberry.type(description="A webhook just registered: store `secret` now, it is not shown again.")

@@ -19,6 +19,7 @@ from hub.schema.events import WebhookQuery
 from hub.schema.identity import IdentityQuery
 from hub.schema.ingest import IngestQuery
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
+from hub.schema.ratings import RatingQuery
 from hub.schema.sanctions import SanctionsQuery
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.sources import core, tourism
@@ -38,7 +39,15 @@ def _internal_id(raw: str, argument: str) -> int:
 
 @strawberry.type(description="Read access to subjects, cases, assets and hotels; agencies for the platform operator.")
 class Query(
-    AdminQuery, AuditQuery, SanctionsQuery, WebhookQuery, ConsoleQuery, IdentityQuery, IngestQuery, DocumentQuery
+    AdminQuery,
+    AuditQuery,
+    SanctionsQuery,
+    WebhookQuery,
+    ConsoleQuery,
+    IdentityQuery,
+    IngestQuery,
+    DocumentQuery,
+    RatingQuery,
 ):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(

@@ -27,6 +27,14 @@ class Document:
     compiles: bool = True
 
 
+# Credit ratings (hub/schema/ratings.py): current ratings next to compiled fields, and history.
+RATINGS = """query($id: ID!) { subject(id: $id) { name ... on Organisation { uscc }
+  ratings { id current ratedOn expiresOn evidence ratedBy level { code rank measures { kind inspectionMultiplier } }
+    scheme { code subjectKinds levels { code } } }
+  ratingHistory { id current supersededBy withdrawalReason level { code } } } }"""
+RATING_SCHEMES = """{ ratingSchemes { code nameZh authorityKind validityMonths
+  levels { code meaningEn measures { kind descriptionEn inspectionMultiplier legalBasis } } } }"""
+
 # README: "Asking a question".
 README_LIN = """{ subjectByResidentId(residentId: "350102197604122712") { name
         listings { nodes { list active case { caseNumber court { name } amount } } }
@@ -223,6 +231,9 @@ CORPUS: list[Document] = [
     Document("vehicles", VEHICLES, lambda w: {"id": str(w.owner_id)}),
     Document("unknown-subject", '{ subject(id: 123456789) { id } subjectByUscc(uscc: "91350100M000100Y43") { id } }'),
     Document("typename-only", "{ __typename }"),
+    # Credit ratings are not compiled: a document selecting them runs on the executor, whole.
+    Document("rating-schemes", RATING_SCHEMES, compiles=False),
+    Document("ratings", RATINGS, lambda w: {"id": str(w.company_id)}, compiles=False),
     # What a resolver refuses: the executor answers, with its error.
     Document("bad-resident-id", '{ subjectByResidentId(residentId: "350102197604122713") { name } }', compiles=False),
     Document("bad-id", '{ subject(id: "abc") { name } }', compiles=False),

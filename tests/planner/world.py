@@ -197,6 +197,16 @@ async def _fill(world: World, stories: dict[str, int]) -> None:
         {"id": interception},
     )
     assert "errors" not in reported.json(), reported.text
+    # The company classed C, then B (the C kept in its history), by market supervision.
+    for level in ("C", "B"):
+        rated = await world.ask(
+            world.executor,
+            "market",
+            """mutation($u: String!, $level: String!) { rateSubject(scheme: "FJ-MARKET-CREDIT-RISK", uscc: $u,
+                 level: $level, evidence: "双随机抽查") { id } }""",
+            {"u": world.company_uscc, "level": level},
+        )
+        assert "errors" not in rated.json(), rated.text
     # Cursors as agencies hold them: from the executor, which always issued them.
     court = "court"
     page = await world.ask(
