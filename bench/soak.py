@@ -1,9 +1,11 @@
 """Soak: minutes of mixed load on loopback against `hub serve`, then the books balanced.
 
-    python bench/soak.py [--minutes 10] [--clients 4]
+    python bench/soak.py [--minutes 10] [--clients 4] [--sample-seconds 60]
 
 On HUB_DATABASE_URL's server when set (a database of its own, dropped after), else an
-embedded PostgreSQL in a scratch folder. The load, all at once for ``--minutes``:
+embedded PostgreSQL in a scratch folder. First a warm-up runs every workload once (what the
+hub builds on a first use is then in the baseline), then the load, all at once for
+``--minutes``:
 
 - reads: a person with her listings (a compiled read), and subjects by id (the executor);
 - screenings of a batch of three identities for a real-estate registration;
@@ -14,10 +16,12 @@ embedded PostgreSQL in a scratch folder. The load, all at once for ``--minutes``
 
 Every request carries its own Hub-Operator. At the end it prints the requests by status
 (no 5xx expected), the operations sent against the audit records that name them (equal),
-`hub audit verify`, the hub process's RSS each minute (and its PostgreSQL's, when
-embedded), and the events the subscriber and the webhook received against the list
-changes committed. Exits 1 when a 5xx was answered, the books do not balance, verify fails
-or an event went missing.
+`hub audit verify`, the hub process's RSS every ``--sample-seconds`` with the requests
+answered by then (and its PostgreSQL's, when embedded), the RSS before and after the
+warm-up and at the end with the growth per minute, per 10,000 requests and over the last
+third of the run (the slope that says whether it is flat), and the events the subscriber
+and the webhook received against the list changes committed. Exits 1 when a 5xx was
+answered, the books do not balance, verify fails or an event went missing.
 """
 
 from __future__ import annotations

@@ -530,10 +530,10 @@ def _memo_per_event(base: type[GraphQLExecutor[Any]]) -> type[GraphQLExecutor[An
     graphql-core 3.3 executes each event on a shallow copy of the subscription's executor,
     so the events share one memo of the subfields collected per (type, id of the field
     list), and each event's field lists are new: an entry per event, kept (with its lists)
-    as long as the subscription lasts. A `listChanges` subscriber held about 0.4 KB per
-    list change that way (2 MB a minute in `bench/soak.py`). A memo per event serves
-    what the memo is for (one collection for a list of objects within the event) and is
-    dropped with it."""
+    as long as the subscription lasts. A `listChanges` subscriber held about a dozen
+    objects (1.2 to 1.4 KB) per list change that way: the hub's RSS growth of 2 to 3 MB a
+    minute in `bench/soak.py`. A memo per event serves what the memo is for (one
+    collection for a list of objects within the event) and is dropped with it."""
 
     class SubscriptionExecutor(base):  # type: ignore[valid-type,misc]  # the schema's executor class
         def build_per_event_executor(self, payload: Any) -> GraphQLExecutor[Any]:
