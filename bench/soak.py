@@ -1,9 +1,11 @@
 """Soak: minutes of mixed load on loopback against `hub serve`, then the books balanced.
 
-    python bench/soak.py [--minutes 10] [--clients 4]
+    python bench/soak.py [--minutes 10] [--clients 4] [--sample-seconds 60]
 
 On HUB_DATABASE_URL's server when set (a database of its own, dropped after), else an
-embedded PostgreSQL in a scratch folder. The load, all at once for ``--minutes``:
+embedded PostgreSQL in a scratch folder. First a warm-up runs every workload once (what the
+hub builds on a first use is then in the baseline), then the load, all at once for
+``--minutes``:
 
 - reads: a person with her listings (a compiled read), and subjects by id (the executor);
 - screenings of a batch of three identities for a real-estate registration;
@@ -14,10 +16,12 @@ embedded PostgreSQL in a scratch folder. The load, all at once for ``--minutes``
 
 Every request carries its own Hub-Operator. At the end it prints the requests by status
 (no 5xx expected), the operations sent against the audit records that name them (equal),
-`hub audit verify`, the hub process's RSS each minute (and its PostgreSQL's, when
-embedded), and the events the subscriber and the webhook received against the list
-changes committed. Exits 1 when a 5xx was answered, the books do not balance, verify fails
-or an event went missing.
+`hub audit verify`, the hub process's RSS every ``--sample-seconds`` with the requests
+answered by then (and its PostgreSQL's, when embedded), the RSS before and after the
+warm-up and at the end with the growth per minute, per 10,000 requests and over the last
+third of the run (the slope that says whether it is flat), and the events the subscriber
+and the webhook received against the list changes committed. Exits 1 when a 5xx was
+answered, the books do not balance, verify fails or an event went missing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,7 +89,8 @@ class Books:
     subscriber: list[int] = field(default_factory=list)
     webhook: list[int] = field(default_factory=list)
     bad_signatures: int = 0
-    rss: list[tuple[float, int, int | None]] = field(default_factory=list)
+    # (seconds since the timed load began, requests answered by then, hub RSS, PostgreSQL's)
+    rss: list[tuple[float, int, int, int | None]] = field(default_factory=list)
     _numbers: itertools.count[int] = field(default_factory=itertools.count)
 
     def operator(self, records: int = 1) -> str:
@@ -137,11 +142,11 @@ async def ask(
     return body
 
 
-async def reader(base: str, keys: Keys, books: Books, until: float, n: int) -> None:
+async def reader(base: str, keys: Keys, books: Books, until: float, n: int, once: bool = False) -> None:
     ids = [str(i) for i in keys.subjects.values()][:5]
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         for i in itertools.count(n):
-            if time.monotonic() >= until:
+            if time.monotonic() >= until or (once and i > n):
                 return
             if i % 3 == 0:
                 await ask(http, books, "read", keys.court, READ, {"id": LIN})
@@ -152,10 +157,14 @@ async def reader(base: str, keys: Keys, books: Books, until: float, n: int) -> N
                 await ask(http, books, "screening", keys.land, SCREEN, {"ids": identities})
 
 
-async def lister(base: str, keys: Keys, books: Books, until: float) -> None:
-    """Publish a listing of 林文斌 and remove it again, one change after the other."""
+async def lister(base: str, keys: Keys, books: Books, until: float, once: bool = False) -> None:
+    """Publish a listing of 林文斌 and remove it again, one change after the other (one
+    publication and its removal with ``once``)."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        while time.monotonic() < until:
+        rounds: Iterable[int] = range(1) if once else itertools.count()
+        for _ in rounds:
+            if time.monotonic() >= until:
+                return
             published = await ask(http, books, "list change", keys.court, PUBLISH, {"s": str(keys.subjects["lin"])})
             if not published or "errors" in published:
                 books.errors.append(f"publish: {published}")
@@ -189,27 +198,32 @@ def land_records(batch: int) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+async def upload(http: httpx.AsyncClient, keys: Keys, books: Books, batch: int) -> None:
+    """One file of land records over POST /ingest/land."""
+    response = await http.post(
+        "/ingest/land",
+        content=land_records(batch),
+        params={"format": "ndjson"},
+        headers={
+            "Authorization": f"Bearer {keys.land_key}",
+            "Content-Type": "application/x-ndjson",
+            "Hub-Operator": books.operator(records=2),
+        },
+    )
+    books.statuses[response.status_code] += 1
+    books.by_kind["ingest"] += 1
+    if response.status_code != 200:
+        report = response.json() if response.headers.get("content-type", "").startswith("application/") else {}
+        books.errors.append(f"ingest: {response.status_code} {report.get('errors', response.text)!s:.300}")
+
+
 async def ingester(base: str, keys: Keys, books: Books, until: float) -> None:
-    """A file of land records once a minute (the first at once)."""
+    """A file of land records once a minute (the first at once; the warm-up's was batch 0)."""
     async with httpx.AsyncClient(base_url=base, timeout=300) as http:
-        for batch in itertools.count():
+        for batch in itertools.count(1):
             if time.monotonic() >= until:
                 return
-            response = await http.post(
-                "/ingest/land",
-                content=land_records(batch),
-                params={"format": "ndjson"},
-                headers={
-                    "Authorization": f"Bearer {keys.land_key}",
-                    "Content-Type": "application/x-ndjson",
-                    "Hub-Operator": books.operator(records=2),
-                },
-            )
-            books.statuses[response.status_code] += 1
-            books.by_kind["ingest"] += 1
-            if response.status_code != 200:
-                report = response.json() if response.headers.get("content-type", "").startswith("application/") else {}
-                books.errors.append(f"ingest: {response.status_code} {report.get('errors', response.text)!s:.300}")
+            await upload(http, keys, books, batch)
             await asyncio.sleep(max(0.0, min(60.0, until - time.monotonic())))  # the next upload's time
 
 
@@ -268,7 +282,26 @@ def memory(hub: psutil.Process, postgres_dir: Path | None) -> tuple[int, int | N
     return hub.memory_info().rss, pg
 
 
-async def soak(base: str, hub: psutil.Process, keys: Keys, minutes: float, clients: int, pg: Path | None) -> Books:
+async def warm_up(base: str, keys: Keys, books: Books) -> None:
+    """Every workload once, one after the other, before the timed load: whatever the hub
+    builds on a first use (plans, compiled reads, prepared statements, code paths paged in)
+    is then in the baseline the growth is measured from."""
+    async with httpx.AsyncClient(base_url=base, timeout=300) as http:
+        for n in range(3):  # a read, subjects by id, a screening
+            await reader(base, keys, books, time.monotonic() + 3600, n, once=True)
+        await lister(base, keys, books, time.monotonic() + 3600, once=True)
+        await upload(http, keys, books, 0)
+
+
+async def soak(
+    base: str,
+    hub: psutil.Process,
+    keys: Keys,
+    minutes: float,
+    clients: int,
+    pg: Path | None,
+    sample_seconds: float,
+) -> Books:
     books = Books()
     receiver = Receiver(books)
     served = asyncio.create_task(receiver.server.serve())
@@ -283,14 +316,16 @@ async def soak(base: str, hub: psutil.Process, keys: Keys, minutes: float, clien
     ready, done = asyncio.Event(), asyncio.Event()
     listening = asyncio.create_task(subscriber(base, keys, books, ready, done))
     await asyncio.wait_for(ready.wait(), 30)
+    books.rss.append((-1.0, sum(books.statuses.values()), *memory(hub, pg)))
+    await warm_up(base, keys, books)
+    books.rss.append((0.0, sum(books.statuses.values()), *memory(hub, pg)))
     started = time.monotonic()
     until = started + minutes * 60
-    books.rss.append((0.0, *memory(hub, pg)))
 
     async def sample() -> None:
         while time.monotonic() < until:
-            await asyncio.sleep(min(60, max(0.0, until - time.monotonic())))  # a sampling period
-            books.rss.append((time.monotonic() - started, *memory(hub, pg)))
+            await asyncio.sleep(min(sample_seconds, max(0.0, until - time.monotonic())))  # a sampling period
+            books.rss.append((time.monotonic() - started, sum(books.statuses.values()), *memory(hub, pg)))
 
     await asyncio.gather(
         *(reader(base, keys, books, until, n) for n in range(clients)),
@@ -305,6 +340,35 @@ async def soak(base: str, hub: psutil.Process, keys: Keys, minutes: float, clien
     receiver.server.should_exit = True
     await served
     return books
+
+
+def slope(points: Sequence[tuple[float, float]]) -> float:
+    """The least-squares slope of ``points`` (x, y); 0 for fewer than two."""
+    if len(points) < 2:
+        return 0.0
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
+
+
+def rss_summary(samples: Sequence[tuple[float, int, int, int | None]]) -> str:
+    """The hub's RSS before and after the warm-up and at the end, the growth per minute and per
+    10,000 requests from the warm-up to the end, and the slope over the last third of the run
+    (least squares over its samples): what "flat" is judged by."""
+    mb = 2**20
+    cold, warm, last = samples[0], samples[1], samples[-1]
+    timed = [s for s in samples if s[0] >= 0]
+    minutes = (last[0] - warm[0]) / 60 or 1.0
+    served = (last[1] - warm[1]) / 10_000 or 1.0
+    tail = [(s[0] / 60, s[2] / mb) for s in timed if s[0] >= last[0] * 2 / 3]
+    tail_served = [(s[1] / 10_000, s[2] / mb) for s in timed if s[0] >= last[0] * 2 / 3]
+    return (
+        f"hub RSS cold {cold[2] / mb:.1f} MB, after the warm-up {warm[2] / mb:.1f} MB, end {last[2] / mb:.1f} MB "
+        f"after {last[0] / 60:.1f} min: {(last[2] - warm[2]) / mb / minutes:+.2f} MB/min, "
+        f"{(last[2] - warm[2]) / mb / served:+.2f} MB per 10k requests; last third: "
+        f"{slope(tail):+.2f} MB/min, {slope(tail_served):+.2f} MB per 10k requests ({len(tail)} samples)"
+    )
 
 
 async def wait_until(check: Callable[[], bool], seconds: float) -> None:
@@ -331,6 +395,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4, help="reading and screening clients (default 4)")
+    parser.add_argument("--sample-seconds", type=float, default=60, help="RSS sampling period (default 60)")
     args = parser.parse_args()
     name = f"hub_soak_{uuid.uuid4().hex[:8]}"
     with bench_server("hubsoak", drop=name) as server:
@@ -341,7 +406,8 @@ def main() -> int:
         env = {**UNLIMITED, "HUB_WEBHOOK_SCHEDULE": "0.2,0.5,1,2,5"}
         proc, base = serve_hub(url, server.tmp, env=env)
         try:
-            books = asyncio.run(soak(base, psutil.Process(proc.pid), keys, args.minutes, args.clients, embedded_dir))
+            hub = psutil.Process(proc.pid)
+            books = asyncio.run(soak(base, hub, keys, args.minutes, args.clients, embedded_dir, args.sample_seconds))
         finally:
             stop([proc])
         recorded = asyncio.run(trail(url))
@@ -371,14 +437,18 @@ def main() -> int:
         f"audit verify: exit {verified.returncode}: "
         + " / ".join((verified.stdout + verified.stderr).strip().splitlines()[-4:])
     )
-    print("RSS (minute: hub MB" + (", embedded postgres MB: USS summed over its processes)" if embedded_dir else ")"))
-    for at, hub_rss, pg_rss in books.rss:
-        print(f"  {at / 60:5.1f}: {hub_rss / 2**20:7.1f}" + (f"  {pg_rss / 2**20:7.1f}" if pg_rss is not None else ""))
-    first, warm, last = books.rss[0][1], books.rss[min(1, len(books.rss) - 1)][1], books.rss[-1][1]
     print(
-        f"hub RSS start {first / 2**20:.1f} MB, after a minute {warm / 2**20:.1f} MB, end {last / 2**20:.1f} MB "
-        f"(end / start {last / first:.2f}, end / after a minute {last / warm:.2f})"
+        "RSS (minute: requests answered, hub MB"
+        + (", embedded postgres MB: USS summed over its processes)" if embedded_dir else ")")
+        + "; 'cold' is before the warm-up, 0.0 after it"
     )
+    for at, answered, hub_rss, pg_rss in books.rss:
+        print(
+            ("   cold" if at < 0 else f"  {at / 60:5.1f}")
+            + f": {answered:8d} {hub_rss / 2**20:7.1f}"
+            + (f"  {pg_rss / 2**20:7.1f}" if pg_rss is not None else "")
+        )
+    print(rss_summary(books.rss))
     in_order = books.subscriber == sorted(books.subscriber)
     print(
         f"list changes committed {books.changes}; subscriber received {len(books.subscriber)} "

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+
 import asyncpg
 import httpx
 import pytest
+from graphql.execution.collect_fields import FieldDetails
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from hub.events.outbox import emit
 from hub.gateway import ws as ws_module
-from tests.events.conftest import PERSON_ID, Hub, close_code, emit_committed, open_ws
+from tests.events.conftest import PERSON_ID, Hub, close_code, emit_committed, open_ws, payload
 
 CHANGES = """subscription($after: Int) { listChanges(after: $after) {
   seq kind listing { id version list caseNumber removedOn removalReason }
@@ -175,3 +179,41 @@ async def test_each_event_streamed_is_traced_with_the_subject_it_discloses(hub: 
         ([hub.subject_id], "ok"),
         ([hub.subject_id], "ok"),
     ]
+
+
+def field_details_alive() -> int:
+    """graphql-core's records of the fields an execution collected, alive after a collection."""
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, FieldDetails))
+
+
+async def test_a_long_subscription_keeps_nothing_of_the_events_it_has_sent(hub: Hub) -> None:
+    """Each event runs the selection set on an executor of its own; what it collected goes
+    with it. (graphql-core's per-event executors share the subscription's memo of collected
+    subfields, which then gained an entry for every event, as long as the subscription lasted.)"""
+    conn = await asyncpg.connect(hub.database_url)
+    try:
+        async with conn.transaction():
+            seqs = [
+                await emit(
+                    conn,
+                    "listing.published",
+                    listing_id=n,
+                    subject_id=hub.subject_id,
+                    payload=payload(n, hub.subject_id),
+                )
+                for n in range(1, 301)
+            ]
+    finally:
+        await conn.close()
+    client = await open_ws(hub, hub.keys["court"])
+    await client.subscribe("s", CHANGES, {"after": seqs[0] - 1})
+    first = await client.next_payloads("s", 50)
+    after_50 = field_details_alive()
+    rest = await client.next_payloads("s", 250)
+    after_300 = field_details_alive()
+    await client.ws.close()
+
+    assert [p["data"]["listChanges"]["seq"] for p in first + rest] == seqs
+    # The selection has a dozen fields: before the fix each event left that many behind.
+    assert after_300 - after_50 < 50, (after_50, after_300)
