@@ -44,6 +44,8 @@ PURPOSES = {
     "civil_affairs": "SOCIAL_ASSISTANCE",
     "township": "CIVIL_SERVICE_RECRUITMENT",
     "platform": "PLATFORM_OVERSIGHT",
+    "agriculture": "FISCAL_SUPPORT",
+    "tax": "PUBLIC_SERVICE",
 }
 # The kind of agency a profile is a role of (others: the kind of its own name).
 KINDS = {"hotel": "police"}
