@@ -337,7 +337,10 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
     "DOCUMENT_REFUSED": ("该查询未通过审核，未登记。", "The document was refused and not registered."),
     "UNKNOWN_MATTER": ("没有该办理事项。", "There is no such matter."),
     "NOT_YOUR_COURT": ("该案件不属于本院或下级法院。", "The case is not your court's."),
-    "NOT_YOUR_LIST": ("本单位不是该名单的发布单位，或该主体不在本单位辖区。", "Your agency does not publish this list here."),
+    "NOT_YOUR_LIST": (
+        "本单位不是该名单的发布单位，或该主体不在本单位辖区。",
+        "Your agency does not publish this list here.",
+    ),
     "UNKNOWN_LIST_KIND": ("没有该名单类型。", "There is no such list kind."),
     "IDEMPOTENCY_CONFLICT": ("该业务编号已用于另一份反馈。", "This key was used for another report."),
     "NO_WEBHOOK": ("本单位尚未登记回调地址。", "Your agency has no webhook."),

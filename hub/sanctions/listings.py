@@ -364,7 +364,12 @@ async def correct(
         _check_term(kind, new_term)
         try:
             await conn.execute(
-                Q.correct_listing, listing_id, new_circumstance, published_on or row["published_on"], new_term, kind.code
+                Q.correct_listing,
+                listing_id,
+                new_circumstance,
+                published_on or row["published_on"],
+                new_term,
+                kind.code,
             )
         except asyncpg.CheckViolationError:
             raise InvalidInput("the corrected listing is not consistent (dates, term or extension)") from None

@@ -535,10 +535,14 @@ class Measure:
     name: str = strawberry.field(description="The measure, in Chinese.")
     list_kind: str = strawberry.field(
         name="list",
-        description="The list it follows: dishonest, restricted, both (the two court lists), or the codes joined by commas.",
+        description=(
+            "The list it follows: dishonest, restricted, both (the two court lists), or the codes joined by commas."
+        ),
         deprecation_reason="Use listKinds: a measure may follow several list kinds.",
     )
-    list_kinds: list[ListKind] = strawberry.field(description="The list kinds it follows, e.g. [DISHONEST, RESTRICTED].")
+    list_kinds: list[ListKind] = strawberry.field(
+        description="The list kinds it follows, e.g. [DISHONEST, RESTRICTED]."
+    )
     nature: str = strawberry.field(
         description="punishment (a restriction of punishment lists) or reward (an incentive of reward lists)."
     )
@@ -579,14 +583,18 @@ class SanctionList:
             "document (give basisDocument)."
         )
     )
-    needs_circumstance: bool = strawberry.field(description="An entry states a statutory circumstance (dishonest list).")
+    needs_circumstance: bool = strawberry.field(
+        description="An entry states a statutory circumstance (dishonest list)."
+    )
     default_term_months: int | None = strawberry.field(
         description="Term of an entry when the publisher gives none; null: until removed."
     )
     max_term_months: int = strawberry.field(description="Longest term an entry may be published with.")
     open_ended: bool = strawberry.field(description="An entry may have no term (until the obligation is performed).")
     extension_min_months: int = strawberry.field(description="Extensions must add up to at least this (0: none).")
-    extension_max_months: int = strawberry.field(description="Extensions may add up to at most this (0: never extended).")
+    extension_max_months: int = strawberry.field(
+        description="Extensions may add up to at most this (0: never extended)."
+    )
     removal_reasons: list[str] = strawberry.field(
         description="Reasons its publisher may remove an entry for (removeListing(reason:)), e.g. CREDIT_REPAIR."
     )

@@ -106,7 +106,8 @@ async def test_list_kind_is_data_any_case_accepted_an_unknown_one_refused_naming
                 "RED_LIST",
                 "RESTRICTED",
             ]
-            assert "DISHONEST" in error["message"] and bad in error["message"]
+            assert "DISHONEST" in error["message"]
+            assert bad in error["message"]
         else:
             assert "list kind is a code" in error["message"], error
     inline = await post(
