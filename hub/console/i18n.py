@@ -262,7 +262,7 @@ PURPOSE_LABELS: dict[str, tuple[str, str]] = {
 
 # Screening's reason codes (hub/screening/engine.py), shown with a decision.
 REASON_LABELS: dict[str, tuple[str, str]] = {
-    "LISTED": ("在失信或限高名单中", "On the list"),
+    "LISTED": ("在惩戒名单中（失信、限高或行业黑名单）", "On a punishment list"),
     "LISTED_VIA_ORGANISATION": ("所任职单位在名单中", "Through an organisation on the list"),
     "NAME_DIFFERS": ("证件号码一致但姓名不符", "Same identifier, another name"),
     "SAME_NAME_AND_BIRTH_DATE_LISTED": ("同名同出生日期者在名单中", "Same name and birth date on the list"),

@@ -85,7 +85,12 @@ class AppliedMeasure:
 
     @strawberry.field(description="The list entry that causes it.")
     async def listing(self, info: Info) -> Listing:
-        return await _listing(info, self.hit.listing_id)
+        if self.hit.case_id is None:
+            return await _listing(info, self.hit.listing_id)
+        # Court lists: batched by case, as many decisions name the same few cases.
+        rows = await info.context.loaders.listings_by_case.load(self.hit.case_id)
+        row = next(r for r in rows if r["id"] == self.hit.listing_id)
+        return listing_from_row(row)
 
     @strawberry.field(description="The enforcement case behind the listing; null for lists not resting on a case.")
     async def case(self, info: Info) -> CaseT | None:
