@@ -281,3 +281,35 @@ async def test_list_kinds_are_readable_with_their_rules_and_measures(
     assert red["nature"] == "reward"
     assert {m["nature"] for m in red["measures"]} == {"reward"}
     assert "PAID" not in red["removalReasons"]
+
+
+async def test_terms_of_every_kind_follow_its_rules_and_expire_by_themselves(
+    app_client: httpx.AsyncClient, stories: dict[str, int], db: Database
+) -> None:
+    import datetime as dt
+
+    from hub.sanctions.listings import expire_due
+
+    tax = await _agency(db, "T-FJ-TAX", "tax", "350000")
+    document = """mutation($s: ID!, $term: Int) { publishListing(subjectId: $s, list: RED_LIST, basisDocument: "闽税红〔2026〕2号",
+      publishedOn: "2026-01-05", termMonths: $term) { id termMonths expiresOn } }"""
+    too_long = await post(app_client, tax, document, {"s": str(stories["tea"]), "term": 48})
+    assert too_long["errors"][0]["message"] == "termMonths must be between 1 and 36"
+    assert too_long["errors"][0]["extensions"]["argument"] == "termMonths"
+    published = await post(app_client, tax, document, {"s": str(stories["tea"]), "term": 12})
+    entry = published["data"]["publishListing"]
+    assert entry["expiresOn"] == "2027-01-05"
+    listing_id = int(entry["id"])
+
+    await expire_due(db, dt.date(2027, 1, 4))
+    assert await db.fetchval("SELECT removed_on FROM court.listing WHERE id = $1", listing_id) is None
+    await expire_due(db, dt.date(2027, 1, 5))
+    row = await db.fetchrow("SELECT removed_on, removal_reason FROM court.listing WHERE id = $1", listing_id)
+    assert (row["removed_on"], row["removal_reason"]) == (dt.date(2027, 1, 5), "term_expired")
+    event = await db.fetchrow(
+        "SELECT payload FROM events.outbox WHERE listing_id = $1 AND kind = 'listing.expired'", listing_id
+    )
+    assert event is not None
+    payload = orjson.loads(event["payload"]) if isinstance(event["payload"], str) else event["payload"]
+    assert payload["listing"]["list"] == "red_list"
+    assert payload["listing"]["basisDocument"] == "闽税红〔2026〕2号"
