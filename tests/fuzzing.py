@@ -44,6 +44,8 @@ PURPOSES = {
     "civil_affairs": "SOCIAL_ASSISTANCE",
     "township": "CIVIL_SERVICE_RECRUITMENT",
     "platform": "PLATFORM_OVERSIGHT",
+    "agriculture": "FISCAL_SUPPORT",
+    "tax": "PUBLIC_SERVICE",
 }
 # The kind of agency a profile is a role of (others: the kind of its own name).
 KINDS = {"hotel": "police"}
@@ -122,6 +124,10 @@ SCALARS = {
     "DateTime": st.datetimes(timezones=st.just(UTC)).map(lambda d: nodes.String(d.isoformat())),
     "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(nodes.String),
     "JSON": st.text(max_size=20).map(lambda t: nodes.String(json.dumps(t))),
+    # List kind codes (data, 0019_list_kinds.sql) in either case, and one that is no kind.
+    "ListKind": st.sampled_from(
+        ["DISHONEST", "restricted", "AGRI_PRODUCT_SAFETY", "ANIMAL_EPIDEMIC", "RED_LIST", "PARKING_FINES"]
+    ).map(nodes.String),
 }
 
 

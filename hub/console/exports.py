@@ -71,7 +71,7 @@ def _moment(iso: str | None) -> str:
 
 _LISTING_FIELDS = """name ... on Person { residentId } ... on Organisation { uscc }
   listings(first: 50) { nodes { list circumstance publishedOn expiresOn active removedOn removalReason
-    case { caseNumber } } }"""
+    basisDocument case { caseNumber } } }"""
 LISTINGS_BY_ID = f"""query ConsoleExportListings($id: String!) {{
   s: subjectByResidentId(residentId: $id) {{ {_LISTING_FIELDS} }} }}"""
 LISTINGS_BY_USCC = f"""query ConsoleExportListings($id: String!) {{
@@ -91,7 +91,8 @@ def _listing_rows(data: dict[str, Any], label: Label) -> list[Row]:
         [
             subject["name"],
             identifier,
-            entry["case"]["caseNumber"],
+            # Court lists: the case; other lists: the publisher's decision document.
+            entry["case"]["caseNumber"] if entry["case"] else (entry["basisDocument"] or ""),
             label(f"enum.ListKind.{entry['list']}"),
             label(f"enum.Circumstance.{entry['circumstance']}") if entry["circumstance"] else "",
             entry["publishedOn"] or "",

@@ -214,12 +214,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "public.field.published_on": ("发布时间", "Published on"),
 }
 
+# The list kinds of sanctions.list_kind (0019_list_kinds.sql), as "enum.ListKind.<CODE>" like an
+# enum's values: ListKind is a scalar whose values are data, and a test checks every seeded
+# kind has its labels here.
+LIST_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "DISHONEST": ("失信被执行人名单", "Dishonest debtors list"),
+    "RESTRICTED": ("限制高消费名单", "Consumption-restriction list"),
+    "AGRI_PRODUCT_SAFETY": ("农产品质量安全黑名单", "Farm-product safety blacklist"),
+    "ANIMAL_EPIDEMIC": ("动物防疫黑名单", "Animal epidemic prevention blacklist"),
+    "LIVESTOCK_PRODUCT_SAFETY": ("畜产品质量安全黑名单", "Livestock-product safety blacklist"),
+    "RED_LIST": ("守信红名单", "Red list of the trustworthy"),
+}
+
 # Values of the schema's enums that the console shows, as "enum.<Type>.<VALUE>".
 ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "ListKind": {
-        "DISHONEST": ("失信被执行人名单", "Dishonest debtors list"),
-        "RESTRICTED": ("限制高消费名单", "Consumption-restriction list"),
-    },
     "Circumstance": {
         "REFUSES_WITH_ABILITY": ("有履行能力而拒不履行", "Able to perform but refuses"),
         "OBSTRUCTS_ENFORCEMENT": ("以伪造证据、暴力、威胁等方法妨碍、抗拒执行", "Obstructs or resists enforcement"),
@@ -282,11 +290,15 @@ PURPOSE_LABELS: dict[str, tuple[str, str]] = {
     "SOCIAL_ASSISTANCE": ("社会救助审核", "Social assistance review"),
     "VEHICLE_ENFORCEMENT": ("车辆查控", "Vehicle seizure for a court"),
     "PLATFORM_OVERSIGHT": ("平台监督管理", "Platform oversight"),
+    "AWARD_NOMINATION": ("评优评先", "Award nomination"),
+    "FISCAL_SUPPORT": ("财政资金支持", "Fiscal support"),
+    "ADMINISTRATIVE_APPROVAL": ("行政审批", "Administrative approval"),
+    "PUBLIC_SERVICE": ("公共服务办理", "Public service"),
 }
 
 # Screening's reason codes (hub/screening/engine.py), shown with a decision.
 REASON_LABELS: dict[str, tuple[str, str]] = {
-    "LISTED": ("在失信或限高名单中", "On the list"),
+    "LISTED": ("在惩戒名单中（失信、限高或行业黑名单）", "On a punishment list"),
     "LISTED_VIA_ORGANISATION": ("所任职单位在名单中", "Through an organisation on the list"),
     "NAME_DIFFERS": ("证件号码一致但姓名不符", "Same identifier, another name"),
     "SAME_NAME_AND_BIRTH_DATE_LISTED": ("同名同出生日期者在名单中", "Same name and birth date on the list"),
@@ -299,6 +311,8 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "NOT_LISTED": ("不在名单中", "Not on the list"),
     "NO_MEASURE_FOR_MATTER": ("该事项无惩戒措施", "No measure for this matter"),
     "INVALID_IDENTIFIER": ("证件号码无效", "Invalid identifier"),
+    "REWARDED": ("在守信红名单中，享受激励措施", "On the red list: incentives apply"),
+    "REWARD_WITHHELD": ("失信惩戒优先，不予激励", "Incentives withheld: punishment prevails"),
 }
 
 # Every error code the hub answers with (and the console's own), as a message a clerk can act on.
@@ -363,6 +377,11 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
         "本单位不是该信用评价体系的评价机关，或该主体不在本单位辖区。",
         "Your agency does not own this rating scheme, or the subject is outside your area.",
     ),
+    "NOT_YOUR_LIST": (
+        "本单位不是该名单的发布单位，或该主体不在本单位辖区。",
+        "Your agency does not publish this list here.",
+    ),
+    "UNKNOWN_LIST_KIND": ("没有该名单类型。", "There is no such list kind."),
     "IDEMPOTENCY_CONFLICT": ("该业务编号已用于另一份反馈。", "This key was used for another report."),
     "NO_WEBHOOK": ("本单位尚未登记回调地址。", "Your agency has no webhook."),
     "EVENT_NOT_PARKED": ("该事件未被搁置。", "The event is not parked."),
@@ -394,6 +413,7 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 MESSAGES.update({f"enum.{kind}.{value}": texts for kind, of in ENUM_LABELS.items() for value, texts in of.items()})
+MESSAGES.update({f"enum.ListKind.{code}": texts for code, texts in LIST_KIND_LABELS.items()})
 MESSAGES.update({f"purpose.{code}": texts for code, texts in PURPOSE_LABELS.items()})
 MESSAGES.update({f"reason.{code}": texts for code, texts in REASON_LABELS.items()})
 MESSAGES.update({f"code.{code}": texts for code, texts in CODE_MESSAGES.items()})

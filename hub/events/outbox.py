@@ -97,8 +97,12 @@ def listing_payload(row: Mapping[str, Any] | asyncpg.Record) -> dict[str, Any]:
             "expiresOn": _iso(expiry),
             "removedOn": _iso(row["removed_on"]),
             "removalReason": row["removal_reason"],
+            # Court lists: the case and the executing court; other lists: null.
             "caseNumber": row["case_number"],
             "courtCode": row["court_code"],
+            # Other lists: the publisher's decision document and the publisher's code.
+            "basisDocument": row.get("basis_document"),
+            "publisherCode": row.get("publisher_code"),
         },
         "subject": {
             "id": row["subject_id"],

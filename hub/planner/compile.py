@@ -421,6 +421,8 @@ class Compiler:
                 return f"to_json({expr})"
             if isinstance(item, GraphQLScalarType) and item.name == "ID":
                 return f"to_json(({expr})::text[])"
+            if isinstance(item, GraphQLScalarType) and item.name == "ListKind":
+                return f"to_json(ARRAY(SELECT upper(k) FROM unnest({expr}) AS k))"
             raise Uncompilable(f"[{item}]")
         if isinstance(kind, GraphQLEnumType):
             pairs = [(str(v.value), name) for name, v in kind.values.items()]
@@ -439,6 +441,8 @@ class Compiler:
             return _python_json(expr)
         if name in ("String", "Int", "Boolean", "Date"):
             return expr
+        if name == "ListKind":  # stored lower-case, shown upper-case (hub.schema.court.ListKind)
+            return f"upper({expr})"
         raise Uncompilable(name)
 
     def related(

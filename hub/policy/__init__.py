@@ -22,6 +22,8 @@ AGENCY_KINDS = (
     "civil_affairs",
     "township",
     "platform",
+    "agriculture",
+    "tax",
 )
 
 # The hub's data sources; each is published by the agency kinds that ``rules.toml`` names

@@ -130,7 +130,7 @@ async def prepare(
             reasons=_array(o.reasons),
             measures=_measures(o),
             listing_ids=_array(sorted({m.listing_id for m in o.measures})),
-            case_ids=_array(sorted({m.case_id for m in o.measures})),
+            case_ids=_array(sorted({m.case_id for m in o.measures if m.case_id is not None})),
             region=principal.region,
         )
         for o, id_ in zip(kept, await ids.take(len(kept)), strict=True)
@@ -225,6 +225,11 @@ async def feedback_by_interceptions(db: Database, ids: Sequence[int]) -> dict[in
 
 async def measures(db: Database) -> list[asyncpg.Record]:
     return await db.fetch(QUERIES.screening.catalogue_measures)
+
+
+async def list_kinds(db: Database) -> list[asyncpg.Record]:
+    """The list kinds with their rules and their measures' codes (sanctions.list_kind)."""
+    return await db.fetch(QUERIES.screening.list_kinds)
 
 
 async def matters(db: Database) -> list[asyncpg.Record]:

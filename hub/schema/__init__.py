@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from hub.schema.admin import Mutation
 from hub.schema.core import Organisation, Person
+from hub.schema.court import LIST_KIND_SCALAR, ListKind
 from hub.schema.events import Subscription
 from hub.schema.query import Query
 from hub.schema.sanctions import SHORTCUTS, install_fast_paths
@@ -23,7 +24,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[Person, Organisation],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={ListKind: LIST_KIND_SCALAR}),
     )
     install_fast_paths(schema._schema)
     return schema

@@ -35,6 +35,10 @@ class AgencyKind(Enum):
     CIVIL_AFFAIRS = strawberry.enum_value("civil_affairs", description="Civil affairs.")
     TOWNSHIP = strawberry.enum_value("township", description="Township and town governments.")
     PLATFORM = strawberry.enum_value("platform", description="The platform operator (provincial centre).")
+    AGRICULTURE = strawberry.enum_value(
+        "agriculture", description="Agriculture and rural affairs (farm-product and animal-health blacklists, ratings)."
+    )
+    TAX = strawberry.enum_value("tax", description="Tax authority (taxpayer credit ratings, red list).")
 
 
 @strawberry.enum(description="How an agency is connected.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NewType
 
 import strawberry
+from graphql import EnumValueNode, StringValueNode, ValueNode
 
 from hub.loaders.base import PageKey
 from hub.schema.context import Info
@@ -36,10 +37,34 @@ class Performance(Enum):
     FULL = strawberry.enum_value("full", description="Fully performed (全部履行).")
 
 
-@strawberry.enum(description="Which public list an entry is on.")
-class ListKind(Enum):
-    DISHONEST = strawberry.enum_value("dishonest", description="List of dishonest judgment debtors (失信被执行人名单).")
-    RESTRICTED = strawberry.enum_value("restricted", description="Consumption-restriction list (限制高消费人员名单).")
+def _list_kind_value(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a list kind is a code such as DISHONEST or AGRI_PRODUCT_SAFETY (query listKinds)")
+    return value.strip().lower()
+
+
+def _list_kind_literal(node: ValueNode, _variables: Any = None) -> str:
+    # DISHONEST as a bare name (as when ListKind was an enum) or as a string.
+    if isinstance(node, EnumValueNode | StringValueNode):
+        return _list_kind_value(node.value)
+    raise ValueError("a list kind is a code such as DISHONEST or AGRI_PRODUCT_SAFETY (query listKinds)")
+
+
+ListKind = NewType("ListKind", str)
+
+# Registered in the schema's scalar_map (hub.schema.build_schema).
+LIST_KIND_SCALAR = strawberry.scalar(
+    name="ListKind",
+    description=(
+        "The code of a kind of list (query `listKinds`), shown upper-case: DISHONEST (失信被执行人名单), "
+        "RESTRICTED (限制高消费人员名单), sector blacklists such as AGRI_PRODUCT_SAFETY, the red list RED_LIST. "
+        "Accepted as a string in any case or as a bare name (list: DISHONEST); a code that is no list kind is "
+        "refused with UNKNOWN_LIST_KIND naming the allowed ones."
+    ),
+    serialize=lambda value: str(value).upper(),
+    parse_value=_list_kind_value,
+    parse_literal=_list_kind_literal,
+)
 
 
 @strawberry.enum(description="The statutory circumstance of article 1 of the SPC rules on the dishonest list (2017).")
@@ -137,13 +162,18 @@ class EnforcementCase:
         return [interception_from_row(r) for r in rows]
 
 
-@strawberry.type(description="An entry of a subject on the dishonest or consumption-restriction list.")
+@strawberry.type(
+    description=(
+        "An entry of a subject on a list: the courts' dishonest or consumption-restriction list, a sector "
+        "blacklist or the red list (query listKinds for each list's rules)."
+    )
+)
 class Listing:
     db_id: strawberry.Private[int]
     subject_id: strawberry.Private[int]
-    case_id: strawberry.Private[int]
+    case_id: strawberry.Private[int | None]
     id: strawberry.ID = strawberry.field(description="The hub's internal id of the entry.")
-    list: ListKind = strawberry.field(description="Which list the entry is on.")
+    list: ListKind = strawberry.field(description="Which list the entry is on (a list kind code, e.g. DISHONEST).")
     circumstance: Circumstance | None = strawberry.field(
         description="Statutory circumstance; dishonest list only, null on the restriction list."
     )
@@ -155,6 +185,15 @@ class Listing:
     removed_on: datetime.date | None = strawberry.field(description="Date of removal; null while listed.")
     removal_reason: RemovalReason | None = strawberry.field(description="Why it was removed.")
     version: int = strawberry.field(description="Revision of the entry; each correction increments it.")
+    basis_document: str | None = strawberry.field(
+        description="Lists not resting on a court case: the publisher's decision document, e.g. 闽农黑〔2026〕3号."
+    )
+    publisher_code: str | None = strawberry.field(
+        description="Lists not resting on a court case: the code of the agency that published the entry."
+    )
+    publisher_name: str | None = strawberry.field(
+        description="Lists not resting on a court case: the name of the agency that published the entry."
+    )
 
     @strawberry.field(description="End of the term (publication + term + extensions); null if open-ended.")
     def expires_on(self) -> datetime.date | None:
@@ -169,8 +208,10 @@ class Listing:
         expires = self.expires_on()
         return expires is None or expires > datetime.date.today()
 
-    @strawberry.field(description="The case the entry was published for.")
-    async def case(self, info: Info) -> EnforcementCase:
+    @strawberry.field(description="The case the entry was published for; null for lists not resting on a court case.")
+    async def case(self, info: Info) -> EnforcementCase | None:
+        if self.case_id is None:
+            return None
         row = await info.context.loaders.case_by_id.load(self.case_id)
         assert row is not None
         return case_from_row(row)
@@ -225,4 +266,7 @@ def listing_from_row(row: Row) -> Listing:
         removed_on=row["removed_on"],
         removal_reason=None if row["removal_reason"] is None else RemovalReason(row["removal_reason"]),
         version=row["version"],
+        basis_document=row.get("basis_document"),
+        publisher_code=row.get("publisher_code"),
+        publisher_name=row.get("publisher_name"),
     )

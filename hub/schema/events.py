@@ -27,9 +27,9 @@ BATCH = 100
 
 @strawberry.enum(description="What happened to a list entry.")
 class ListChangeKind(Enum):
-    PUBLISHED = strawberry.enum_value("listing.published", description="A court published the entry.")
+    PUBLISHED = strawberry.enum_value("listing.published", description="Its publisher published the entry.")
     EXTENDED = strawberry.enum_value("listing.extended", description="Its term was extended.")
-    CORRECTED = strawberry.enum_value("listing.corrected", description="A court corrected it (a new version).")
+    CORRECTED = strawberry.enum_value("listing.corrected", description="Its publisher corrected it (a new version).")
     REMOVED = strawberry.enum_value("listing.removed", description="It was removed: stop applying it at once.")
     EXPIRED = strawberry.enum_value("listing.expired", description="Its term ended: stop applying it at once.")
 
@@ -38,17 +38,27 @@ class ListChangeKind(Enum):
 class ChangedListing:
     id: strawberry.ID = strawberry.field(description="The hub's internal id of the entry.")
     version: int = strawberry.field(description="Revision of the entry after the change.")
-    list: ListKind = strawberry.field(description="Which list the entry is on.")
+    list: ListKind = strawberry.field(description="Which list the entry is on (a list kind code, e.g. DISHONEST).")
     circumstance: Circumstance | None = strawberry.field(description="Statutory circumstance; dishonest list only.")
     published_on: datetime.date = strawberry.field(description="Publication date.")
     expires_on: datetime.date | None = strawberry.field(description="End of the term; null if open-ended.")
     removed_on: datetime.date | None = strawberry.field(description="Date of removal; null while listed.")
     removal_reason: RemovalReason | None = strawberry.field(description="Why it was removed.")
-    case_number: str = strawberry.field(description="The enforcement case number, e.g. (2019)闽0102执1234号.")
-    court_code: str = strawberry.field(description="Code of the executing court as in case numbers, e.g. 闽0102.")
+    case_number: str | None = strawberry.field(
+        description="Court lists: the enforcement case number, e.g. (2019)闽0102执1234号; null for other lists."
+    )
+    court_code: str | None = strawberry.field(
+        description="Court lists: the executing court's code as in case numbers, e.g. 闽0102; null for other lists."
+    )
+    basis_document: str | None = strawberry.field(
+        description="Other lists: the publisher's decision document, e.g. 闽农黑〔2026〕3号; null for court lists."
+    )
+    publisher_code: str | None = strawberry.field(
+        description="Other lists: the code of the agency that published the entry; null for court lists."
+    )
 
 
-@strawberry.type(description="One change to the dishonest or consumption-restriction list, numbered in order.")
+@strawberry.type(description="One change to a list (court lists, sector blacklists, the red list), numbered in order.")
 class ListChange:
     subject_id: strawberry.Private[int]
     seq: int = strawberry.field(
@@ -92,6 +102,8 @@ def change_from_row(row: Row) -> ListChange:
             removal_reason=None if facts["removalReason"] is None else RemovalReason(facts["removalReason"]),
             case_number=facts["caseNumber"],
             court_code=facts["courtCode"],
+            basis_document=facts.get("basisDocument"),
+            publisher_code=facts.get("publisherCode"),
         ),
     )
 

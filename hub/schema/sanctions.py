@@ -18,6 +18,7 @@ from hub.schema.court import Circumstance, Court, CourtLevel, Listing, ListKind,
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.screening import MAX_BATCH, Identity, MeasureHit, Outcome, ScreeningContext, screen
 from hub.sources import court, tourism
+from hub.sources.base import Row
 
 if TYPE_CHECKING:
     from hub.schema.core import Subject
@@ -56,7 +57,9 @@ class ScreeningError:
     position: int | None = strawberry.field(description="1-based character position in the identifier.")
 
 
-@strawberry.type(description="A measure that applies, the listing and case behind it, and how to lift it.")
+@strawberry.type(
+    description="A measure that applies, the listing and case (or publisher's decision) behind it, and how to lift it."
+)
 class AppliedMeasure:
     hit: strawberry.Private[MeasureHit]
     code: str = strawberry.field(description="Measure code in the catalogue.")
@@ -66,27 +69,76 @@ class AppliedMeasure:
         description="self, or the role through which a listed organisation's measure reaches this person."
     )
 
+    @strawberry.field(description="The list the entry behind it is on (a list kind code, e.g. DISHONEST).")
+    def list(self) -> ListKind:
+        return ListKind(self.hit.list)
+
+    @strawberry.field(
+        description="Lists not resting on a court case: the publisher's decision document, e.g. 闽农黑〔2026〕3号."
+    )
+    def basis_document(self) -> str | None:
+        return self.hit.basis_document
+
+    @strawberry.field(description="Lists not resting on a court case: the agency that published the entry (its name).")
+    def publisher_name(self) -> str | None:
+        return self.hit.publisher_name
+
     @strawberry.field(description="The list entry that causes it.")
     async def listing(self, info: Info) -> Listing:
+        if self.hit.case_id is None:
+            return await _listing(info, self.hit.listing_id)
+        # Court lists: batched by case, as many decisions name the same few cases.
         rows = await info.context.loaders.listings_by_case.load(self.hit.case_id)
         row = next(r for r in rows if r["id"] == self.hit.listing_id)
         return listing_from_row(row)
 
-    @strawberry.field(description="The enforcement case behind the listing.")
-    async def case(self, info: Info) -> CaseT:
+    @strawberry.field(description="The enforcement case behind the listing; null for lists not resting on a case.")
+    async def case(self, info: Info) -> CaseT | None:
+        if self.hit.case_id is None:
+            return None
         row = await info.context.loaders.case_by_id.load(self.hit.case_id)
         assert row is not None
         return case_from_row(row)
 
-    @strawberry.field(description="The executing court, where the debtor can pay or settle.")
-    async def court(self, info: Info) -> Court:
+    @strawberry.field(
+        description="The executing court, where the debtor can pay or settle; null for lists not resting on a case."
+    )
+    async def court(self, info: Info) -> Court | None:
+        if self.hit.court_code is None:
+            return None
         row = await info.context.loaders.court_by_code.load(self.hit.court_code)
         assert row is not None
         return Court(code=row["code"], name=row["name"], level=CourtLevel(row["level"]), region_code=row["region"])
 
     @strawberry.field(description="What the subject can do to lift the restriction, in Chinese.")
     def how_to_resolve(self) -> str:
+        if self.hit.case_number is None:
+            return f"请联系{self.hit.publisher_name}，就{self.hit.basis_document}所涉失信行为整改后申请信用修复。"
         return f"请联系{self.hit.court_name}，就{self.hit.case_number}履行义务或达成和解后申请解除。"
+
+
+@strawberry.type(description="An incentive measure (守信激励) the subject qualifies for, from its red-list entry.")
+class GrantedReward:
+    hit: strawberry.Private[MeasureHit]
+    code: str = strawberry.field(description="Measure code in the catalogue, e.g. REWARD_APPROVAL_GREEN_CHANNEL.")
+    name: str = strawberry.field(description="The incentive, e.g. 行政审批绿色通道.")
+    legal_basis: str = strawberry.field(description="Document the incentive rests on.")
+
+    @strawberry.field(description="The list the entry is on (a reward list kind code, e.g. RED_LIST).")
+    def list(self) -> ListKind:
+        return ListKind(self.hit.list)
+
+    @strawberry.field(description="The hub's id of the list entry that earns it.")
+    def listing_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.hit.listing_id))
+
+    @strawberry.field(description="The publisher's decision document naming the subject, e.g. 闽税红〔2026〕1号.")
+    def basis_document(self) -> str | None:
+        return self.hit.basis_document
+
+    @strawberry.field(description="The agency that put the subject on the list (its name).")
+    def publisher_name(self) -> str | None:
+        return self.hit.publisher_name
 
 
 @strawberry.type(description="The decision for one screened identity.")
@@ -106,6 +158,18 @@ class ScreeningDecision:
     )
     measures: list[AppliedMeasure] = strawberry.field(description="Every applicable measure (BLOCK).")
     error: ScreeningError | None = strawberry.field(description="Why the identity could not be screened.")
+    rewards: list[GrantedReward] = strawberry.field(
+        description=(
+            "Incentives the subject qualifies for on this matter (reason REWARDED), from its red-list entries; "
+            "only with ALLOW: punishment always prevails."
+        )
+    )
+    reward_withheld: str | None = strawberry.field(
+        description=(
+            "Why a red-listed subject's incentives for this matter are withheld (reason REWARD_WITHHELD), e.g. "
+            "a punishment list's measure covers the same matter; null otherwise."
+        )
+    )
 
     @strawberry.field(description="The listed subject matched by identifier; null if none.")
     async def subject(self, info: Info) -> SubjectT | None:
@@ -286,38 +350,57 @@ class SanctionsMutation:
         )
         return feedback_from_row(row)
 
-    @strawberry.mutation(description="Publish a listing for a debtor of a case (courts). Term: 24 months by default.")
+    @strawberry.mutation(
+        description=(
+            "Publish an entry of a list, by an agency of a kind that publishes it (listKinds.publisherKinds). "
+            "Court lists: for a debtor of a case (caseNumber), by the executing court or one above it. Other lists "
+            "(sector blacklists, the red list): with the decision's document number (basisDocument), for a subject "
+            "of the agency's area. Term: the list's default term unless given."
+        )
+    )
     async def publish_listing(
         self,
         info: Info,
-        case_number: Annotated[str, arg("The enforcement case, e.g. (2019)闽0102执1234号.")],
-        subject_id: Annotated[strawberry.ID, arg("The debtor's internal id (a party to the case).")],
-        list: Annotated[ListKind, arg("Which list: DISHONEST or RESTRICTED.")],
+        subject_id: Annotated[strawberry.ID, arg("The subject's internal id (for court lists, a party to the case).")],
+        list: Annotated[
+            ListKind, arg("Which list (a code of listKinds): DISHONEST, RESTRICTED, AGRI_PRODUCT_SAFETY, RED_LIST, ...")
+        ],
+        case_number: Annotated[
+            str | None, arg("Court lists (required there): the enforcement case, e.g. (2019)闽0102执1234号.")
+        ] = None,
+        basis_document: Annotated[
+            str | None,
+            arg("Other lists (required there): the publisher's decision document number, e.g. 闽农黑〔2026〕3号."),
+        ] = None,
         circumstance: Annotated[
             Circumstance | None, arg("For the dishonest list (required there): the statutory circumstance.")
         ] = None,
         published_on: Annotated[datetime.date | None, arg("Publication date; today by default.")] = None,
         term_months: Annotated[
-            int | None, arg("Term in months; 24 by default, none for refusing with the ability to pay.")
+            int | None,
+            arg(
+                "Term in months; the list's default term when not given (24 for the court lists), none on the "
+                "dishonest list for refusing with the ability to pay."
+            ),
         ] = None,
     ) -> Listing:
         ctx = info.context
-        term = term_months
-        if term is None and circumstance is not Circumstance.REFUSES_WITH_ABILITY:
-            term = listings.DEFAULT_TERM_MONTHS
         change = await listings.publish(
             ctx.db,
             ctx.principal,
-            case_number=case_number.strip().replace("（", "(").replace("）", ")"),
+            case_number=None if case_number is None else case_number.strip().replace("（", "(").replace("）", ")"),
+            basis_document=basis_document,
             subject_id=hub_id(str(subject_id), "subjectId"),
-            list_kind=str(list.value),
+            list_kind=str(list),
             circumstance=str(circumstance.value) if circumstance else None,
             published_on=published_on or datetime.date.today(),
-            term_months=term,
+            term_months=term_months,
         )
         return await _listing(info, change.listing_id)
 
-    @strawberry.mutation(description="Extend a listing's term (in total 12 to 36 months; courts).")
+    @strawberry.mutation(
+        description="Extend a listing's term, within the list's extension rule (court lists: 12 to 36 months in total)."
+    )
     async def extend_listing(
         self,
         info: Info,
@@ -329,7 +412,9 @@ class SanctionsMutation:
         )
         return await _listing(info, change.listing_id)
 
-    @strawberry.mutation(description="Correct a listing (courts); its version increases and agencies are told.")
+    @strawberry.mutation(
+        description="Correct a listing (its publisher, or one above it); its version increases and agencies are told."
+    )
     async def correct_listing(
         self,
         info: Info,
@@ -350,7 +435,12 @@ class SanctionsMutation:
         )
         return await _listing(info, change.listing_id)
 
-    @strawberry.mutation(description="Remove a listing (courts); it stops counting for every decision at once.")
+    @strawberry.mutation(
+        description=(
+            "Remove a listing (its publisher, or one above it), for a reason the list allows "
+            "(listKinds.removalReasons); it stops counting for every decision at once."
+        )
+    )
     async def remove_listing(
         self,
         info: Info,
@@ -448,7 +538,19 @@ class Matter:
 class Measure:
     code: str = strawberry.field(description="Measure code in the catalogue.")
     name: str = strawberry.field(description="The measure, in Chinese.")
-    list_kind: str = strawberry.field(name="list", description="The list it follows: dishonest, restricted or both.")
+    list_kind: str = strawberry.field(
+        name="list",
+        description=(
+            "The list it follows: dishonest, restricted, both (the two court lists), or the codes joined by commas."
+        ),
+        deprecation_reason="Use listKinds: a measure may follow several list kinds.",
+    )
+    list_kinds: list[ListKind] = strawberry.field(
+        description="The list kinds it follows, e.g. [DISHONEST, RESTRICTED]."
+    )
+    nature: str = strawberry.field(
+        description="punishment (a restriction of punishment lists) or reward (an incentive of reward lists)."
+    )
     legal_basis: str = strawberry.field(description="Document and article it rests on.")
     basis_text: str = strawberry.field(description="The restriction as the text words it (quoted or paraphrased).")
     description: str = strawberry.field(description="One line for agency developers.")
@@ -462,8 +564,104 @@ class Measure:
     )
 
 
+@strawberry.type(
+    description=(
+        "A kind of list the hub carries (名单类型) and its rules, as data: who publishes it, whom it covers, its "
+        "term and removal rules, and the measures that follow an entry."
+    )
+)
+class SanctionList:
+    code: ListKind = strawberry.field(description="The list kind's code; pass it as publishListing(list:).")
+    name_zh: str = strawberry.field(description="Chinese name, e.g. 失信被执行人名单.")
+    name_en: str = strawberry.field(description="English name.")
+    description: str = strawberry.field(description="What the list is and who is put on it.")
+    nature: str = strawberry.field(
+        description="punishment (its measures restrict: 联合惩戒) or reward (its measures are incentives: 守信激励)."
+    )
+    publisher_kinds: list[str] = strawberry.field(
+        description="Agency kinds that publish and change its entries, e.g. [court] or [agriculture]."
+    )
+    subject_kinds: list[str] = strawberry.field(description="Whom it covers: person, organisation or both.")
+    case_based: bool = strawberry.field(
+        description=(
+            "True: an entry rests on a court enforcement case (give caseNumber); false: on the publisher's decision "
+            "document (give basisDocument)."
+        )
+    )
+    needs_circumstance: bool = strawberry.field(
+        description="An entry states a statutory circumstance (dishonest list)."
+    )
+    default_term_months: int | None = strawberry.field(
+        description="Term of an entry when the publisher gives none; null: until removed."
+    )
+    max_term_months: int = strawberry.field(description="Longest term an entry may be published with.")
+    open_ended: bool = strawberry.field(description="An entry may have no term (until the obligation is performed).")
+    extension_min_months: int = strawberry.field(description="Extensions must add up to at least this (0: none).")
+    extension_max_months: int = strawberry.field(
+        description="Extensions may add up to at most this (0: never extended)."
+    )
+    removal_reasons: list[str] = strawberry.field(
+        description="Reasons its publisher may remove an entry for (removeListing(reason:)), e.g. CREDIT_REPAIR."
+    )
+    public: bool = strawberry.field(description="Its entries are disclosed to the public (信息公示).")
+    legal_basis: str = strawberry.field(description="The documents the list rests on.")
+    measures: list[Measure] = strawberry.field(
+        description="The measures that follow an entry (restrictions or incentives), each with its legal basis."
+    )
+
+
+def _measure(r: Row) -> Measure:
+    return Measure(
+        code=r["code"],
+        name=r["name"],
+        list_kind=r["list"],
+        list_kinds=[ListKind(k) for k in r["list_kinds"]],
+        nature=r["nature"],
+        legal_basis=r["legal_basis"],
+        basis_text=r["basis_text"],
+        description=r["description"],
+        matters=list(r["matters"]),
+        agency_kinds=list(r["agency_kinds"]),
+        hotel_min_stars=r["hotel_min_stars"],
+        reaches=list(r["reaches"]),
+    )
+
+
 @strawberry.type(description="Joint-punishment statistics and the catalogue of matters and measures.")
 class SanctionsQuery:
+    @strawberry.field(
+        description=(
+            "The kinds of list the hub carries (court lists, sector blacklists, the red list), with their rules and "
+            "measures. Codes are those publishListing(list:) takes."
+        )
+    )
+    async def list_kinds(self, info: Info) -> list[SanctionList]:
+        measures = {r["code"]: _measure(r) for r in await interceptions.measures(info.context.db)}
+        rows = await interceptions.list_kinds(info.context.db)
+        return [
+            SanctionList(
+                code=ListKind(r["code"]),
+                name_zh=r["name_zh"],
+                name_en=r["name_en"],
+                description=r["description"],
+                nature=r["nature"],
+                publisher_kinds=list(r["publisher_kinds"]),
+                subject_kinds=list(r["subject_kinds"]),
+                case_based=r["case_based"],
+                needs_circumstance=r["needs_circumstance"],
+                default_term_months=r["default_term_months"],
+                max_term_months=r["max_term_months"],
+                open_ended=r["open_ended"],
+                extension_min_months=r["extension_min_months"],
+                extension_max_months=r["extension_max_months"],
+                removal_reasons=[x.upper() for x in r["removal_reasons"]],
+                public=r["public"],
+                legal_basis=r["legal_basis"],
+                measures=[measures[c] for c in r["measures"] if c in measures],
+            )
+            for r in rows
+        ]
+
     @strawberry.field(description="Province-wide figures per day, for the dashboard every agency sees.")
     async def province_statistics(
         self,
@@ -492,21 +690,7 @@ class SanctionsQuery:
     @strawberry.field(description="The catalogue of measures: which list, matters, agency kinds, conditions, reach.")
     async def measures(self, info: Info) -> list[Measure]:
         rows = await interceptions.measures(info.context.db)
-        return [
-            Measure(
-                code=r["code"],
-                name=r["name"],
-                list_kind=r["list"],
-                legal_basis=r["legal_basis"],
-                basis_text=r["basis_text"],
-                description=r["description"],
-                matters=list(r["matters"]),
-                agency_kinds=list(r["agency_kinds"]),
-                hotel_min_stars=r["hotel_min_stars"],
-                reaches=list(r["reaches"]),
-            )
-            for r in rows
-        ]
+        return [_measure(r) for r in rows]
 
     @strawberry.field(
         description=(
@@ -581,6 +765,11 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
                     for m in outcome.measures
                 ],
                 error=error,
+                rewards=[
+                    GrantedReward(hit=m, code=m.measure_code, name=m.measure_name, legal_basis=m.legal_basis)
+                    for m in outcome.rewards
+                ],
+                reward_withheld=outcome.reward_withheld,
             )
         )
     return ScreeningResult(matter=matter, decisions=decisions)

@@ -8,7 +8,8 @@ Only listings active at ``context.at`` are facts (published, not removed, term n
 a corrected listing in its current version); removed and expired listings never block.
 
 A measure applies to a listing when
-  * its list is the listing's list, or ``both``;
+  * it follows the listing's list kind (sanctions.measure_list_kind), and that kind is a
+    punishment list (entries of reward lists, such as the red list, never block);
   * it blocks ``context.matter``;
   * ``context.agency_kind`` is among its agency kinds (the ``platform`` kind is not filtered);
   * its condition holds in the context: ``hotel_min_stars`` needs the hotel open and rated
@@ -40,13 +41,18 @@ For an identity, in this order:
   * ALLOW       otherwise: ``HOTEL_BELOW_THRESHOLD`` / ``HOTEL_CLOSED`` when a measure would
                 apply but for the hotel, ``NO_MEASURE_FOR_MATTER`` when the subject is listed
                 but no measure forbids this matter, else ``NOT_LISTED``.
+
+Rewards: an identity resolved by identifier, with the subject's name, on a reward list (the
+red list) whose incentive measures cover the matter, the agency kind and the context, gets
+them in ``rewards`` (``REWARDED``) when the decision is ALLOW. Punishment prevails: with a
+BLOCK or a REVIEW the rewards are withheld and ``REWARD_WITHHELD`` says why.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -71,6 +77,11 @@ CONDITION_NOT_MET: Final = "CONDITION_NOT_MET"
 NOT_LISTED: Final = "NOT_LISTED"
 NO_MEASURE_FOR_MATTER: Final = "NO_MEASURE_FOR_MATTER"
 INVALID_IDENTIFIER: Final = "INVALID_IDENTIFIER"
+REWARDED: Final = "REWARDED"
+REWARD_WITHHELD: Final = "REWARD_WITHHELD"
+
+PUNISHMENT: Final = "punishment"
+REWARD: Final = "reward"
 
 PLATFORM: Final = "platform"
 # market.directorship roles -> the persons of 限高规定 art. 3 para. 2 they stand for.
@@ -106,7 +117,7 @@ class ScreeningContext:
 
 @dataclass(frozen=True, slots=True)
 class MeasureHit:
-    """A measure that applies, the listing and case behind it, and how it reaches the subject."""
+    """A measure that applies, the listing and case (or decision) behind it, and how it reaches the subject."""
 
     measure_code: str
     measure_name: str
@@ -114,14 +125,19 @@ class MeasureHit:
     listing_id: int
     listing_version: int
     list: str
-    case_id: int
-    case_number: str
-    court_code: str
-    court_name: str
+    # Court lists: the enforcement case and the executing court; null for other list kinds.
+    case_id: int | None
+    case_number: str | None
+    court_code: str | None
+    court_name: str | None
     # 'self', or the role through which an organisation's listing reaches this person.
     reach: str
     # The listed organisation when reach != 'self'.
     via_subject_id: int | None
+    # Other list kinds: the publisher's decision document and the publisher.
+    basis_document: str | None = None
+    publisher_code: str | None = None
+    publisher_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +153,10 @@ class Outcome:
     error: InvalidIdentifier | None
     # For SIMILAR_NAME_LISTED and PENDING_LINK_LISTED: per candidate, what agreed and why.
     explanations: tuple[str, ...] = ()
+    # Incentive measures the subject qualifies for (ALLOW only), from reward-list entries.
+    rewards: tuple[MeasureHit, ...] = ()
+    # Why the subject's rewards for this matter are withheld (punishment prevails); None if not.
+    reward_withheld: str | None = None
 
 
 # ---------------------------------------------------------------- the catalogue
@@ -146,12 +166,14 @@ class Outcome:
 class Measure:
     code: str
     name: str
-    list: str
+    # The list kinds it follows (sanctions.measure_list_kind).
+    lists: frozenset[str]
     legal_basis: str
     matters: frozenset[str]
     agency_kinds: frozenset[str]
     condition: Mapping[str, Any] | None
     reaches: frozenset[str]
+    nature: str = PUNISHMENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +181,11 @@ class Catalogue:
     measures: tuple[Measure, ...]
     # Every matter code (core.matter), including those no measure blocks.
     matters: frozenset[str]
+    # Every list kind's code and nature (punishment or reward).
+    list_kinds: Mapping[str, str] = field(default_factory=dict)
+
+    def is_reward(self, list_kind: str) -> bool:
+        return self.list_kinds.get(list_kind) == REWARD
 
     def needs_hotel(self, matter: str) -> bool:
         return any(
@@ -200,15 +227,19 @@ class ListedFact:
     listing_id: int
     listing_version: int
     list: str
-    case_id: int
-    case_number: str
-    court_code: str
-    court_name: str
+    case_id: int | None
+    case_number: str | None
+    court_code: str | None
+    court_name: str | None
     role: str | None = None
     # Similar and pending candidates: the listed subject's name, birth date and region.
     subject_name: str | None = None
     birth_date: date | None = None
     region: str | None = None
+    # Entries of non-court list kinds: the decision document and the publisher.
+    basis_document: str | None = None
+    publisher_code: str | None = None
+    publisher_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -223,6 +254,8 @@ class Facts:
     name_matches: list[ListedFact] = field(default_factory=list)
     similar: list[ListedFact] = field(default_factory=list)
     pending: list[ListedFact] = field(default_factory=list)
+    # The subject's own entries on reward lists (the red list).
+    rewards: list[ListedFact] = field(default_factory=list)
 
 
 def normalise_name(name: str) -> str:
@@ -236,49 +269,64 @@ def normalise_name(name: str) -> str:
 class Rules:
     """The catalogue narrowed to one context: measures that apply, per list."""
 
-    __slots__ = ("_applies", "_withheld")
+    __slots__ = ("_applies", "_rewards", "_withheld")
 
     def __init__(self, catalogue: Catalogue, matter: str, agency_kind: str, hotel: Hotel | None) -> None:
-        applies: dict[str, list[Measure]] = {"dishonest": [], "restricted": []}
+        applies: dict[str, list[Measure]] = {}
+        rewards: dict[str, list[Measure]] = {}
         withheld: dict[str, str] = {}
         for m in catalogue.measures:
             if matter not in m.matters:
                 continue
             if agency_kind != PLATFORM and agency_kind not in m.agency_kinds:
                 continue
-            lists = ("dishonest", "restricted") if m.list == "both" else (m.list,)
             failure = condition_failure(m.condition, hotel)
-            for lst in lists:
-                if failure is None:
-                    applies[lst].append(m)
+            for lst in sorted(m.lists):
+                if catalogue.is_reward(lst):
+                    if failure is None:
+                        rewards.setdefault(lst, []).append(m)
+                elif failure is None:
+                    applies.setdefault(lst, []).append(m)
                 else:
                     withheld.setdefault(lst, failure)
         self._applies = {k: tuple(v) for k, v in applies.items()}
+        self._rewards = {k: tuple(v) for k, v in rewards.items()}
         # Per list: why measures that would apply do not (the first condition that failed).
         self._withheld = withheld
+
+    def rewards(self, facts: Sequence[ListedFact]) -> list[MeasureHit]:
+        """The incentive measures that the subject's reward-list entries give for this context."""
+        found: list[MeasureHit] = []
+        for fact in facts:
+            found.extend(self._hit(m, fact, False) for m in self._rewards.get(fact.list, ()))
+        return found
+
+    @staticmethod
+    def _hit(m: Measure, fact: ListedFact, via: bool) -> MeasureHit:
+        return MeasureHit(
+            measure_code=m.code,
+            measure_name=m.name,
+            legal_basis=m.legal_basis,
+            listing_id=fact.listing_id,
+            listing_version=fact.listing_version,
+            list=fact.list,
+            case_id=fact.case_id,
+            case_number=fact.case_number,
+            court_code=fact.court_code,
+            court_name=fact.court_name,
+            reach=(fact.role or "self") if via else "self",
+            via_subject_id=fact.subject_id if via else None,
+            basis_document=fact.basis_document,
+            publisher_code=fact.publisher_code,
+            publisher_name=fact.publisher_name,
+        )
 
     def hits(self, fact: ListedFact, via: bool = False) -> list[MeasureHit]:
         measures = self._applies.get(fact.list, ())
         if via:
             reached = ROLE_REACHES.get(fact.role or "", frozenset())
             measures = tuple(m for m in measures if m.reaches & reached)
-        return [
-            MeasureHit(
-                measure_code=m.code,
-                measure_name=m.name,
-                legal_basis=m.legal_basis,
-                listing_id=fact.listing_id,
-                listing_version=fact.listing_version,
-                list=fact.list,
-                case_id=fact.case_id,
-                case_number=fact.case_number,
-                court_code=fact.court_code,
-                court_name=fact.court_name,
-                reach=(fact.role or "self") if via else "self",
-                via_subject_id=fact.subject_id if via else None,
-            )
-            for m in measures
-        ]
+        return [self._hit(m, fact, via) for m in measures]
 
     def withheld(self, facts: Sequence[ListedFact]) -> str | None:
         for f in facts:
@@ -359,6 +407,31 @@ def decide(
 ) -> Outcome:
     """The outcome for one identity; ``name`` is already normalised (``normalise_name``);
     ``birth_date`` and ``region`` (from the identifier, or given) only word explanations."""
+    outcome = _decide(index, name, facts, rules, birth_date, region)
+    earned = rules.rewards(facts.rewards) if facts.rewards else []
+    if not earned:
+        return outcome
+    if outcome.decision == BLOCK:
+        why = "punishment prevails: " + "; ".join(
+            sorted({f"{h.measure_code} ({h.list} entry {h.listing_id})" for h in outcome.measures})
+        )
+    elif outcome.decision == REVIEW:
+        why = "punishment may prevail: a listed subject matches in part and must be checked first"
+    elif facts.subject_name is None or normalise_name(facts.subject_name) != name:
+        why = "the name given differs from the subject's"
+    else:
+        return replace(outcome, reasons=(*outcome.reasons, REWARDED), rewards=tuple(earned))
+    return replace(outcome, reasons=(*outcome.reasons, REWARD_WITHHELD), reward_withheld=why)
+
+
+def _decide(
+    index: int,
+    name: str,
+    facts: Facts,
+    rules: Rules,
+    birth_date: date | None,
+    region: str | None,
+) -> Outcome:
     subject_id = facts.subject_id
     own: list[MeasureHit] = []
     via: list[MeasureHit] = []

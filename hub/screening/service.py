@@ -154,7 +154,16 @@ async def screen(
                 row["subject_name"],
                 row["subject_birth_date"],
                 row["subject_region"],
+                row["basis_document"],
+                row["publisher_code"],
+                row["publisher_name"],
             )
+            if catalogue.is_reward(fact.list):
+                # A reward list entry only ever rewards its own subject; it never makes anyone
+                # "listed" for a decision.
+                if kind == "self":
+                    f.rewards.append(fact)
+                continue
             if kind == "self":
                 f.own.append(fact)
             elif kind == "via":

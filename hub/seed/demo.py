@@ -45,6 +45,9 @@ AGENCIES = (
     ("FJ-CIVIL-AFFAIRS", "福建省民政厅", "civil_affairs", "350000", None),
     ("TN-SHANCHENG", "泰宁县杉城镇人民政府", "township", "350429", None),
     ("FJ-PLATFORM", "福建省经济信息中心", "platform", "350000", None),
+    # They publish the sector blacklists and the red list (sanctions.list_kind).
+    ("FJ-AGRICULTURE", "福建省农业农村厅", "agriculture", "350000", None),
+    ("FJ-TAX", "国家税务总局福建省税务局", "tax", "350000", None),
 )
 # Agencies with no system of their own: their clerks log in to the web console.
 CONSOLE_AGENCIES = (("TN-POLICE-HOTELS", "泰宁县公安局旅馆业治安管理大队", "police", "350429", "hotel"),)
@@ -342,6 +345,12 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
     )
     await conn.execute(police.insert_seizure, car, wu_case, dt.date(2018, 5, 11), None)
 
+    # A farm-input shop that sold banned pesticides, for agriculture's farm-product safety
+    # blacklist, and a tea company of good credit, for the red list: the README publishes both
+    # entries through the API.
+    farm_shop = await _organisation(conn, "闽侯县绿丰农资经营部", "350121", "58340712")
+    tea = await _organisation(conn, "福建安溪铁观音茶业有限公司", "350524", "61550286")
+
     # Hotels in the tourism bureau's list.
     for code, name, region, address, stars in (
         ("FJ-FZ-0001", "福州西湖大酒店", "350102", "福州市鼓楼区湖滨路158号", 5),
@@ -364,4 +373,6 @@ async def load_stories(conn: asyncpg.Connection) -> dict[str, int]:
         "wu": wu,
         "wu_case": wu_case,
         "wu_car": car,
+        "farm_shop": farm_shop,
+        "tea": tea,
     }

@@ -49,16 +49,18 @@ async def _load_catalogue(db: Database, token: str) -> Catalogue:
             Measure(
                 code=r["code"],
                 name=r["name"],
-                list=r["list"],
+                lists=frozenset(r["list_kinds"]),
                 legal_basis=r["legal_basis"],
                 matters=frozenset(r["matters"]),
                 agency_kinds=frozenset(r["agency_kinds"]),
                 condition=None if r["condition"] is None else json.loads(r["condition"]),
                 reaches=frozenset(r["reaches"]),
+                nature=r["nature"],
             )
             for r in rows
         ),
         matters=frozenset(matters),
+        list_kinds={r["code"]: r["nature"] for r in await db.fetch(Q.list_kinds)},
     )
     _cached = (token, loaded)
     return loaded

@@ -42,9 +42,10 @@ SELECT * FROM (
 SELECT * FROM (
     SELECT l.subject_id AS parent_id, l.id, l.subject_id, l.case_id, l.list, l.circumstance,
            l.published_on, l.term_months, l.extended_months, l.removed_on, l.removal_reason,
-           l.version,
+           l.version, l.basis_document, a.code AS publisher_code, a.name AS publisher_name,
            row_number() OVER (PARTITION BY l.subject_id ORDER BY l.id) AS rn
       FROM court.listing l
+      LEFT JOIN core.agency a ON a.id = l.publisher_id
      WHERE l.subject_id = ANY($1::bigint[]) AND l.id > $2
        AND ($4::boolean OR l.removed_on IS NULL)
 ) t WHERE rn <= $3
@@ -53,7 +54,7 @@ SELECT * FROM (
 -- name: listings_by_cases
 SELECT l.case_id AS parent_id, l.id, l.subject_id, l.case_id, l.list, l.circumstance,
        l.published_on, l.term_months, l.extended_months, l.removed_on, l.removal_reason,
-       l.version
+       l.version, l.basis_document, NULL::text AS publisher_code, NULL::text AS publisher_name
   FROM court.listing l
  WHERE l.case_id = ANY($1::bigint[])
  ORDER BY l.case_id, l.id;
@@ -74,7 +75,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id;
 
 -- name: listing_by_id
-SELECT id, subject_id, case_id, list, circumstance, published_on, term_months, extended_months,
-       removed_on, removal_reason, version
-  FROM court.listing
- WHERE id = $1;
+SELECT l.id, l.subject_id, l.case_id, l.list, l.circumstance, l.published_on, l.term_months, l.extended_months,
+       l.removed_on, l.removal_reason, l.version, l.basis_document, a.code AS publisher_code,
+       a.name AS publisher_name
+  FROM court.listing l
+  LEFT JOIN core.agency a ON a.id = l.publisher_id
+ WHERE l.id = $1;

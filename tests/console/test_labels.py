@@ -128,7 +128,8 @@ def test_the_enums_the_pages_select_are_labelled() -> None:
     scripts = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "hub/console/static").glob("*.js"))
     for field, kind in shown.items():
         assert re.search(rf"\b{field}\b", scripts), field
-        assert kind in i18n.ENUM_LABELS
+        # ListKind is a scalar whose values are data: its labels are LIST_KIND_LABELS (tested below).
+        assert kind in i18n.ENUM_LABELS or kind == "ListKind"
     assert "AuditOutcome" in i18n.ENUM_LABELS  # the audit view's outcome
 
 
@@ -136,6 +137,14 @@ def test_every_screening_reason_has_a_label() -> None:
     reasons = screening_reasons()
     assert {"LISTED", "NOT_LISTED", "HOTEL_BELOW_THRESHOLD"} <= reasons
     assert not _missing([f"reason.{r}" for r in sorted(reasons)]), "add them to REASON_LABELS in hub/console/i18n.py"
+
+
+async def test_every_list_kind_has_a_label(conn: asyncpg.Connection) -> None:
+    """List kinds are data (sanctions.list_kind); the console labels each seeded one."""
+    codes = [r["code"].upper() for r in await conn.fetch("SELECT code FROM sanctions.list_kind ORDER BY code")]
+    assert {"DISHONEST", "RESTRICTED", "AGRI_PRODUCT_SAFETY", "RED_LIST"} <= set(codes)
+    missing = _missing([f"enum.ListKind.{code}" for code in codes])
+    assert not missing, f"add them to LIST_KIND_LABELS in hub/console/i18n.py: {missing}"
 
 
 async def test_every_purpose_has_a_label(conn: asyncpg.Connection) -> None:

@@ -52,6 +52,8 @@ PROFILES: dict[str, tuple[str, str | None, str]] = {
     "civil_affairs": ("civil_affairs", None, "SOCIAL_ASSISTANCE"),
     "township": ("township", None, "VILLAGE_COMMITTEE_CANDIDACY"),
     "platform": ("platform", None, "PLATFORM_OVERSIGHT"),
+    "agriculture": ("agriculture", None, "FISCAL_SUPPORT"),
+    "tax": ("tax", None, "PUBLIC_SERVICE"),
 }
 
 

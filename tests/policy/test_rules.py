@@ -30,6 +30,11 @@ MATTERS = frozenset(
         "SOCIAL_ASSISTANCE",
         "VEHICLE_ENFORCEMENT",
         "PLATFORM_OVERSIGHT",
+        # 0019_list_kinds.sql
+        "AWARD_NOMINATION",
+        "FISCAL_SUPPORT",
+        "ADMINISTRATIVE_APPROVAL",
+        "PUBLIC_SERVICE",
     }
 )
 

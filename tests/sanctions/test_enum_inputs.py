@@ -83,12 +83,41 @@ async def test_a_wrong_value_is_refused_naming_the_allowed_values_and_nothing_is
     assert await _listings(db, stories["lin"]) == before
 
 
-async def test_list_kind_is_an_enum_too(
+async def test_list_kind_is_data_any_case_accepted_an_unknown_one_refused_naming_the_allowed(
     app_client: httpx.AsyncClient, make_agency: MakeAgency, stories: dict[str, int], db: Database
 ) -> None:
+    """ListKind is a scalar validated against sanctions.list_kind (like screen(matter:)): the
+    old upper-case names still work, the stored lower-case code too; another code is refused
+    with UNKNOWN_LIST_KIND naming every kind, and nothing is stored."""
     court = await make_agency("court", CASE)
-    body = await post(app_client, court, PUBLISH_VARIABLES, {"s": str(stories["lin"]), "list": "restricted"})
-    assert body["errors"][0]["extensions"]["allowedValues"] == ["DISHONEST", "RESTRICTED"]
+    lower = await post(app_client, court, PUBLISH_VARIABLES, {"s": str(stories["lin"]), "list": "restricted"})
+    assert "errors" not in lower, lower
+    before = await _listings(db, stories["lin"])
+    for bad in ("PARKING_FINES", "", "RESTRICTED_LIST"):
+        body = await post(app_client, court, PUBLISH_VARIABLES, {"s": str(stories["lin"]), "list": bad})
+        [error] = body["errors"]
+        if bad:
+            assert error["extensions"]["code"] == "UNKNOWN_LIST_KIND", error
+            assert error["extensions"]["allowedValues"] == [
+                "AGRI_PRODUCT_SAFETY",
+                "ANIMAL_EPIDEMIC",
+                "DISHONEST",
+                "LIVESTOCK_PRODUCT_SAFETY",
+                "RED_LIST",
+                "RESTRICTED",
+            ]
+            assert "DISHONEST" in error["message"]
+            assert bad in error["message"]
+        else:
+            assert "list kind is a code" in error["message"], error
+    inline = await post(
+        app_client,
+        court,
+        'mutation($s: ID!) { publishListing(caseNumber: "(2018)闽0102执1867号", subjectId: $s, list: 42) { id } }',
+        {"s": str(stories["lin"])},
+    )
+    assert "list kind is a code" in inline["errors"][0]["message"], inline
+    assert await _listings(db, stories["lin"]) == before
 
 
 async def test_upsert_inputs_take_the_enums(app_client: httpx.AsyncClient, make_agency: MakeAgency) -> None:

@@ -18,7 +18,7 @@ if (fromUrl.get("purpose")) purpose.value = fromUrl.get("purpose");
 const has = (c) => allowed(c);
 function fields() {
   const f = ["id", "kind", "name", "region { code name }", "... on Person { residentId sex birthDate }", "... on Organisation { uscc }"];
-  f.push("listings(first: 50) { nodes { id list circumstance publishedOn expiresOn active removedOn removalReason case { caseNumber } } }");
+  f.push("listings(first: 50) { nodes { id list circumstance publishedOn expiresOn active removedOn removalReason basisDocument case { caseNumber } } }");
   const interceptions = has("EnforcementCase.interceptions")
     ? "interceptions { id at matter decision operator feedback { outcome operator occurredAt reason } }" : "";
   f.push(`cases(first: 50) { nodes { caseNumber filedOn court { name } obligation amount performance performedAmount ${interceptions} } }`);
@@ -46,7 +46,7 @@ function render(s) {
       el("span", {}, s.region?.name || s.region?.code || ""),
       s.birthDate ? el("span", {}, fmtDate(s.birthDate)) : null),
     section(t("subject.listings"), [t("check.case"), "", t("dash.col.at"), ""], (s.listings?.nodes ?? []).map((l) =>
-      [l.case.caseNumber, `${label("ListKind", l.list)}${l.circumstance ? " · " + label("Circumstance", l.circumstance) : ""}`,
+      [l.case?.caseNumber ?? l.basisDocument ?? "", `${label("ListKind", l.list)}${l.circumstance ? " · " + label("Circumstance", l.circumstance) : ""}`,
         fmtDate(l.publishedOn), l.active ? "●" : `${fmtDate(l.removedOn)} ${label("RemovalReason", l.removalReason)}`]), "listings",
       downloadLinks("listings")),
     section(t("subject.cases"), [t("check.case"), t("check.court"), t("dash.col.at"), t("subject.amount"), ""], cases.map((c) =>

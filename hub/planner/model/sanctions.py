@@ -106,6 +106,8 @@ TYPES: dict[str, TypeSpec] = {
             "code": Leaf(col("code")),
             "name": Leaf(col("name")),
             "list": Leaf(col("list")),
+            "listKinds": Leaf(col("list_kinds")),
+            "nature": Leaf(col("nature")),
             "legalBasis": Leaf(col("legal_basis")),
             "basisText": Leaf(col("basis_text")),
             "description": Leaf(col("description")),
