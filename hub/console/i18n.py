@@ -177,11 +177,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.removal_reason": ("移除原因", "Removal reason"),
     "export.error_codes": ("错误代码", "Error codes"),
     "public.title": ("信息公示查询", "Public disclosure search"),
-    "public.subtitle": ("失信被执行人名单公示", "Published list of dishonest judgment debtors"),
+    "public.subtitle": ("失信惩戒与守信激励名单公示", "Published lists of the dishonest and the trustworthy"),
     "public.intro": (
-        "依法公示的失信被执行人信息。请输入被执行人的完整姓名或名称，以及完整的身份证号码、统一社会信用代码或执行案号。",
-        "What the law makes public about dishonest judgment debtors. Enter the exact full name, and the full "
-        "resident ID, unified social credit code or enforcement case number.",
+        "依法公示的失信被执行人、行业黑名单和守信红名单信息。请输入完整姓名或名称，以及完整的身份证号码、统一社会信用代码或执行案号。",
+        "What the law makes public: dishonest judgment debtors, sector blacklists and the red list of the "
+        "trustworthy. Enter the exact full name, and the full resident ID, unified social credit code or "
+        "enforcement case number.",
     ),
     "public.name": ("姓名或名称（须完整准确）", "Exact full name"),
     "public.identifier": (
@@ -212,6 +213,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "public.field.performance": ("被执行人的履行情况", "Performance"),
     "public.field.circumstance": ("失信被执行人行为具体情形", "Circumstance"),
     "public.field.published_on": ("发布时间", "Published on"),
+    "public.field.publisher": ("发布单位", "Published by"),
+    "public.field.decision": ("认定文书文号", "Decision document"),
 }
 
 # The list kinds of sanctions.list_kind (0019_list_kinds.sql), as "enum.ListKind.<CODE>" like an

@@ -101,7 +101,7 @@ async def search(request: Request) -> Answer:
         operation_type="public",
         operation_name=OPERATION,
         document_hash=None,
-        fields=tuple(f"PublicEntry.{name}" for name in disclosure.FIELDS) if answer.entries else (),
+        fields=tuple(f"PublicEntry.{name}" for name in disclosure.fields(answer.entries)),
         subjects=tuple(e.subject_id for e in answer.entries),
         purpose=PURPOSE,
         outcome=result,
@@ -189,10 +189,22 @@ def _entry_html(values: dict[str, Any], messages: dict[str, str]) -> str:
     def enum(kind: str, value: str | None) -> str:
         return messages.get(f"enum.{kind}.{value}", value or "") if value else ""
 
-    rows = [
+    head = [
         ("public.field.name", values["name"]),
         ("public.field.identifier", values["identifier"]),
         ("public.field.list", enum("ListKind", values["list"])),
+    ]
+    if values.get("caseNumber") is None:
+        # A list published on an agency's decision (sector blacklist, red list): no case.
+        rows = [
+            *head,
+            ("public.field.publisher", values["publisher"]),
+            ("public.field.decision", values["basisDocument"]),
+            ("public.field.published_on", values["publishedOn"]),
+        ]
+        return _table(rows, messages)
+    rows = [
+        *head,
         ("public.field.case", values["caseNumber"]),
         ("public.field.court", values["court"]),
         ("public.field.filed_on", values["filedOn"]),
@@ -203,6 +215,10 @@ def _entry_html(values: dict[str, Any], messages: dict[str, str]) -> str:
         ("public.field.circumstance", enum("Circumstance", values["circumstance"])),
         ("public.field.published_on", values["publishedOn"]),
     ]
+    return _table(rows, messages)
+
+
+def _table(rows: list[tuple[str, Any]], messages: dict[str, str]) -> str:
     cells = "\n".join(
         f'<tr><th scope="row">{html.escape(messages[key])}</th><td>{html.escape(str(value))}</td></tr>'
         for key, value in rows

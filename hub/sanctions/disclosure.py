@@ -4,13 +4,16 @@ names the subject exactly.
 A search needs the exact name plus the full identifier (an 18-character resident ID or USCC,
 checksum-valid) or a case number: it is a lookup, never browsing. It answers the entries in
 force of the public lists, as the courts publish them: name, identifier (a resident ID with
-its birth month and day hidden; an organisation's USCC is public), list, case number,
-executing court, filing date, the enforcement basis (document and issuing unit), the duty it
-set and its performance, the circumstance, the publication date. Nothing of assets, other
-lists or other agencies. A name that is not the subject's exact name answers exactly what
-an unknown identifier does: no public record.
+its birth month and day hidden; an organisation's USCC is public), list, and then either
+(a court list) case number, executing court, filing date, the enforcement basis (document and
+issuing unit), the duty it set and its performance, the circumstance; or (a sector blacklist,
+the red list: no case) the publishing agency and its decision document; and the publication
+date. Nothing of assets, other lists or other agencies. A name that is not the subject's exact
+name answers exactly what an unknown identifier does: no public record.
 
-Which list kinds are public is decided in ONE place, ``PUBLIC_LIST_KINDS``.
+Which list kinds are public is data, ONE flag: ``sanctions.list_kind.public`` (0019, 0026):
+the courts' dishonest list, agriculture's sector blacklists and the red list; not the
+consumption-restriction list.
 """
 
 from __future__ import annotations
@@ -28,18 +31,12 @@ from hub.identity.names import normalise_name
 from hub.sources import public as source
 from hub.sources.base import Row
 
-# The list kinds whose entries in force the public search shows: the courts' dishonest list
-# (失信被执行人名单, SPC rules art. 7). The consumption-restriction list stays with agencies.
-# When list kinds become data (a list-kind table), this moves to its flag, and the red list
-# (守信红名单) joins it there.
-PUBLIC_LIST_KINDS: Final = frozenset({"dishonest"})
-
 # The most entries one search answers (one subject's, or one case's).
 MAX_ENTRIES: Final = 50
 MAX_NAME = 200
 MAX_CASE_NUMBER = 40
 CASE_NUMBER: Final = re.compile(r"^[(（][12][0-9]{3}[)）][\u4e00-\u9fff][0-9]{0,4}执(恢|异|保)?[0-9]{1,6}号$")
-# What each entry discloses (the audit trail records these as the fields read).
+# What an entry of a court list discloses (the audit trail records these as the fields read).
 FIELDS: Final = (
     "name",
     "subjectKind",
@@ -53,6 +50,16 @@ FIELDS: Final = (
     "duty",
     "performance",
     "circumstance",
+    "publishedOn",
+)
+# What an entry of a list resting on an agency's decision (no case) discloses.
+DECISION_FIELDS: Final = (
+    "name",
+    "subjectKind",
+    "identifier",
+    "list",
+    "publisher",
+    "basisDocument",
     "publishedOn",
 )
 
@@ -142,27 +149,46 @@ class PublicEntry:
 
 async def search(db: Database, query: Search, day: date) -> list[PublicEntry]:
     """The public entries in force on ``day`` for the exact name and identifier or case."""
-    lists = sorted(PUBLIC_LIST_KINDS)
     if query.identifier is not None:
-        rows = await source.entries_by_identifier(db, query.identifier, lists, day, MAX_ENTRIES)
+        rows = await source.entries_by_identifier(db, query.identifier, day, MAX_ENTRIES)
         if query.case_numbers:
             rows = [r for r in rows if r["case_number"] in query.case_numbers]
     else:
-        rows = await source.entries_by_case(db, query.case_numbers, lists, day, MAX_ENTRIES)
+        rows = await source.entries_by_case(db, query.case_numbers, day, MAX_ENTRIES)
     return [_entry(r) for r in rows if normalise_name(r["name"]) == query.name]
 
 
+def fields(entries: list[PublicEntry]) -> tuple[str, ...]:
+    """The fields the entries disclose, each once (for the audit record)."""
+    court = any(e.values.get("caseNumber") is not None for e in entries)
+    decision = any(e.values.get("caseNumber") is None for e in entries)
+    names = (FIELDS if court else ()) + (DECISION_FIELDS if decision else ())
+    return tuple(dict.fromkeys(names))
+
+
 def _entry(row: Row) -> PublicEntry:
+    """An entry in one of two shapes: a court list's (its case and court) or, with no case, a
+    list published on an agency's decision (the publisher and its document)."""
     person = row["kind"] == "person"
     identifier: str = row["identifier"]
+    values: dict[str, Any] = {
+        "name": row["name"],
+        "subjectKind": "PERSON" if person else "ORGANISATION",
+        # The courts' public form: birth month and day hidden; a USCC is public in full.
+        "identifier": mask_resident_id(identifier) if person else identifier,
+        "list": row["list"].upper(),
+    }
+    if row["case_number"] is None:
+        values.update(
+            publisher=row["publisher_name"],
+            basisDocument=row["basis_document"],
+            publishedOn=row["published_on"].isoformat(),
+        )
+        return PublicEntry(subject_id=row["subject_id"], values=values)
     return PublicEntry(
         subject_id=row["subject_id"],
         values={
-            "name": row["name"],
-            "subjectKind": "PERSON" if person else "ORGANISATION",
-            # The courts' public form: birth month and day hidden; a USCC is public in full.
-            "identifier": mask_resident_id(identifier) if person else identifier,
-            "list": row["list"].upper(),
+            **values,
             "caseNumber": row["case_number"],
             "court": row["court_name"],
             "filedOn": row["filed_on"].isoformat(),

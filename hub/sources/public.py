@@ -12,13 +12,9 @@ from hub.sources.base import Row
 Q = QUERIES.public
 
 
-async def entries_by_identifier(
-    db: Database, identifier: str, lists: Collection[str], day: date, limit: int
-) -> list[Row]:
-    return await db.fetch(Q.entries_by_identifier, identifier, list(lists), day, limit)
+async def entries_by_identifier(db: Database, identifier: str, day: date, limit: int) -> list[Row]:
+    return await db.fetch(Q.entries_by_identifier, identifier, day, limit)
 
 
-async def entries_by_case(
-    db: Database, case_numbers: Collection[str], lists: Collection[str], day: date, limit: int
-) -> list[Row]:
-    return await db.fetch(Q.entries_by_case, list(case_numbers), list(lists), day, limit)
+async def entries_by_case(db: Database, case_numbers: Collection[str], day: date, limit: int) -> list[Row]:
+    return await db.fetch(Q.entries_by_case, list(case_numbers), day, limit)

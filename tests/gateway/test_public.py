@@ -6,7 +6,7 @@ without its record."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
@@ -146,6 +146,101 @@ async def test_an_organisation_shows_its_uscc_in_full_and_only_public_lists(
     _, body = await _search(public, name=FIRM, id=FIRM_USCC)
     [record] = body["records"]
     assert (record["identifier"], record["subjectKind"], record["list"]) == (FIRM_USCC, "ORGANISATION", "DISHONEST")
+
+
+FARM_SHOP = "闽侯县绿丰农资经营部"
+FARM_SHOP_USCC = make_uscc("9", "1", "350121", "58340712")
+PUBLISH = """mutation($s: ID!, $list: ListKind!, $doc: String) {
+  publishListing(subjectId: $s, list: $list, basisDocument: $doc) { id publisherName publishedOn } }"""
+
+
+async def _publish(
+    client: httpx.AsyncClient, headers: dict[str, str], subject_id: int, kind: str, document: str
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={"query": PUBLISH, "variables": {"s": str(subject_id), "list": kind, "doc": document}},
+        headers=headers,
+    )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    entry: dict[str, Any] = body["data"]["publishListing"]
+    return entry
+
+
+async def test_a_red_list_entry_shows_its_publisher_and_decision_not_a_case(
+    public: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    make_agency: Callable[..., Awaitable[dict[str, str]]],
+    stories: dict[str, int],
+) -> None:
+    # Given the farm shop red-listed by agriculture (an entry on a decision, with no case)
+    agriculture = await make_agency("agriculture")
+    entry = await _publish(app_client, agriculture, stories["farm_shop"], "RED_LIST", "闽农信〔2026〕8号")
+    # When the public searches its exact name and USCC, Then the entry shows in the decision shape
+    status, body = await _search(public, name=FARM_SHOP, id=FARM_SHOP_USCC)
+    assert status == 200
+    assert body["records"] == [
+        {
+            "name": FARM_SHOP,
+            "subjectKind": "ORGANISATION",
+            "identifier": FARM_SHOP_USCC,
+            "list": "RED_LIST",
+            "publisher": entry["publisherName"],
+            "basisDocument": "闽农信〔2026〕8号",
+            "publishedOn": entry["publishedOn"],
+        }
+    ]
+    # A partial name finds nothing, as for every list.
+    _, partial = await _search(public, name="绿丰农资经营部", id=FARM_SHOP_USCC)
+    assert partial["records"] == []
+    # The page shows both labels in each language, and no court rows.
+    page = await public.get("/public", params={"name": FARM_SHOP, "id": FARM_SHOP_USCC})
+    assert page.status_code == 200
+    assert "守信红名单" in page.text
+    assert "发布单位" in page.text
+    assert "认定文书文号" in page.text
+    assert "闽农信〔2026〕8号" in page.text
+    assert "执行法院" not in page.text
+    english = await public.get("/public", params={"name": FARM_SHOP, "id": FARM_SHOP_USCC, "lang": "en"})
+    assert "Red list of the trustworthy" in english.text
+    assert "Published by" in english.text
+    assert "Decision document" in english.text
+
+
+async def test_a_sector_blacklist_entry_shows_only_while_its_kind_is_public(
+    public: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    make_agency: Callable[..., Awaitable[dict[str, str]]],
+    stories: dict[str, int],
+    db: Database,
+) -> None:
+    agriculture = await make_agency("agriculture")
+    await _publish(app_client, agriculture, stories["farm_shop"], "AGRI_PRODUCT_SAFETY", "闽农黑〔2026〕3号")
+    # The sector blacklists are public (sanctions.list_kind.public, 0019): the entry shows.
+    _, body = await _search(public, name=FARM_SHOP, id=FARM_SHOP_USCC)
+    [record] = body["records"]
+    assert (record["list"], record["basisDocument"]) == ("AGRI_PRODUCT_SAFETY", "闽农黑〔2026〕3号")
+    assert "caseNumber" not in record
+    # The flag, and nothing else, decides: the kind made non-public, the same search finds nothing.
+    await db.execute("UPDATE sanctions.list_kind SET public = false WHERE code = 'agri_product_safety'")
+    _, body = await _search(public, name=FARM_SHOP, id=FARM_SHOP_USCC)
+    assert body["records"] == []
+    assert body["message"] == "no public record for this name and identifier or case number"
+
+
+async def test_the_consumption_restriction_list_is_never_public(public: httpx.AsyncClient, db: Database) -> None:
+    assert await db.fetchval("SELECT public FROM sanctions.list_kind WHERE code = 'restricted'") is False
+    # The firm's only entry is on the restriction list: by identifier or by case, nothing shows.
+    case = await db.fetchval(
+        "SELECT c.case_number FROM court.listing l JOIN court.enforcement_case c ON c.id = l.case_id"
+        " JOIN core.subject s ON s.id = l.subject_id WHERE s.identifier = $1 AND l.list = 'restricted'",
+        FIRM_USCC,
+    )
+    assert case is not None
+    for params in ({"id": FIRM_USCC}, {"case": case}):
+        status, body = await _search(public, name=FIRM, **params)
+        assert (status, body["records"]) == (200, [])
 
 
 async def test_a_name_alone_is_refused_with_a_clear_error(public: httpx.AsyncClient) -> None:
