@@ -27,6 +27,7 @@ from hub.db.database import Database
 from hub.db.queries import QUERIES
 from hub.identity import make_resident_id, make_uscc
 from hub.seed.courts import ensure_courts
+from hub.seed.lists import load_demo_lists
 from hub.seed.ratings import load_demo_ratings
 
 DATASET = "demo"
@@ -98,6 +99,8 @@ async def load_demo_with_users(url: str, data_dir: Path) -> tuple[list[DemoAgenc
         agencies = await _agencies(db, conn, data_dir / "demo-keys.json")
         # Published by the demo's rating authorities, so after the agencies (hub.seed.ratings).
         await load_demo_ratings(conn)
+        # Red list and sector blacklist entries follow the ratings (hub.seed.lists).
+        await load_demo_lists(conn)
         users = await _console_users(db, conn, data_dir / "demo-users.json")
         return agencies, users
     finally:

@@ -39,7 +39,8 @@ EVIDENCE = {
 }
 
 
-def _principal(row: asyncpg.Record) -> Principal:
+def principal_of(row: asyncpg.Record) -> Principal:
+    """The agency of ``row`` (core.agency) acting as itself, as its key would."""
     return Principal(row["id"], row["code"], row["name"], row["kind"], row["region"], None, role=row["role"])
 
 
@@ -67,11 +68,11 @@ async def load_demo_ratings(conn: asyncpg.Connection) -> dict[str, int]:
         await conn.execute("SELECT pg_advisory_xact_lock(20180902)")
         market = await conn.fetchrow(QUERIES.agencies.agency_by_code, "FJ-MARKET")
         if market is not None and await conn.fetchval(QUERIES.core.dataset_loaded, MARKET_DATASET) is None:
-            done["market"] = await _market(db, conn, _principal(market), on)
+            done["market"] = await _market(db, conn, principal_of(market), on)
             await conn.execute(QUERIES.core.record_dataset, MARKET_DATASET, json.dumps(done))
         agriculture = await conn.fetchrow(QUERIES.ratings.first_agency_of_kind, "agriculture")
         if agriculture is not None and await conn.fetchval(QUERIES.core.dataset_loaded, AGRICULTURE_DATASET) is None:
-            done["agriculture"] = await _hangzhou(db, conn, _principal(agriculture), on)
+            done["agriculture"] = await _hangzhou(db, conn, principal_of(agriculture), on)
             await conn.execute(QUERIES.core.record_dataset, AGRICULTURE_DATASET, json.dumps(done))
     return done
 

@@ -147,3 +147,11 @@ INSERT INTO ratings.level (scheme_id, code, rank, meaning_zh, meaning_en) VALUES
 INSERT INTO ratings.level_measure (scheme_id, level_code, position, kind, description_zh, description_en,
                                    inspection_multiplier, legal_basis)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- Subjects rated $2 under scheme $1 (the demo's red and black lists, hub.seed.lists), the
+-- first $3 by subject id.
+-- name: demo_rated_subjects
+SELECT r.subject_id FROM ratings.rating r JOIN ratings.scheme s ON s.id = r.scheme_id
+ WHERE s.code = $1 AND r.level_code = $2
+ ORDER BY r.subject_id
+ LIMIT $3;
