@@ -10,6 +10,8 @@
    gone from screening, the subject's listings and the public search at once;
 5. another agency's webhook (FJ-TAX) received every change, in order, signed.
 
+First, the demo itself: the Hangzhou ratings and the demo's red and black list entries.
+
 Step 4 is where credit repair (信用修复, branch ``repair``) goes: see ``lift_the_blacklist``.
 """
 
@@ -145,6 +147,18 @@ async def test_rate_reward_blacklist_refuse_lift_and_every_agency_told(hub: Hub)
         secret = registered["registerWebhook"]["secret"].encode()
         public_kinds = {k["code"]: k["public"] for k in (await hub.ok("FJ-MARKET", LIST_KINDS))["listKinds"]}
         assert public_kinds["RED_LIST"] is True
+
+        # 0. The demo as `hub serve --demo` loads it: the Hangzhou ratings at a tenth (17 A shops
+        # first), the first A shops red-listed and the C shop blacklisted by FJ-AGRICULTURE.
+        for number, level, entry in ((1, "A", "RED_LIST"), (35, "C", "AGRI_PRODUCT_SAFETY")):
+            name, uscc = f"示范农资经营部{number:03d}号", make_uscc("9", "3", "350000", f"H{number:07d}")
+            demo = (await hub.ok("FJ-AGRICULTURE", SUBJECT, "FISCAL_SUPPORT", uscc=uscc))["subjectByUscc"]
+            assert [(r["scheme"]["code"], r["level"]["code"]) for r in demo["ratings"]] == [
+                ("HZ-AGRI-INPUT-SHOP", level)
+            ]
+            assert _active(demo) == {entry}
+            found = await hub.http.get("/public/search", params={"name": name, "id": uscc})
+            assert [r["list"] for r in found.json()["records"]] == [entry]
 
         # 1. FJ-AGRICULTURE rates the shop A.
         rated = await hub.ok("FJ-AGRICULTURE", RATE, uscc=SHOP_USCC)
