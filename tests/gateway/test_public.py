@@ -173,6 +173,7 @@ async def test_a_red_list_entry_shows_its_publisher_and_decision_not_a_case(
     app_client: httpx.AsyncClient,
     make_agency: Callable[..., Awaitable[dict[str, str]]],
     stories: dict[str, int],
+    db: Database,
 ) -> None:
     # Given the farm shop red-listed by agriculture (an entry on a decision, with no case)
     agriculture = await make_agency("agriculture")
@@ -191,6 +192,11 @@ async def test_a_red_list_entry_shows_its_publisher_and_decision_not_a_case(
             "publishedOn": entry["publishedOn"],
         }
     ]
+    # The audit record names the fields of this shape: the publisher, no court.
+    [event] = [e for e in await _public_events(db) if e["subjects"]]
+    assert event["subjects"] == [stories["farm_shop"]]
+    assert "PublicEntry.publisher" in event["fields"]
+    assert "PublicEntry.court" not in event["fields"]
     # A partial name finds nothing, as for every list.
     _, partial = await _search(public, name="绿丰农资经营部", id=FARM_SHOP_USCC)
     assert partial["records"] == []
