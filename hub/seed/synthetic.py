@@ -1,13 +1,16 @@
 """A synthetic Fujian: subjects, enforcement cases, listings, assets and hotels.
 
 ``seed_synthetic`` loads it with COPY in one transaction, chunk by chunk. A chunk is
-built by a pure function of (seed, chunk index) with ids local to the chunk; the loader
-reserves real ids from the tables' sequences and maps local ids onto them while copying,
-so the database never has to be empty and a worker process can build the next chunk
-while the current one is copied. Into empty tables (a new database, the usual case at
-national size) the secondary indexes and foreign keys are set aside for the load and built
-again at the end, in the same transaction (``_set_aside``). The seed holds the tables it
-numbers in EXCLUSIVE mode: readers go on, writers wait for it.
+built by a pure function of (seed, chunk index) and of the counters the chunks before it
+advanced (``_Serials``: they make every natural key and organisation name of a run unique
+by construction, in memory that does not grow with the run), with ids local to the chunk;
+the loader reserves real ids from the tables' sequences and maps local ids onto them while
+copying, so the database never has to be empty and a worker process can build the next
+chunk while the current one is copied. Into empty tables (a new database, the usual case at
+national size) the secondary indexes, unique keys and foreign keys are set aside for the
+load and built again at the end, in the same transaction (``_set_aside``); into tables that
+hold rows, keys the database already has are regenerated (``_resolve_collisions``). The
+seed holds the tables it numbers in EXCLUSIVE mode: readers go on, writers wait for it.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ from hub.seed.names import (
 
 __all__ = ["CHUNK_SUBJECTS", "SeedReport", "build_chunk", "seed_synthetic"]
 
-CHUNK_SUBJECTS: Final = 50_000
+# Small enough that a chunk's rows take about 30 MB in the loader.
+CHUNK_SUBJECTS: Final = 25_000
 # The data describe the world as of this day; nothing depends on the clock.
 AS_OF: Final = date(2025, 6, 30)
 
@@ -1344,7 +1348,7 @@ def _chunk_sizes(subjects: int) -> list[int]:
     return sizes
 
 
-# The worker process keeps one builder so company names stay unique across chunks.
+# The worker process keeps one builder: its counters carry on from chunk to chunk.
 _worker_builder: _Builder | None = None
 
 
@@ -1359,7 +1363,7 @@ def _build_in_worker(index: int, size: int) -> Chunk:
 
 
 class _Chunks:
-    """Chunks in order, built in a worker process ahead of the loader when there are
+    """Chunks in order, built in a worker process one ahead of the loader when there are
     several, so building the next one overlaps copying the current one."""
 
     def __init__(self, seed: int, sizes: list[int], stack: ExitStack) -> None:
@@ -1377,8 +1381,9 @@ class _Chunks:
                 initargs=(seed,),
             )
             stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
-            for _ in range(min(2, len(sizes))):
-                self._submit()
+            # One chunk ahead, no more: the worker builds chunk i + 1 while chunk i is copied, and
+            # the loader never holds more than those two (each about 30 MB of rows).
+            self._submit()
 
     def _submit(self) -> None:
         assert self._pool is not None

@@ -161,6 +161,14 @@ async def test_same_names_recur(seeded: tuple[asyncpg.Connection, SeedReport]) -
     assert shared[0]["n"] >= 3
 
 
+async def test_organisation_names_do_not_repeat(seeded: tuple[asyncpg.Connection, SeedReport]) -> None:
+    conn, _ = seeded
+    names = await conn.fetchrow(
+        "SELECT count(*) AS n, count(DISTINCT name) AS distinct_names FROM core.subject WHERE kind = 'organisation'"
+    )
+    assert names["n"] == names["distinct_names"] > 200
+
+
 async def test_surnames_follow_fujian_frequencies(
     seeded: tuple[asyncpg.Connection, SeedReport],
 ) -> None:
