@@ -1291,8 +1291,9 @@ async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
 
 async def _set_aside(conn: asyncpg.Connection) -> list[str] | None:
     """On empty tables, drop their secondary indexes, unique keys and foreign keys for the
-    load, as pg_restore does: building an index once over every row (sorted, on both cores)
-    is several times cheaper than inserting each key into it, which at national size means a
+    load (and turn off the share triggers, ``_SHARE_CHECKS``), as pg_restore does: building
+    an index once over every row (sorted, on both cores) is several times cheaper than
+    inserting each key into it, which at national size means a
     random read and write of an index larger than the server's cache per row; and a foreign
     key is checked in one join instead of once per row. Only the primary keys stay: their ids
     come in ascending order, so each row goes to the index's last page. The natural keys need
@@ -1334,7 +1335,40 @@ async def _set_aside(conn: asyncpg.Connection) -> list[str] | None:
         else:
             await conn.execute(f"ALTER TABLE {row['tbl']} DROP CONSTRAINT {row['name']}")
             restore.insert(0, f"ALTER TABLE {row['tbl']} ADD CONSTRAINT {row['name']} {row['definition']}")
+    for table, trigger, check in _SHARE_CHECKS:
+        await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        restore += [f"ALTER TABLE {table} ENABLE TRIGGER {trigger}", check]
     return restore
+
+
+# The statement triggers that keep owners' shares of one thing at most 1 (migration 0002),
+# and the same check over every row, raising the trigger's error. The trigger's query keeps
+# the plan it got on the load's first, empty, COPY: a merge join that reads the table's whole
+# primary key up to the new rows, so each chunk would cost more than the one before. Into
+# empty tables the triggers are off for the load and the check runs once at the end.
+_SHARE_CHECKS: Final = tuple(
+    (
+        table,
+        trigger,
+        f"""DO $check$ DECLARE bad bigint; BEGIN
+            SELECT {column} INTO bad FROM {table} GROUP BY {column} HAVING sum(share) > 1 LIMIT 1;
+            IF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'shares of {what} % add up to more than 1', bad
+                      USING ERRCODE = 'check_violation', CONSTRAINT = '{constraint}';
+            END IF;
+        END $check$""",
+    )
+    for table, trigger, column, what, constraint in (
+        ("land.ownership", "ownership_shares_insert", "estate_id", "real estate", "ownership_shares_at_most_one"),
+        (
+            "market.shareholding",
+            "shareholding_shares_insert",
+            "company_id",
+            "company",
+            "shareholding_shares_at_most_one",
+        ),
+    )
+)
 
 
 def _chunk_sizes(subjects: int) -> list[int]:
