@@ -61,7 +61,7 @@ from hub.seed.names import (
     urn,
 )
 
-__all__ = ["CHUNK_SUBJECTS", "SeedReport", "build_chunk", "seed_synthetic"]
+__all__ = ["CHUNK_SUBJECTS", "MAX_SUBJECTS", "SeedReport", "build_chunk", "seed_synthetic"]
 
 # Small enough that a chunk's rows take about 30 MB in the loader.
 CHUNK_SUBJECTS: Final = 25_000
