@@ -157,7 +157,12 @@ def _serve_workers(workers: int, options: dict[str, Any]) -> None:
 
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
-    from hub.seed.synthetic import seed_synthetic
+    from hub.seed.synthetic import MAX_SUBJECTS, seed_synthetic
+
+    if not 0 <= args.subjects <= MAX_SUBJECTS:
+        # The generator's serial numbers (organisation codes, VINs...) have room for so many.
+        print(f"--subjects must be from 0 to {MAX_SUBJECTS:,}", file=sys.stderr)
+        return 2
 
     async def run(url: str) -> None:
         await _migrate(url)

@@ -135,3 +135,16 @@ async def test_served_workers_answer_without_the_delayed_ack_stall(fresh_databas
     finally:
         served.stop()
     assert statistics.median(took) < 0.040, [round(t * 1000, 1) for t in took]
+
+
+async def test_seed_refuses_more_subjects_than_its_serials_allow(fresh_database_url: str) -> None:
+    done = hub(fresh_database_url, "seed", "--subjects", "40000001")
+    assert done.returncode == 2
+    assert "--subjects must be from 0 to 40,000,000" in done.stderr
+    conn = await asyncpg.connect(fresh_database_url)
+    try:
+        # Refused before anything was written.
+        assert await conn.fetchval("SELECT count(*) FROM core.dataset") == 0
+        assert await conn.fetchval("SELECT count(*) FROM core.subject") == 0
+    finally:
+        await conn.close()

@@ -14,8 +14,11 @@ __all__ = [
     "COMPOUND_SURNAMES",
     "INDUSTRIES",
     "SURNAMES",
+    "company_frame",
     "company_name",
+    "individual_business_frame",
     "individual_business_name",
+    "nth_trade_name",
     "person_name",
     "surname_of",
     "trade_name",
@@ -380,6 +383,13 @@ def company_name(rnd: Random01, place: str, county: str, form: str = "limited") 
     towards the county's signature trades. ``form`` is one of ``limited``,
     ``joint_stock``, ``sole`` (个人独资企业) or ``partnership``.
     """
+    word, suffix, sector = company_frame(rnd, county, form)
+    return place + trade_name(rnd) + word + suffix, sector
+
+
+def company_frame(rnd: Random01, county: str, form: str = "limited") -> tuple[str, str, str]:
+    """What follows the trade name in a company name: (industry word, legal form suffix,
+    sector), e.g. ("贸易", "有限公司", "批发和零售业"); see ``company_name``."""
     regional = REGIONAL_INDUSTRIES.get(county)
     if regional is not None and rnd() < 0.35:
         word = regional[int(rnd() * len(regional))]
@@ -387,14 +397,56 @@ def company_name(rnd: Random01, place: str, county: str, form: str = "limited") 
     else:
         pool = _INDUSTRY_URN
         word, sector = pool[int(rnd() * len(pool))]
-    return place + trade_name(rnd) + word + _FORM_SUFFIX[form], sector
+    return word, _FORM_SUFFIX[form], sector
 
 
 def individual_business_name(rnd: Random01, county_full: str) -> tuple[str, str]:
     """An individual business (个体工商户) name and sector, e.g. "福州市鼓楼区鑫达便利店"."""
+    kind, sector = individual_business_frame(rnd)
+    return county_full + trade_name(rnd) + kind, sector
+
+
+def individual_business_frame(rnd: Random01) -> tuple[str, str]:
+    """The kind of shop that follows the trade name of an individual business, and its
+    sector: ("便利店", "批发和零售业")."""
     pool = _SHOP_URN
     kind = pool[int(rnd() * len(pool))]
     sector = "住宿和餐饮业" if kind in ("小吃店", "餐馆", "海鲜排档") else "批发和零售业"
     if kind in ("汽车维修店", "理发店"):
         sector = "居民服务、修理和其他服务业"
-    return county_full + trade_name(rnd) + kind, sector
+    return kind, sector
+
+
+# Trade names of each length: the first character is any, each next one differs from
+# the one before it (鑫达, 鑫达盛).
+_TRADE_LEVELS: Final = tuple(len(_TRADE_CHARS) * (len(_TRADE_CHARS) - 1) ** (k - 1) for k in range(2, 8))
+# Coprime with every level's size (sizes factor into 2, 3, 5 and 89), so n -> n * m + salt
+# is a bijection at each level.
+_TRADE_STEP: Final = 4093
+
+
+def nth_trade_name(n: int, salt: int = 0) -> str:
+    """The ``n``-th trade name of a sequence in which no name repeats: the two-character
+    names first (in an order shuffled by ``salt``), then the three-character ones, and so on.
+    Gives a set of names unique by construction from a counter, with nothing remembered."""
+    chars = _TRADE_CHARS
+    n_chars = len(chars)
+    length = 2
+    for size in _TRADE_LEVELS:
+        if n < size:
+            break
+        n -= size
+        length += 1
+    else:
+        raise ValueError("trade name index out of range")
+    k = (n * _TRADE_STEP + salt) % size
+    digits: list[int] = []
+    for _ in range(length - 1):
+        k, d = divmod(k, n_chars - 1)
+        digits.append(d)
+    prev = k  # 0 <= k < n_chars: the first character
+    out = [chars[prev]]
+    for d in reversed(digits):
+        prev = d + (d >= prev)
+        out.append(chars[prev])
+    return "".join(out)

@@ -1,13 +1,16 @@
 """A synthetic Fujian: subjects, enforcement cases, listings, assets and hotels.
 
 ``seed_synthetic`` loads it with COPY in one transaction, chunk by chunk. A chunk is
-built by a pure function of (seed, chunk index) with ids local to the chunk; the loader
-reserves real ids from the tables' sequences and maps local ids onto them while copying,
-so the database never has to be empty and a worker process can build the next chunk
-while the current one is copied. Into empty tables (a new database, the usual case at
-national size) the secondary indexes and foreign keys are set aside for the load and built
-again at the end, in the same transaction (``_set_aside``). The seed holds the tables it
-numbers in EXCLUSIVE mode: readers go on, writers wait for it.
+built by a pure function of (seed, chunk index) and of the counters the chunks before it
+advanced (``_Serials``: they make every natural key and organisation name of a run unique
+by construction, in memory that does not grow with the run), with ids local to the chunk;
+the loader reserves real ids from the tables' sequences and maps local ids onto them while
+copying, so the database never has to be empty and a worker process can build the next
+chunk while the current one is copied. Into empty tables (a new database, the usual case at
+national size) the secondary indexes, unique keys and foreign keys are set aside for the
+load and built again at the end, in the same transaction (``_set_aside``); into tables that
+hold rows, keys the database already has are regenerated (``_resolve_collisions``). The
+seed holds the tables it numbers in EXCLUSIVE mode: readers go on, writers wait for it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import json
 import multiprocessing
 import random
 import time
+import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,7 +42,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from hub.identity import make_resident_id, make_uscc, resident_id_check_digit
+from hub.identity import make_uscc, resident_id_check_digit
 from hub.identity.regions import FUJIAN, city_code, region_name
 from hub.seed.courts import (
     BASIC_COURTS,
@@ -48,16 +53,18 @@ from hub.seed.courts import (
     ensure_courts,
 )
 from hub.seed.names import (
-    company_name,
-    individual_business_name,
+    company_frame,
+    individual_business_frame,
+    nth_trade_name,
     person_name,
     trade_name,
     urn,
 )
 
-__all__ = ["CHUNK_SUBJECTS", "SeedReport", "build_chunk", "seed_synthetic"]
+__all__ = ["CHUNK_SUBJECTS", "MAX_SUBJECTS", "SeedReport", "build_chunk", "seed_synthetic"]
 
-CHUNK_SUBJECTS: Final = 50_000
+# Small enough that a chunk's rows take about 30 MB in the loader.
+CHUNK_SUBJECTS: Final = 25_000
 # The data describe the world as of this day; nothing depends on the clock.
 AS_OF: Final = date(2025, 6, 30)
 
@@ -65,10 +72,18 @@ Row = tuple[Any, ...]
 
 # ---------------------------------------------------------------- lookup tables
 
+
+def _salt(*key: object) -> int:
+    """A stable number from ``key`` (``hash`` of a string changes with PYTHONHASHSEED)."""
+    return zlib.crc32(repr(key).encode())
+
+
 _DAY0: Final = date(1940, 1, 1).toordinal()
 _AS_OF_ORD: Final = AS_OF.toordinal()
 # Every date the generator can produce, so a date is an index, not a constructor call.
 _DATES: Final = tuple(date.fromordinal(o) for o in range(_DAY0, date(2027, 1, 1).toordinal()))
+# The same days as written in a resident ID ("19720315").
+_YMD: Final = tuple(f"{d:%Y%m%d}" for d in _DATES)
 _BIRTH_LO: Final = date(1940, 1, 1).toordinal()
 _BIRTH_SPAN: Final = date(2004, 12, 31).toordinal() - _BIRTH_LO + 1
 _YEAR_START: Final = {y: date(y, 1, 1).toordinal() for y in range(1940, 2027)}
@@ -356,12 +371,14 @@ _HOTEL_SUFFIX: Final = urn([("大酒店", 4), ("酒店", 6), ("宾馆", 3), ("�
 _STARS_URN: Final = urn([(0, 40), (1, 3), (2, 12), (3, 25), (4, 14), (5, 6)])
 
 
-def _vin(rnd: Callable[[], float], wmi: str, year: int) -> str:
+def _vin(rnd: Callable[[], float], wmi: str, year: int, number: int) -> str:
+    """A VIN whose plant letter and serial are the vehicle's ``number`` in the run, spread
+    over their space: unique whatever the rest."""
     chars = _VIN_CHARS
     n = len(chars)
     vds = "".join([chars[int(rnd() * n)] for _ in range(5)])
-    tail = _VIN_YEAR[year] + chars[int(rnd() * 23)] + f"{int(rnd() * 1_000_000):06d}"
-    return _with_vin_check(wmi + vds + "0" + tail)
+    plant, serial = divmod((number * _SPREAD + 424_242) % _VIN_SPACE, 1_000_000)
+    return _with_vin_check(f"{wmi}{vds}0{_VIN_YEAR[year]}{chars[plant]}{serial:06d}")
 
 
 def _with_vin_check(vin: str) -> str:
@@ -380,6 +397,41 @@ def _plate(rnd: Callable[[], float], letter: str, shape: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+# How many plates each shape has: letters are 24 (no I or O), digits 10.
+_PLATE_SPACE: Final = {shape: 24 ** shape.count("L") * 10 ** shape.count("d") for shape in sorted(set(_PLATE_SHAPES))}
+
+
+_PLATE_SALT: Final = {
+    (letter, shape): _salt(letter, shape) for letter in _PLATE_LETTER.values() for shape in _PLATE_SPACE
+}
+
+
+def _next_plate(rnd: Callable[[], float], letter: str, next_serial: Callable[[tuple[object, ...]], int]) -> str:
+    """The next unused plate of city ``letter`` in a shape drawn by frequency: the shape's
+    counter spread over its space and written out in its letters and digits. A shape that is
+    used up gives way to another."""
+    for _ in range(1_000):
+        shape = _PLATE_SHAPES[int(rnd() * len(_PLATE_SHAPES))]
+        space = _PLATE_SPACE[shape]
+        n = next_serial(("plate", letter, shape))
+        if n < space:
+            break
+    else:
+        raise ValueError(f"the plates of 闽{letter} are used up")
+    k = (n * _SPREAD + _PLATE_SALT[letter, shape]) % space
+    out: list[str] = []
+    for ch in reversed(shape):
+        if ch == "d":
+            k, d = divmod(k, 10)
+            out.append(str(d))
+        elif ch == "L":
+            k, d = divmod(k, 24)
+            out.append(_PLATE_LETTERS[d])
+        else:
+            out.append(ch)
+    return "闽" + letter + "".join(reversed(out))
 
 
 def _money(cents: int) -> str:
@@ -429,29 +481,70 @@ def _chunk_rng(seed: int, index: int, purpose: str = "build") -> random.Random:
     return random.Random(f"synthetic:{seed}:{index}:{purpose}")
 
 
+# Multipliers of the bijections n -> (n * step + salt) % size that spread serial numbers over
+# their space (each is coprime with the sizes it is used with).
+_SPREAD: Final = 7_919
+_USCC_SPACE: Final = 10**8  # the 8-digit body of the organisation code
+_UNIT_SPACE: Final = 10**8  # the 8-digit building-unit part of a unit number
+_VIN_SPACE: Final = 23 * 10**6  # a plant letter (of 23) and a 6-digit serial
+# The largest run the serial spaces above allow with room to spare (vehicles fill up first).
+MAX_SUBJECTS: Final = 40_000_000
+# The 3-digit sequence of a resident ID: 500 per sex for one county and birth day.
+_RID_SLOTS: Final = 500
+_COUNTY_INDEX: Final = {k: i for i, k in enumerate(SUBJECT_COUNTIES)}
+
+
+class _Serials:
+    """Counters that make every natural key of a run unique by construction, so no set of
+    the keys used so far is kept and no key is looked up in the database.
+
+    A key is a serial number where the real one is (case and certificate numbers count up
+    per court or office and year), and otherwise a counter spread over the key's space by
+    a bijection (organisation codes, unit numbers, plates, VINs) or a slot in a small fixed
+    table (the sequence of a resident ID, per county, birth day and sex). Memory stays flat:
+    the counters are keyed by things that do not grow with the run (courts, years, offices,
+    plate shapes, name patterns), the resident ID table is a fixed 8 MB array."""
+
+    def __init__(self) -> None:
+        self.subjects = 0
+        self.estates = 0
+        self.vehicles = 0
+        self.counters: dict[tuple[object, ...], int] = {}
+        self.rid = array("H", bytes(2 * len(SUBJECT_COUNTIES) * _BIRTH_SPAN * 2))
+
+    def next(self, key: tuple[object, ...]) -> int:
+        """0, 1, 2... for each ``key``."""
+        n = self.counters.get(key, 0)
+        self.counters[key] = n + 1
+        return n
+
+
 class _Builder:
-    """Builds chunks in order; remembers company names so no two in a run coincide."""
+    """Builds chunks in order, numbering the natural keys on from the chunks before."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self.company_names: set[str] = set()
+        self.serials = _Serials()
 
     def build(self, index: int, size: int) -> Chunk:
-        return build_chunk(self.seed, index, size, self.company_names)
+        return build_chunk(self.seed, index, size, self.serials)
 
 
-def build_chunk(seed: int, index: int, size: int, company_names: set[str] | None = None) -> Chunk:
-    """The rows of chunk ``index`` with ``size`` subjects: a pure function of its arguments.
-
-    ``company_names`` holds the names used by earlier chunks and is updated.
-    """
-    draft = _Draft(_chunk_rng(seed, index), size, set() if company_names is None else company_names)
+def build_chunk(seed: int, index: int, size: int, serials: _Serials | None = None) -> Chunk:
+    """The rows of chunk ``index`` with ``size`` subjects: a pure function of its arguments
+    and of the chunks built before it with the same ``serials`` (updated)."""
+    if serials is None:
+        serials = _Serials()
+    draft = _Draft(_chunk_rng(seed, index), size, serials)
     draft.add_subjects()
     draft.add_debts()
     draft.add_companies()
     draft.add_cases()
     draft.add_estates()
     draft.add_vehicles()
+    serials.subjects += size
+    serials.estates += len(draft.rows.estates)
+    serials.vehicles += len(draft.rows.vehicles)
     return draft.rows
 
 
@@ -459,10 +552,10 @@ class _Draft:
     """One chunk being built. The phases run in order and share what earlier ones drew;
     hot loops copy attributes into locals because attribute lookups dominate otherwise."""
 
-    def __init__(self, rng: random.Random, size: int, used_names: set[str]) -> None:
+    def __init__(self, rng: random.Random, size: int, serials: _Serials) -> None:
         self.rnd = rng.random
         self.size = size
-        self.used_names = used_names
+        self.serials = serials
         self.rows = Chunk()
         self.regions: list[str] = []
         self.is_org: list[bool] = []
@@ -501,11 +594,15 @@ class _Draft:
     def add_subjects(self) -> None:
         rnd = self.rnd
         dates = _DATES
-        used_names = self.used_names
+        serials = self.serials
+        next_serial = serials.next
+        first = serials.subjects
+        rid_slots = serials.rid
+        ymd = _YMD
+        rid_check = resident_id_check_digit
         subjects = self.rows.subjects
         regions = self.regions
         is_org = self.is_org
-        identifiers: set[str] = set()
         county_urn = _COUNTY_URN
         n_county = len(county_urn)
         for i in range(self.size):
@@ -513,39 +610,44 @@ class _Draft:
             regions.append(county)
             if rnd() < 0.15:
                 org_type = "2" if rnd() < 0.25 else "1"
-                while True:
-                    uscc = make_uscc("9", org_type, county, f"{int(rnd() * 100_000_000):08d}")
-                    if uscc not in identifiers:
-                        break
-                identifiers.add(uscc)
+                # The subject's number in the run, spread over the organisation code's space.
+                body = ((first + i) * _SPREAD + 1_234_567) % _USCC_SPACE
+                uscc = make_uscc("9", org_type, county, f"{body:08d}")
                 if org_type == "2":
                     ctype = "individual_business"
+                    kind, sector = individual_business_frame(rnd)
+                    head, tail = _ADDRESS_PREFIX[county], kind
                 else:
                     ctype = _COMPANY_TYPE_URN[int(rnd() * len(_COMPANY_TYPE_URN))]
-                while True:
-                    if org_type == "2":
-                        name, sector = individual_business_name(rnd, _ADDRESS_PREFIX[county])
-                    else:
-                        r = rnd()
-                        places = _NAME_PLACES[county]
-                        place = places[0] if r < 0.75 else (places[1] if r < 0.92 else places[2])
-                        name, sector = company_name(rnd, place, county, _FORM[ctype])
-                    if name not in used_names:
-                        break
-                used_names.add(name)
+                    r = rnd()
+                    places = _NAME_PLACES[county]
+                    head = places[0] if r < 0.75 else (places[1] if r < 0.92 else places[2])
+                    word, suffix, sector = company_frame(rnd, county, _FORM[ctype])
+                    tail = word + suffix
+                # The next trade name not yet used with this place and business: a name is
+                # unique by construction (names of different patterns cannot coincide).
+                pattern = ("name", head, tail)
+                name = head + nth_trade_name(next_serial(pattern), _salt(*pattern)) + tail
                 subjects.append(("organisation", uscc, name, None, None, county))
                 self.orgs.append((i, ctype, sector))
                 is_org.append(True)
             else:
-                # Triangular around 1972: few subjects are very old or very young.
-                birth = _BIRTH_LO + int((rnd() + rnd()) * 0.5 * _BIRTH_SPAN)
                 male = rnd() < 0.52
-                birth_date = dates[birth - _DAY0]
+                cell_base = _COUNTY_INDEX[county] * _BIRTH_SPAN
                 while True:
-                    rid = make_resident_id(county, birth_date, int(rnd() * 500) * 2 + male)
-                    if rid not in identifiers:
+                    # Triangular around 1972: few subjects are very old or very young.
+                    birth = _BIRTH_LO + int((rnd() + rnd()) * 0.5 * _BIRTH_SPAN)
+                    cell = (cell_base + birth - _BIRTH_LO) * 2 + male
+                    taken = rid_slots[cell]
+                    if taken < _RID_SLOTS:
                         break
-                identifiers.add(rid)
+                rid_slots[cell] = taken + 1
+                birth_date = dates[birth - _DAY0]
+                # The next free sequence for this county, day and sex, in a shuffled order.
+                slot = (taken * 211 + cell) % _RID_SLOTS
+                # make_resident_id without its checks of parts that are valid here.
+                first17 = f"{county}{ymd[birth - _DAY0]}{slot * 2 + male:03d}"
+                rid = first17 + rid_check(first17)
                 sex = "male" if male else "female"
                 name = person_name(rnd, male, birth_date.year)
                 subjects.append(("person", rid, name, sex, birth_date, county))
@@ -653,7 +755,7 @@ class _Draft:
         case_filed = self.case_filed
         case_court = self.case_court
         case_full = self.case_full
-        numbers: set[str] = set()
+        next_serial = self.serials.next
         self.case_start = case_start = [0] * self.size
         for s, k in enumerate(self.n_cases):
             if not k:
@@ -676,21 +778,11 @@ class _Draft:
                 else:
                     basic = BASIC_COURTS[county]
                 intermediate = INTERMEDIATE_COURTS[city]
-                if yuan > 2_000_000 and rnd() < 0.5:
-                    court = intermediate
-                    serial = 1 + int(rnd() * 3_000)
-                else:
-                    court = basic
-                    serial = 1 + int(rnd() * 30_000)
+                court = intermediate if yuan > 2_000_000 and rnd() < 0.5 else basic
                 resumed = "恢" if rnd() < 0.08 else ""
-                if resumed:
-                    serial = 1 + serial // 6
-                while True:
-                    number = f"({year}){court.code}执{resumed}{serial}号"
-                    if number not in numbers:
-                        break
-                    serial = 1 + int(rnd() * 30_000)
-                numbers.add(number)
+                # Courts number their cases from 1 each year (resumed cases apart).
+                serial = 1 + next_serial(("case", court.code, year, resumed))
+                number = f"({year}){court.code}执{resumed}{serial}号"
                 doc, issuer, obligation = _basis(rnd, year, basic, intermediate, county, is_org, money)
 
                 r = rnd()
@@ -756,8 +848,8 @@ class _Draft:
         estates = self.rows.estates
         owners = self.rows.ownerships
         encumbrances = self.rows.encumbrances
-        certificates: set[str] = set()
-        units: set[str] = set()
+        next_serial = self.serials.next
+        estate_number = self.serials.estates
         roads = _ROADS
         n_roads = len(roads)
         for s, k in enumerate(self.n_cases):
@@ -776,25 +868,19 @@ class _Draft:
                 reg_year = 2016 + int(rnd() * 9)
                 registered = _YEAR_START[reg_year] + int(rnd() * 365)
                 office = _CERT_OFFICE[where]
-                while True:
-                    cert = f"闽({reg_year}){office}不动产权第{int(rnd() * 600_000):07d}号"
-                    if cert not in certificates:
-                        break
-                certificates.add(cert)
+                # Offices number certificates from 1 each year.
+                cert = f"闽({reg_year}){office}不动产权第{1 + next_serial(('cert', reg_year, office)):07d}号"
                 unit: str | None = None
-                # Older registrations carry no unit number.
+                # Older registrations carry no unit number. Its last 8 digits are the estate's
+                # number in the run, spread over their space: unique whatever the rest.
                 if rnd() < 0.9:
-                    while True:
-                        unit = (
-                            f"{where}{int(rnd() * 1_000_000):06d}"
-                            + ("GB" if rnd() < 0.93 else "JC")
-                            + f"{int(rnd() * 100_000):05d}"
-                            + ("W" if usage == "land" else "F")
-                            + f"{int(rnd() * 100_000_000):08d}"
-                        )
-                        if unit not in units:
-                            break
-                    units.add(unit)
+                    unit = (
+                        f"{where}{int(rnd() * 1_000_000):06d}"
+                        + ("GB" if rnd() < 0.93 else "JC")
+                        + f"{int(rnd() * 100_000):05d}"
+                        + ("W" if usage == "land" else "F")
+                        + f"{((estate_number + len(estates)) * _SPREAD + 7_654_321) % _UNIT_SPACE:08d}"
+                    )
                 lo, span = _AREA[usage]
                 area = lo + int(rnd() * span)
                 street = f"{_ADDRESS_PREFIX[where]}{roads[int(rnd() * n_roads)]}"
@@ -848,8 +934,8 @@ class _Draft:
         as_of = _AS_OF_ORD
         vehicles = self.rows.vehicles
         seizures = self.rows.seizures
-        plates: set[str] = set()
-        vins: set[str] = set()
+        next_serial = self.serials.next
+        vehicle_number = self.serials.vehicles
         for s, k in enumerate(self.n_cases):
             is_org = self.is_org[s]
             counts = (_ORG_VEHICLES if is_org else _PERSON_VEHICLES)[k > 0]
@@ -861,18 +947,9 @@ class _Draft:
                 make, wmi = makes[int(rnd() * len(makes))]
                 year = 2010 + int(rnd() * 15)
                 registered = _YEAR_START[year] + int(rnd() * 365)
-                shape = _PLATE_SHAPES[int(rnd() * len(_PLATE_SHAPES))]
-                while True:
-                    plate = _plate(rnd, letter, shape)
-                    if plate not in plates:
-                        break
-                plates.add(plate)
-                while True:
-                    vin = _vin(rnd, wmi, year)
-                    if vin not in vins:
-                        break
-                vins.add(vin)
                 v = len(vehicles)
+                plate = _next_plate(rnd, letter, next_serial)
+                vin = _vin(rnd, wmi, year, vehicle_number + v)
                 vehicles.append((plate, vin, s, make, vtype, dates[registered - _DAY0]))
                 if k and rnd() < 0.3:
                     c = self._case_of(s)
@@ -1212,29 +1289,42 @@ async def _load_chunk(conn: asyncpg.Connection, ch: Chunk) -> None:
     )
 
 
-async def _set_aside(conn: asyncpg.Connection) -> list[str]:
-    """On empty tables, drop their secondary indexes and foreign keys for the load, as
-    pg_restore does: building an index once over every row is several times cheaper than
-    keeping it up to date row by row, and a foreign key is checked in one join instead of
-    once per row. The unique indexes stay (the collision checks look keys up in them).
+async def _set_aside(conn: asyncpg.Connection) -> list[str] | None:
+    """On empty tables, drop their secondary indexes, unique keys and foreign keys for the
+    load (and turn off the share triggers, ``_SHARE_CHECKS``), as pg_restore does: building
+    an index once over every row (sorted, on both cores) is several times cheaper than
+    inserting each key into it, which at national size means a
+    random read and write of an index larger than the server's cache per row; and a foreign
+    key is checked in one join instead of once per row. Only the primary keys stay: their ids
+    come in ascending order, so each row goes to the index's last page. The natural keys need
+    no index meanwhile: a run's keys are unique by construction (``_Serials``), and an empty
+    database holds none to collide with.
     Returns the statements that put everything back; they run in the seed's transaction, so a
     row that breaks a key fails the whole seed and nothing is left half-done. Tables that
-    already hold rows are loaded through their indexes (nothing is set aside)."""
+    already hold rows are loaded through their indexes (nothing is set aside; None)."""
     tables = [t for k, t in _TABLES.items() if k != "hotels"]
     empty = await conn.fetchval("SELECT " + " AND ".join(f"NOT EXISTS (SELECT FROM {t})" for t in tables))
     if not empty:
-        return []
+        return None
+    # Foreign keys first (one may need a unique key dropped after it), then unique keys,
+    # then the other indexes; they come back in the reverse order.
     found = await conn.fetch(
-        """SELECT 'index' AS what, i.indrelid::regclass::text AS tbl,
-                  format('%I.%I', n.nspname, c.relname) AS name, pg_get_indexdef(i.indexrelid) AS definition
+        """SELECT 'foreign key' AS what, k.conrelid::regclass::text AS tbl, quote_ident(k.conname) AS name,
+                  pg_get_constraintdef(k.oid) AS definition
+             FROM pg_constraint k
+            WHERE k.contype = 'f' AND k.conrelid = ANY($1::regclass[])
+           UNION ALL
+           SELECT 'unique key', k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid)
+             FROM pg_constraint k
+            WHERE k.contype = 'u' AND k.conrelid = ANY($1::regclass[])
+           UNION ALL
+           SELECT 'index', i.indrelid::regclass::text, format('%I.%I', n.nspname, c.relname),
+                  pg_get_indexdef(i.indexrelid)
              FROM pg_index i
              JOIN pg_class c ON c.oid = i.indexrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE i.indrelid = ANY($1::regclass[]) AND NOT i.indisunique
-           UNION ALL
-           SELECT 'foreign key', k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid)
-             FROM pg_constraint k
-            WHERE k.contype = 'f' AND k.conrelid = ANY($1::regclass[])""",
+            WHERE i.indrelid = ANY($1::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype <> 'f')""",
         tables,
     )
     restore: list[str] = []
@@ -1244,8 +1334,41 @@ async def _set_aside(conn: asyncpg.Connection) -> list[str]:
             restore.insert(0, row["definition"])
         else:
             await conn.execute(f"ALTER TABLE {row['tbl']} DROP CONSTRAINT {row['name']}")
-            restore.append(f"ALTER TABLE {row['tbl']} ADD CONSTRAINT {row['name']} {row['definition']}")
+            restore.insert(0, f"ALTER TABLE {row['tbl']} ADD CONSTRAINT {row['name']} {row['definition']}")
+    for table, trigger, check in _SHARE_CHECKS:
+        await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        restore += [f"ALTER TABLE {table} ENABLE TRIGGER {trigger}", check]
     return restore
+
+
+# The statement triggers that keep owners' shares of one thing at most 1 (migration 0002),
+# and the same check over every row, raising the trigger's error. The trigger's query keeps
+# the plan it got on the load's first, empty, COPY: a merge join that reads the table's whole
+# primary key up to the new rows, so each chunk would cost more than the one before. Into
+# empty tables the triggers are off for the load and the check runs once at the end.
+_SHARE_CHECKS: Final = tuple(
+    (
+        table,
+        trigger,
+        f"""DO $check$ DECLARE bad bigint; BEGIN
+            SELECT {column} INTO bad FROM {table} GROUP BY {column} HAVING sum(share) > 1 LIMIT 1;
+            IF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'shares of {what} % add up to more than 1', bad
+                      USING ERRCODE = 'check_violation', CONSTRAINT = '{constraint}';
+            END IF;
+        END $check$""",
+    )
+    for table, trigger, column, what, constraint in (
+        ("land.ownership", "ownership_shares_insert", "estate_id", "real estate", "ownership_shares_at_most_one"),
+        (
+            "market.shareholding",
+            "shareholding_shares_insert",
+            "company_id",
+            "company",
+            "shareholding_shares_at_most_one",
+        ),
+    )
+)
 
 
 def _chunk_sizes(subjects: int) -> list[int]:
@@ -1259,7 +1382,7 @@ def _chunk_sizes(subjects: int) -> list[int]:
     return sizes
 
 
-# The worker process keeps one builder so company names stay unique across chunks.
+# The worker process keeps one builder: its counters carry on from chunk to chunk.
 _worker_builder: _Builder | None = None
 
 
@@ -1274,7 +1397,7 @@ def _build_in_worker(index: int, size: int) -> Chunk:
 
 
 class _Chunks:
-    """Chunks in order, built in a worker process ahead of the loader when there are
+    """Chunks in order, built in a worker process one ahead of the loader when there are
     several, so building the next one overlaps copying the current one."""
 
     def __init__(self, seed: int, sizes: list[int], stack: ExitStack) -> None:
@@ -1292,8 +1415,9 @@ class _Chunks:
                 initargs=(seed,),
             )
             stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
-            for _ in range(min(2, len(sizes))):
-                self._submit()
+            # One chunk ahead, no more: the worker builds chunk i + 1 while chunk i is copied, and
+            # the loader never holds more than those two (each about 30 MB of rows).
+            self._submit()
 
     def _submit(self) -> None:
         assert self._pool is not None
@@ -1328,8 +1452,8 @@ async def seed_synthetic(conn: asyncpg.Connection, *, subjects: int, seed: int, 
     ``synthetic:{seed}:{subjects}``; when that name is already there nothing is written
     and the report says ``already_loaded``.
     """
-    if subjects < 0:
-        raise ValueError("subjects must not be negative")
+    if not 0 <= subjects <= MAX_SUBJECTS:
+        raise ValueError(f"subjects must be from 0 to {MAX_SUBJECTS:,}")
     dataset = f"synthetic:{seed}:{subjects}"
     started = time.perf_counter()
     counts = dict.fromkeys(_TABLES, 0)
@@ -1362,7 +1486,9 @@ async def seed_synthetic(conn: asyncpg.Connection, *, subjects: int, seed: int, 
             chunks = _Chunks(seed, sizes, stack)
             for index, size in enumerate(sizes):
                 chunk = await chunks.get(index)
-                regenerated += await _resolve_collisions(conn, chunk, _chunk_rng(seed, index, "collisions"))
+                if restore is None:
+                    # Keys already in the tables may coincide with this run's.
+                    regenerated += await _resolve_collisions(conn, chunk, _chunk_rng(seed, index, "collisions"))
                 await _load_chunk(conn, chunk)
                 for f in fields(Chunk):
                     counts[f.name] += len(getattr(chunk, f.name))

@@ -161,6 +161,14 @@ async def test_same_names_recur(seeded: tuple[asyncpg.Connection, SeedReport]) -
     assert shared[0]["n"] >= 3
 
 
+async def test_organisation_names_do_not_repeat(seeded: tuple[asyncpg.Connection, SeedReport]) -> None:
+    conn, _ = seeded
+    names = await conn.fetchrow(
+        "SELECT count(*) AS n, count(DISTINCT name) AS distinct_names FROM core.subject WHERE kind = 'organisation'"
+    )
+    assert names["n"] == names["distinct_names"] > 200
+
+
 async def test_surnames_follow_fujian_frequencies(
     seeded: tuple[asyncpg.Connection, SeedReport],
 ) -> None:
@@ -262,3 +270,31 @@ async def test_a_seed_into_empty_tables_puts_back_every_index_and_key(server_adm
             "EXPLAIN (FORMAT JSON) SELECT id FROM core.subject WHERE core.name_key(name) = 'chen zhi' AND birth_date = '1980-01-01'"
         )
         assert "subject_name_key" in str(plan)
+        # The share triggers, off for the load into empty tables, are on again.
+        enabled = await conn.fetch(
+            "SELECT tgname, tgenabled::text FROM pg_trigger WHERE tgname IN ('ownership_shares_insert', 'shareholding_shares_insert')"
+        )
+        assert sorted(tuple(r) for r in enabled) == [
+            ("ownership_shares_insert", "O"),
+            ("shareholding_shares_insert", "O"),
+        ]
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(
+                "INSERT INTO land.ownership (estate_id, subject_id, share)"
+                " SELECT o.estate_id, s.id, 0.5 FROM land.ownership o, core.subject s"
+                " WHERE o.share = 1 AND s.id <> o.subject_id LIMIT 1"
+            )
+
+
+async def test_shares_over_the_whole_fail_a_seed_into_empty_tables(
+    monkeypatch: pytest.MonkeyPatch, server_admin_url: str
+) -> None:
+    # The share triggers are off while loading into empty tables; the check at the end
+    # still refuses a company whose holders own more than all of it, and nothing is written.
+    monkeypatch.setitem(synthetic._SHARE_PATTERNS, 2, (("0.700000", "0.600000"),))
+    monkeypatch.setitem(synthetic._MICRO, "0.600000", 600_000)
+    async with fresh_database(server_admin_url) as conn:
+        with pytest.raises(asyncpg.CheckViolationError, match="shares of company"):
+            await seed_synthetic(conn, subjects=300, seed=9, progress=False)
+        assert await conn.fetchval("SELECT count(*) FROM core.subject") == 0
+        assert await conn.fetchval("SELECT count(*) FROM core.dataset") == 0
