@@ -31,9 +31,9 @@ from hub.console import i18n
 from hub.console.pages import _guarded, _read_form, _redirect, error_page, language, page
 from hub.console.sessions import csrf_ok, csrf_token
 from hub.db.queries import QUERIES
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidIdentifier, InvalidInput, NotFound
 from hub.events.outbox import expires_on
-from hub.identity import mask_resident_id
+from hub.identity import mask_resident_id, parse_resident_id
 from hub.sanctions import listings, ratings
 from hub.sanctions.disclosure import parse_identifier
 
@@ -90,12 +90,13 @@ def _date(raw: str, argument: str) -> dt.date:
 def _notice(request: Request, exc: HubError | None) -> str:
     """The outcome of the last action: an error (the catalogue's message, naming the field), or
     what was done (``?done=`` after a redirect)."""
-    messages = i18n.catalogue(language(request))
+    lang = language(request)
+    messages = i18n.catalogue(lang)
     if exc is not None:
         text = messages.get(f"code.{exc.code}") or messages["code.HUB_ERROR"]
         field = FIELDS.get(str(exc.extensions.get("argument", "")))
         if field is not None:
-            text = f"{text} ({messages[field]})"
+            text = f"{text}（{messages[field]}）" if lang == "zh-CN" else f"{text} ({messages[field]})"
         return f'<p class="notice error" role="alert" id="publish-error" data-code="{_e(exc.code)}">{_e(text)}</p>'
     done = request.query_params.get("done", "")
     if done in ("rated", "withdrawn", "published", "removed"):
@@ -199,20 +200,29 @@ async def _rate(state: HubState, session: ConsoleSession, form: dict[str, str]) 
     scheme = form.get("scheme", "").strip().upper()
     if scheme not in {s["code"] for s in await _owned_schemes(state, session)}:
         raise ratings.NotRatingAuthority("your agency does not own this rating scheme", scheme=scheme[:64])
-    identifier = parse_identifier(form.get("identifier", ""))
+    identifier, subject_kind = _identify(form.get("identifier", ""))
     await ratings.rate(
         state.db,
         session.principal,
         scheme=scheme,
         identifier=identifier,
-        # A resident ID has digits only (an X last); the domain checks the scheme rates its kind.
-        subject_kind="person" if identifier[:17].isdigit() else "organisation",
+        subject_kind=subject_kind,
         level=form.get("level", "").strip().upper(),
         evidence=form.get("evidence", ""),
         evidence_document=form.get("evidence_document") or None,
         rated_on=_date(form.get("rated_on", ""), "ratedOn"),
     )
     return "rated"
+
+
+def _identify(raw: str) -> tuple[str, str]:
+    """A validated resident ID or USCC (``InvalidIdentifier`` naming neither) and its subject kind."""
+    identifier = parse_identifier(raw)
+    try:
+        parse_resident_id(identifier)
+    except InvalidIdentifier:
+        return identifier, "organisation"
+    return identifier, "person"
 
 
 async def _withdraw(state: HubState, session: ConsoleSession, form: dict[str, str]) -> str:
@@ -387,8 +397,8 @@ def _action(name: str, operation: str, act: Action, shown: Shown, back: str) -> 
         except HubError as exc:
             log.info("console: %s refused %s: %s", session.username, operation, exc.code)
             forbidden = exc.code in ("NOT_RATING_AUTHORITY", "NOT_YOUR_LIST")
-            shown = await shown(request, exc, 403 if forbidden else 400)
-            answer = await trail.close(state, shown, "error", exc.code, started)
+            refusal = await shown(request, exc, 403 if forbidden else 400)
+            answer = await trail.close(state, refusal, "error", exc.code, started)
             return answer if answer.status_code != 503 else error_page(request, 503, "error.unavailable")
         answer = await trail.close(state, _redirect(f"{back}?done={done}"), "ok", None, started)
         if answer.status_code == 503:  # the audit trail could not be written: nothing is confirmed
