@@ -371,9 +371,12 @@ async def _remove(state: HubState, session: ConsoleSession, form: dict[str, str]
 
 Action = Callable[["HubState", "ConsoleSession", dict[str, str]], Awaitable[str]]
 Shown = Callable[..., Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _action(name: str, operation: str, act: Action, shown: Shown, back: str) -> Callable[[Request], Awaitable[Response]]:
+def _action(
+    name: str, operation: str, act: Action, shown: Shown, back: str
+) -> Callable[[Request], Awaitable[Response]]:
     """A POST of one of the pages: CSRF-checked, done by the domain, audited as ``operation``."""
 
     async def endpoint(request: Request) -> Response:

@@ -92,9 +92,7 @@ async def dashboard(request: Request) -> Response:
     # The operator sees the province, an agency its own (as sanctionStatistics answers).
     agency = None if state.policy_for(session.principal).operator else session.principal.agency_id
     rewards, punishments = await activity.rewards_and_punishments(state.db, agency, ratings.today())
-    return page(
-        request, state, session, "dashboard", {"parked": card, "rewards": rewards, "punishments": punishments}
-    )
+    return page(request, state, session, "dashboard", {"parked": card, "rewards": rewards, "punishments": punishments})
 
 
 def _may_resume(state: HubState, session: ConsoleSession) -> bool:

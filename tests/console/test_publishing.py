@@ -69,7 +69,8 @@ async def test_the_agriculture_clerk_rates_a_farm_shop_and_withdraws_the_rating(
     assert f'<option value="{SHOP_SCHEME}">' in form.text
     # Only the schemes its kind owns are offered.
     assert "FJ-MARKET-CREDIT-RISK" not in form.text
-    assert 'href="/console/ratings"' in form.text and 'href="/console/listings"' in form.text
+    assert 'href="/console/ratings"' in form.text
+    assert 'href="/console/listings"' in form.text
 
     rated = await app_client.post(
         "/console/ratings/rate",
@@ -170,8 +171,10 @@ async def test_the_agriculture_clerk_publishes_a_red_list_entry_and_removes_it(
     row = re.search(rf'<tr data-listing="{entry["id"]}">.*?</tr>', shown.text)
     assert row is not None
     # The reasons the red list allows (its term ends by itself), and only those.
-    assert 'value="PUBLISHED_IN_ERROR"' in row.group(0) and 'value="OTHER"' in row.group(0)
-    assert 'value="PAID"' not in row.group(0) and 'value="TERM_EXPIRED"' not in row.group(0)
+    assert 'value="PUBLISHED_IN_ERROR"' in row.group(0)
+    assert 'value="OTHER"' in row.group(0)
+    assert 'value="PAID"' not in row.group(0)
+    assert 'value="TERM_EXPIRED"' not in row.group(0)
 
     # A reason the list does not allow is refused by the lifecycle's rule.
     paid = await app_client.post(
@@ -201,9 +204,11 @@ async def test_another_agency_sees_no_form_and_is_refused_if_it_posts_anyway(
     assert (await log_in(app_client, "tax.clerk")).status_code == 303
     lists = await app_client.get("/console/listings?lang=en")
     assert lists.status_code == 200
-    assert '<option value="RED_LIST">' in lists.text and 'value="AGRI_PRODUCT_SAFETY"' not in lists.text
+    assert '<option value="RED_LIST">' in lists.text
+    assert 'value="AGRI_PRODUCT_SAFETY"' not in lists.text
     no_scheme = await app_client.get("/console/ratings?lang=en")
-    assert 'id="no-scheme"' in no_scheme.text and 'id="rate-form"' not in no_scheme.text
+    assert 'id="no-scheme"' in no_scheme.text
+    assert 'id="rate-form"' not in no_scheme.text
     token = csrf_of(lists.text)
     listed = await app_client.post(
         "/console/listings/publish",
@@ -223,7 +228,8 @@ async def test_another_agency_sees_no_form_and_is_refused_if_it_posts_anyway(
     app_client.cookies.clear()
     assert (await log_in(app_client, "market.clerk")).status_code == 303
     ratings = await app_client.get("/console/ratings?lang=en")
-    assert "FJ-MARKET-CREDIT-RISK" in ratings.text and SHOP_SCHEME not in ratings.text
+    assert "FJ-MARKET-CREDIT-RISK" in ratings.text
+    assert SHOP_SCHEME not in ratings.text
     assert (await app_client.get("/console/listings")).status_code == 403
     token = csrf_of(ratings.text)
     rated = await app_client.post(
@@ -285,7 +291,8 @@ async def test_a_post_without_its_csrf_token_changes_nothing(
 def _tiles(html: str) -> tuple[int, int]:
     rewards = re.search(r'id="total-rewards">(\d+)<', html)
     punishments = re.search(r'id="total-punishments">(\d+)<', html)
-    assert rewards and punishments, "no rewards and punishments on the dashboard"
+    assert rewards, "no rewards on the dashboard"
+    assert punishments, "no punishments on the dashboard"
     return int(rewards.group(1)), int(punishments.group(1))
 
 
@@ -300,7 +307,10 @@ async def test_the_dashboard_counts_a_reward_granted_and_a_punishment(
     # farm-product safety blacklist, from the console.
     assert (await log_in(app_client, "agri.clerk")).status_code == 303
     token = csrf_of((await app_client.get("/console/listings")).text)
-    for kind, who, document in (("RED_LIST", TEA, "闽农红〔2026〕1号"), ("AGRI_PRODUCT_SAFETY", FARM_SHOP, "闽农黑〔2026〕3号")):
+    for kind, who, document in (
+        ("RED_LIST", TEA, "闽农红〔2026〕1号"),
+        ("AGRI_PRODUCT_SAFETY", FARM_SHOP, "闽农黑〔2026〕3号"),
+    ):
         answer = await app_client.post(
             "/console/listings/publish",
             data={"csrf": token, "list": kind, "identifier": who["uscc"], "basis_document": document},
@@ -316,7 +326,8 @@ async def test_the_dashboard_counts_a_reward_granted_and_a_punishment(
     assert blocked["data"]["screen"]["decisions"][0]["decision"] == "BLOCK"
 
     dashboard = await app_client.get("/console/dashboard?lang=en")
-    assert "Rewards granted" in dashboard.text and "Punishments (blocked)" in dashboard.text
+    assert "Rewards granted" in dashboard.text
+    assert "Punishments (blocked)" in dashboard.text
     assert _tiles(dashboard.text) == (before[0] + 1, before[1] + 1)
     chinese = await app_client.get("/console/dashboard?lang=zh-CN")
     assert "守信激励（已给予）" in chinese.text
