@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 Q = QUERIES.audit
 
-# Identities a request screened: (agency id, matter, region, how many).
-Comparison = tuple[int, str, str, int]
+# Identities a request screened: (agency id, matter, region, how many, how many were granted a
+# reward).
+Comparison = tuple[int, str, str, int, int]
 # The chain's head: the last record's seq and hash (0 and the genesis hash when empty).
 Head = tuple[int, bytes]
 
@@ -76,11 +77,11 @@ async def append_records(
 
 
 def _comparisons_json(comparisons: Sequence[Comparison]) -> str:
-    agency_ids, matters, regions, counts = _summed(comparisons)
+    agency_ids, matters, regions, counts, rewards = _summed(comparisons)
     return orjson.dumps(
         [
-            {"agency_id": a, "matter": m, "region": r, "n": n}
-            for a, m, r, n in zip(agency_ids, matters, regions, counts, strict=True)
+            {"agency_id": a, "matter": m, "region": r, "n": n, "rewards": g}
+            for a, m, r, n, g in zip(agency_ids, matters, regions, counts, rewards, strict=True)
         ]
     ).decode()
 
@@ -99,13 +100,22 @@ async def count_comparisons(db: Database, comparisons: Sequence[Comparison]) -> 
     await db.execute(Q.count_comparisons, *_summed(comparisons))
 
 
-def _summed(comparisons: Sequence[Comparison]) -> tuple[list[int], list[str], list[str], list[int]]:
+def _summed(
+    comparisons: Sequence[Comparison],
+) -> tuple[list[int], list[str], list[str], list[int], list[int]]:
     """The statement's arrays, one entry per agency, matter and region."""
-    summed: dict[tuple[int, str, str], int] = {}
-    for agency_id, matter, region, count in comparisons:
-        summed[(agency_id, matter, region)] = summed.get((agency_id, matter, region), 0) + count
+    summed: dict[tuple[int, str, str], tuple[int, int]] = {}
+    for agency_id, matter, region, count, rewarded in comparisons:
+        n, g = summed.get((agency_id, matter, region), (0, 0))
+        summed[(agency_id, matter, region)] = (n + count, g + rewarded)
     keys = list(summed)
-    return [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [summed[k] for k in keys]
+    return (
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        [summed[k][0] for k in keys],
+        [summed[k][1] for k in keys],
+    )
 
 
 async def chain_head(db: Database) -> Head:

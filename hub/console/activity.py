@@ -1,6 +1,9 @@
-"""What the dashboard reads besides the statistics: recent interceptions and a change marker."""
+"""What the dashboard reads besides the statistics: recent interceptions, a change marker, and
+rewards granted next to punishments."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import asyncpg
 
@@ -20,3 +23,16 @@ async def marker(db: Database) -> tuple[int, int, int]:
     row = await db.fetchrow(Q.activity_marker)
     assert row is not None
     return int(row["interceptions"]), int(row["feedback"]), int(row["changes"])
+
+
+# The dashboard's period: the last 30 days in China time, today included (dashboard.js).
+DASHBOARD_DAYS = 30
+
+
+async def rewards_and_punishments(db: Database, agency_id: int | None, today: dt.date) -> tuple[int, int]:
+    """Rewards granted (screened identities answered REWARDED) and punishments (BLOCK
+    interceptions) over the dashboard's days up to ``today``, of one agency or of all."""
+    since = today - dt.timedelta(days=DASHBOARD_DAYS - 1)
+    row = await db.fetchrow(Q.rewards_and_punishments, since, today + dt.timedelta(days=1), agency_id)
+    assert row is not None
+    return int(row["rewards"]), int(row["punishments"])

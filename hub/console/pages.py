@@ -82,12 +82,15 @@ PAGES: dict[str, PageRule] = {
     "check": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.screen", "Mutation.reportSanction"), matters=True),
     "dashboard": PageRule(ROLES, ("Query.provinceStatistics", "Query.sanctionStatistics")),
     "subject": PageRule(ROLES, ("Query.subjectByResidentId", "Subject.cases", "EnforcementCase.interceptions")),
+    # Publishing (hub.console.publishing): which schemes and lists the agency's kind owns is data.
+    "ratings": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.rateSubject", "Mutation.withdrawRating")),
+    "listings": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.publishListing", "Mutation.removeListing")),
     "audit": PageRule(frozenset({"operator"}), ("Query.auditEvents", "Query.auditVerification")),
     "users": PageRule(frozenset({"operator"}), ("Query.consoleUsers", "Mutation.createConsoleUser")),
     # GraphiQL: also open to everyone in development (see ``graphiql_page``).
     "graphiql": PageRule(frozenset({"operator"}), ()),
 }
-NAV = ("check", "dashboard", "subject", "audit", "users", "graphiql")
+NAV = ("check", "dashboard", "subject", "ratings", "listings", "audit", "users", "graphiql")
 
 
 def may_open(state: HubState, session: ConsoleSession, page: str) -> bool:
@@ -406,7 +409,7 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
-    from hub.console import webhooks
+    from hub.console import publishing, webhooks
     from hub.console.exports import export_endpoint
 
     return [
@@ -419,6 +422,12 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/dashboard", webhooks.dashboard, methods=["GET"]),
         Route("/console/webhooks/resume", webhooks.resume, methods=["POST"]),
         Route("/console/subject", _simple("subject"), methods=["GET"]),
+        Route("/console/ratings", publishing.ratings_page, methods=["GET"]),
+        Route("/console/ratings/rate", publishing.rate_action, methods=["POST"]),
+        Route("/console/ratings/withdraw", publishing.withdraw_action, methods=["POST"]),
+        Route("/console/listings", publishing.listings_page, methods=["GET"]),
+        Route("/console/listings/publish", publishing.publish_action, methods=["POST"]),
+        Route("/console/listings/remove", publishing.remove_action, methods=["POST"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),

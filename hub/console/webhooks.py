@@ -21,11 +21,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub import agencies
-from hub.console import i18n
+from hub.console import activity, i18n
 from hub.console.pages import _guarded, _read_form, _redirect, error_page, language, page
 from hub.console.sessions import csrf_ok, csrf_token
 from hub.errors import HubError
 from hub.events import webhooks
+from hub.sanctions import ratings
 
 if TYPE_CHECKING:
     from hub.console.sessions import ConsoleSession
@@ -88,7 +89,10 @@ async def dashboard(request: Request) -> Response:
     card = ""
     if _may_resume(state, session):
         card = await parked_card(request, state, session)
-    return page(request, state, session, "dashboard", {"parked": card})
+    # The operator sees the province, an agency its own (as sanctionStatistics answers).
+    agency = None if state.policy_for(session.principal).operator else session.principal.agency_id
+    rewards, punishments = await activity.rewards_and_punishments(state.db, agency, ratings.today())
+    return page(request, state, session, "dashboard", {"parked": card, "rewards": rewards, "punishments": punishments})
 
 
 def _may_resume(state: HubState, session: ConsoleSession) -> bool:

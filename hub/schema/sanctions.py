@@ -17,6 +17,7 @@ from hub.schema.context import HubContext, Info
 from hub.schema.court import Circumstance, Court, CourtLevel, Listing, ListKind, case_from_row, listing_from_row
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.screening import MAX_BATCH, Identity, MeasureHit, Outcome, ScreeningContext, screen
+from hub.screening.engine import REWARDED
 from hub.sources import court, tourism
 from hub.sources.base import Row
 
@@ -741,7 +742,9 @@ async def run_screen(ctx: HubContext, matter: str, batch: list[Identity], hotel_
     new = await interceptions.prepare(drawn, ctx.principal, ctx.operator, context, outcomes)
     # Written, and counted for the statistics, in the commit of this request's audit record.
     ctx.interceptions.extend(new.values())
-    ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch)))
+    # Rewards granted (REWARDED) are counted with them, for the dashboard's rewards next to punishments.
+    rewarded = sum(1 for o in outcomes if REWARDED in o.reasons)
+    ctx.comparisons.append((ctx.principal.agency_id, matter, ctx.principal.region, len(batch), rewarded))
     decisions = []
     for outcome in outcomes:
         error = None

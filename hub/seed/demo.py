@@ -57,6 +57,9 @@ CONSOLE_USERS = (
     ("hotel.clerk", "张丽", "clerk", "TN-POLICE-HOTELS"),
     ("hotel.lead", "王建国", "supervisor", "TN-POLICE-HOTELS"),
     ("court.clerk", "李明", "clerk", "FJ-HIGH-COURT"),
+    # Rating authorities' desks: ratings, sector blacklists and the red list from the console.
+    ("agri.clerk", "陈农", "clerk", "FJ-AGRICULTURE"),
+    ("market.clerk", "林市", "clerk", "FJ-MARKET"),
     ("operator", "平台运维", "operator", "FJ-PLATFORM"),
 )
 

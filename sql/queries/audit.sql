@@ -8,7 +8,7 @@
 -- the comparisons counted with them are written only when the head moved. The isolation
 -- comes back so the writer can refuse anything but READ COMMITTED.
 -- $5: the events, a JSON array of objects keyed by audit.event's columns (hashes as '\x..'
--- bytea text); $6: the comparisons, [{agency_id, matter, region, n}]; $7: the interceptions
+-- bytea text); $6: the comparisons, [{agency_id, matter, region, n, rewards}]; $7: the interceptions
 -- those requests made, their ids drawn ahead, keyed by sanctions.interception's columns. One
 -- JSON text each: three parameters to encode and bind, not one array per column.
 -- name: append_chained
@@ -28,12 +28,14 @@ WITH moved AS (
      WHERE EXISTS (SELECT FROM moved)
     RETURNING 1
 ), counted AS (
-    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
-    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, c.agency_id, c.matter, c.region, pg_backend_pid() % 16, c.n
-      FROM json_to_recordset($6::json) AS c(agency_id bigint, matter text, region text, n bigint)
+    INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons, rewards)
+    SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, c.agency_id, c.matter, c.region, pg_backend_pid() % 16, c.n,
+           c.rewards
+      FROM json_to_recordset($6::json) AS c(agency_id bigint, matter text, region text, n bigint, rewards bigint)
      WHERE EXISTS (SELECT FROM moved)
     ON CONFLICT (day, agency_id, matter, region, shard)
-    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons
+    DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons,
+                  rewards = sanctions.comparison_count.rewards + EXCLUDED.rewards
     RETURNING 1
 ), intercepted AS (
     INSERT INTO sanctions.interception (id, agency_id, operator, subject_id, candidates, matter, context,
@@ -114,8 +116,10 @@ SELECT e.day, e.agency_id, max(e.agency_code) AS agency_code,
 -- screening costs no write of its own. $1 agency ids, $2 matters, $3 regions, $4 counts,
 -- summed per key. A shard per backend: hub processes do not queue on one row.
 -- name: count_comparisons
-INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons)
-SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, u.agency_id, u.matter, u.region, pg_backend_pid() % 16, u.n
-  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u(agency_id, matter, region, n)
+INSERT INTO sanctions.comparison_count (day, agency_id, matter, region, shard, comparisons, rewards)
+SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date, u.agency_id, u.matter, u.region, pg_backend_pid() % 16, u.n,
+       u.rewards
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(agency_id, matter, region, n, rewards)
 ON CONFLICT (day, agency_id, matter, region, shard)
-DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons;
+DO UPDATE SET comparisons = sanctions.comparison_count.comparisons + EXCLUDED.comparisons,
+              rewards = sanctions.comparison_count.rewards + EXCLUDED.rewards;

@@ -108,3 +108,45 @@ SELECT i.id, i.at, a.code AS agency_code, i.matter, i.decision, i.region, i.oper
 SELECT (SELECT coalesce(max(id), 0) FROM sanctions.interception) AS interceptions,
        (SELECT coalesce(max(id), 0) FROM sanctions.feedback) AS feedback,
        (SELECT coalesce(max(seq), 0) FROM events.outbox) AS changes;
+
+-- Rewards granted next to punishments over the dashboard's days [$1, $2) (China time), of one
+-- agency or of all when $3 is NULL: screened identities whose decision granted a reward
+-- (comparison_count.rewards, reason REWARDED) and BLOCK interceptions.
+-- name: rewards_and_punishments
+SELECT (SELECT coalesce(sum(rewards), 0)::bigint FROM sanctions.comparison_count
+         WHERE day >= $1 AND day < $2 AND ($3::bigint IS NULL OR agency_id = $3)) AS rewards,
+       (SELECT count(*) FROM sanctions.interception
+         WHERE at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+           AND at < ($2::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+           AND decision = 'BLOCK' AND ($3::bigint IS NULL OR agency_id = $3)) AS punishments;
+
+-- The console's publishing pages (hub.console.publishing).
+-- The current ratings an agency published, newest first.
+-- name: agency_current_ratings
+SELECT r.id, s.code AS scheme, r.level_code AS level, r.rated_on, r.expires_on, sub.kind, sub.identifier,
+       sub.name
+  FROM ratings.rating r
+  JOIN ratings.scheme s ON s.id = r.scheme_id
+  JOIN core.subject sub ON sub.id = r.subject_id
+ WHERE r.rated_by = $1 AND r.withdrawn_at IS NULL AND r.superseded_by IS NULL
+   AND r.expires_on > (now() AT TIME ZONE 'Asia/Shanghai')::date
+ ORDER BY r.id DESC
+ LIMIT $2;
+
+-- The list kinds an agency kind publishes on a decision document (not the courts' case lists).
+-- name: publishable_list_kinds
+SELECT code, name_zh, name_en, nature, default_term_months, max_term_months, removal_reasons
+  FROM sanctions.list_kind
+ WHERE $1 = ANY (publisher_kinds) AND NOT case_based
+ ORDER BY nature, code;
+
+-- The entries an agency published that are not removed, newest first (the term is checked by
+-- the caller: an entry past its term is inactive before expiry marks it).
+-- name: agency_open_listings
+SELECT l.id, l.list, l.published_on, l.term_months, l.extended_months, l.basis_document, sub.kind,
+       sub.identifier, sub.name
+  FROM court.listing l
+  JOIN core.subject sub ON sub.id = l.subject_id
+ WHERE l.publisher_id = $1 AND l.removed_on IS NULL
+ ORDER BY l.id DESC
+ LIMIT $2;

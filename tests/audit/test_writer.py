@@ -251,12 +251,14 @@ async def test_comparisons_are_counted_in_the_commit_of_their_record_or_not_at_a
     writer = AuditWriter(db)
     base, _ = await chain_head(db)
     counted = "SELECT coalesce(sum(comparisons), 0) FROM sanctions.comparison_count WHERE agency_id = $1"
-    # When the records are appended with their comparisons
-    await writer.append(make_record(1), [(agency, "HOTEL_CHECK_IN", "350100", 1)])
-    await writer.append(make_record(2), [(agency, "HOTEL_CHECK_IN", "350100", 999)])
+    rewarded = "SELECT coalesce(sum(rewards), 0) FROM sanctions.comparison_count WHERE agency_id = $1"
+    # When the records are appended with their comparisons (and the rewards they granted)
+    await writer.append(make_record(1), [(agency, "HOTEL_CHECK_IN", "350100", 1, 1)])
+    await writer.append(make_record(2), [(agency, "HOTEL_CHECK_IN", "350100", 999, 2)])
     with pytest.raises(AuditUnavailable):
-        await writer.append(make_record(3), [(agency, "NO_SUCH_MATTER", "350100", 5)])
+        await writer.append(make_record(3), [(agency, "NO_SUCH_MATTER", "350100", 5, 5)])
     # Then both good counts are there, and the failed append left neither record nor count
     assert await db.fetchval(counted, agency) == 1000
+    assert await db.fetchval(rewarded, agency) == 3
     assert (await chain_head(db))[0] == base + 2
     assert await db.fetchval("SELECT count(*) FROM audit.event WHERE seq > $1", base) == 2

@@ -269,3 +269,29 @@ def test_the_form_checks_identifiers_as_the_hub_does(demo_hub: DemoHub, context:
     assert not mismatches, mismatches[:5]
     assert None in expected
     assert any(e is not None for e in expected)
+
+
+def test_the_agriculture_clerk_rates_a_company_from_the_console(
+    demo_hub: DemoHub, context: Any, screenshot: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from hub.identity import make_uscc
+
+    tea = make_uscc("9", "1", "350524", "61550286")
+    page = context.new_page()
+    log_in(page, demo_hub, "agri.clerk")
+    page.click('nav a[href="/console/ratings"]')
+    page.select_option('select[name="scheme"]', "HZ-AGRI-INPUT-SHOP")
+    page.fill('input[name="identifier"]', tea)
+    page.select_option('select[name="level"]', "A")
+    page.fill('textarea[name="evidence"]', "年度信用评价：经营记录完整，抽检合格")
+    page.click("#rate-form button[type=submit]")
+    expect(page.locator("#publish-done")).to_have_text("评价已发布。")
+    expect(page.locator("#current-ratings")).to_contain_text("福建安溪铁观音茶业有限公司")
+    screenshot(page, "13-ratings")
+    page.click('nav a[href="/console/listings"]')
+    expect(page.locator('#list-form select[name="list"] option[value="RED_LIST"]')).to_have_count(1)
+    page.click('nav a[href="/console/dashboard"]')
+    expect(page.locator("#total-rewards")).to_have_text(NUMBER)
+    page.click("#logout")
