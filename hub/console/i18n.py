@@ -244,6 +244,11 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "PUBLISHED_IN_ERROR": ("错误纳入", "Published in error"),
         "OTHER": ("其他", "Other"),
     },
+    "CreditRepairStatus": {
+        "SUBMITTED": ("待决定", "Awaiting decision"),
+        "APPROVED": ("已准予修复", "Approved"),
+        "REJECTED": ("不予修复", "Rejected"),
+    },
     "Performance": {
         "NONE": ("全部未履行", "Nothing performed"),
         "PARTIAL": ("部分未履行", "Partly performed"),
@@ -382,6 +387,7 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
         "Your agency does not publish this list here.",
     ),
     "UNKNOWN_LIST_KIND": ("没有该名单类型。", "There is no such list kind."),
+    "ALREADY_DECIDED": ("该信用修复申请已作出决定，不能再次决定。", "The repair application was decided already."),
     "IDEMPOTENCY_CONFLICT": ("该业务编号已用于另一份反馈。", "This key was used for another report."),
     "NO_WEBHOOK": ("本单位尚未登记回调地址。", "Your agency has no webhook."),
     "EVENT_NOT_PARKED": ("该事件未被搁置。", "The event is not parked."),

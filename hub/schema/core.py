@@ -96,7 +96,7 @@ class Subject:
                 "removed entries are kept for courts and the platform operator only", argument="includeRemoved"
             )
         scope = f"Subject.listings:{int(include_removed)}"
-        args = page_args(info.context, scope, first, after, include_removed)
+        args = page_args(info.context, scope, first, after, include_removed, info.context.principal.agency_id)
         page = await info.context.loaders.listings_by_subject.load(PageKey(self.db_id, args))
         return page_connection(info.context, scope, page, listing_from_row)
 
