@@ -181,6 +181,14 @@ async def test_an_approved_repair_takes_the_entry_down_everywhere_and_keeps_it_f
         assert {"id": listing_id, "removalReason": "CREDIT_REPAIR"} in seen["data"]["subject"]["listings"]["nodes"]
     own_case = await post(app_client, gulou, CASE, {"n": LIN_CASE})
     assert {"id": listing_id, "removalReason": "CREDIT_REPAIR"} in own_case["data"]["enforcementCase"]["listings"]
+    # The same through graphql-core's executor (compiled reads off), not the SQL planner.
+    async with public_client(db, Settings(env="development", compiled_reads=False)) as plain:
+        other = await post(plain, xiamen, HISTORY, {"id": str(stories["lin"])})
+        assert "errors" not in other, other
+        assert listing_id not in str(other)
+        assert (await post(plain, xiamen, CASE, {"n": LIN_CASE}))["data"]["enforcementCase"]["listings"] == []
+        seen = await post(plain, gulou, HISTORY, {"id": str(stories["lin"])})
+        assert {"id": listing_id, "removalReason": "CREDIT_REPAIR"} in seen["data"]["subject"]["listings"]["nodes"]
     listed = await post(app_client, operator, APPLICATIONS, {"status": "APPROVED"})
     assert [a["id"] for a in listed["data"]["creditRepairApplications"]] == [application["id"]]
 
