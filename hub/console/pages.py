@@ -84,10 +84,12 @@ PAGES: dict[str, PageRule] = {
     "subject": PageRule(ROLES, ("Query.subjectByResidentId", "Subject.cases", "EnforcementCase.interceptions")),
     "audit": PageRule(frozenset({"operator"}), ("Query.auditEvents", "Query.auditVerification")),
     "users": PageRule(frozenset({"operator"}), ("Query.consoleUsers", "Mutation.createConsoleUser")),
+    # Credit repair: publishers' clerks record, supervisors decide; the operator reads (hub.console.repair).
+    "repair": PageRule(ROLES, ("Query.creditRepairApplications",)),
     # GraphiQL: also open to everyone in development (see ``graphiql_page``).
     "graphiql": PageRule(frozenset({"operator"}), ()),
 }
-NAV = ("check", "dashboard", "subject", "audit", "users", "graphiql")
+NAV = ("check", "dashboard", "subject", "repair", "audit", "users", "graphiql")
 
 
 def may_open(state: HubState, session: ConsoleSession, page: str) -> bool:
@@ -406,7 +408,7 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
-    from hub.console import webhooks
+    from hub.console import repair, webhooks
     from hub.console.exports import export_endpoint
 
     return [
@@ -419,6 +421,9 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/dashboard", webhooks.dashboard, methods=["GET"]),
         Route("/console/webhooks/resume", webhooks.resume, methods=["POST"]),
         Route("/console/subject", _simple("subject"), methods=["GET"]),
+        Route("/console/repair", repair.repair_page, methods=["GET"]),
+        Route("/console/repair/apply", repair.apply, methods=["POST"]),
+        Route("/console/repair/decide", repair.decide, methods=["POST"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),

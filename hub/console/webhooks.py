@@ -85,9 +85,13 @@ async def dashboard(request: Request) -> Response:
     if isinstance(guarded, Response):
         return guarded
     state, session = guarded
+    from hub.console import repair
+
     card = ""
     if _may_resume(state, session):
         card = await parked_card(request, state, session)
+    if repair.may_read(state, session):
+        card += await repair.overdue_card(request, state, session)
     return page(request, state, session, "dashboard", {"parked": card})
 
 
