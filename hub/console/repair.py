@@ -67,7 +67,13 @@ async def overdue_card(request: Request, state: HubState, session: ConsoleSessio
         )
         head = "".join(
             f"<th>{_label(messages, k)}</th>"
-            for k in ("repair.col.id", "repair.col.subject", "repair.col.list", "repair.col.applied_on", "repair.col.due_on")
+            for k in (
+                "repair.col.id",
+                "repair.col.subject",
+                "repair.col.list",
+                "repair.col.applied_on",
+                "repair.col.due_on",
+            )
         )
         body = f'<table id="repair-overdue"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>'
     link = f'<a href="/console/repair">{_label(messages, "repair.open")}</a>'
@@ -148,16 +154,24 @@ async def repair_page(request: Request) -> Response:
     )
     form = ""
     if _may(state, session, APPLY, APPLY_ROLES):
+
+        def field(key: str, control: str) -> str:
+            return f"<label>{_label(messages, key)}{control}</label>"
+
+        fields = "".join(
+            (
+                field("repair.col.listing", '<input name="listing" inputmode="numeric" maxlength="18" required>'),
+                field("repair.col.applicant", '<input name="applicant" maxlength="200" required>'),
+                field("repair.col.grounds", '<textarea name="grounds" maxlength="4000" required></textarea>'),
+                field("repair.col.evidence", '<textarea name="evidence" maxlength="4000" required></textarea>'),
+                field("repair.documents", '<textarea name="documents" maxlength="4000"></textarea>'),
+            )
+        )
         form = (
             f'<section class="card"><h2>{_label(messages, "repair.apply_title")}</h2>'
             f'<p class="muted">{_label(messages, "repair.apply_help")}</p>'
             f'<form method="post" action="/console/repair/apply" id="repair-apply" class="grid">'
-            f'<input type="hidden" name="csrf" value="{token}">'
-            f'<label>{_label(messages, "repair.col.listing")}<input name="listing" inputmode="numeric" maxlength="18" required></label>'
-            f'<label>{_label(messages, "repair.col.applicant")}<input name="applicant" maxlength="200" required></label>'
-            f'<label>{_label(messages, "repair.col.grounds")}<textarea name="grounds" maxlength="4000" required></textarea></label>'
-            f'<label>{_label(messages, "repair.col.evidence")}<textarea name="evidence" maxlength="4000" required></textarea></label>'
-            f'<label>{_label(messages, "repair.documents")}<textarea name="documents" maxlength="4000"></textarea></label>'
+            f'<input type="hidden" name="csrf" value="{token}">{fields}'
             f'<button type="submit">{_label(messages, "repair.submit")}</button></form></section>'
         )
     body = {"notice": _notice(request, messages), "applications": table, "apply": form}

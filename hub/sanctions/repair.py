@@ -26,7 +26,7 @@ import asyncpg
 
 from hub.db.database import Database
 from hub.db.queries import QUERIES
-from hub.errors import HubError, InvalidInput
+from hub.errors import AlreadyDecided, HubError, InvalidInput
 from hub.policy import Principal
 from hub.sanctions import listings
 from hub.sanctions.ratings import today
@@ -36,10 +36,6 @@ Q = QUERIES.repair
 STATUSES = ("submitted", "approved", "rejected")
 MAX_TEXT = 4000
 MAX_DOCUMENTS = 20
-
-
-class AlreadyDecided(HubError):
-    code = "ALREADY_DECIDED"
 
 
 class ApplicationNotFound(HubError):
@@ -97,7 +93,9 @@ async def apply(
         open_id = await conn.fetchval(Q.open_application_of, listing_id)
         if open_id is not None:
             raise InvalidInput(
-                f"application {open_id} for this listing awaits its decision", argument="listingId", applicationId=open_id
+                f"application {open_id} for this listing awaits its decision",
+                argument="listingId",
+                applicationId=open_id,
             )
         application_id: int = await conn.fetchval(
             Q.insert_application,
@@ -127,7 +125,9 @@ async def decide(db: Database, principal: Principal, application_id: int, *, app
         if app["status"] != "submitted":
             raise AlreadyDecided(f"application {application_id} was {app['status']} already")
         status = "approved" if approve else "rejected"
-        await conn.execute(Q.decide_application, application_id, status, principal.agency_id, principal.user_id, reasons)
+        await conn.execute(
+            Q.decide_application, application_id, status, principal.agency_id, principal.user_id, reasons
+        )
         if approve:
             await listings.remove_in(
                 conn,

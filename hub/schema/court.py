@@ -151,9 +151,8 @@ class EnforcementCase:
         )
     )
     async def listings(self, info: Info) -> list[Listing]:
-        from hub.schema.core import sees_removed
-
         from hub.sanctions.repair import hidden_listings
+        from hub.schema.core import sees_removed
 
         rows = await info.context.loaders.listings_by_case.load(self.db_id)
         history = sees_removed(info)

@@ -13,9 +13,9 @@ import orjson
 import strawberry
 
 from hub.errors import InvalidInput
-from hub.sanctions.repair import hidden_listings
 from hub.events import outbox, webhooks
 from hub.events.listener import EventListener
+from hub.sanctions.repair import hidden_listings
 from hub.schema.console import ConsoleSubscription
 from hub.schema.context import Info
 from hub.schema.core import Subject, load_subject

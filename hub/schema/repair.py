@@ -11,7 +11,7 @@ import strawberry
 from hub.sanctions import repair
 from hub.schema.arguments import arg, hub_id
 from hub.schema.context import Info
-from hub.schema.court import ListKind, Listing, listing_from_row
+from hub.schema.court import Listing, ListKind, listing_from_row
 from hub.sources import court
 from hub.sources.base import Row
 
@@ -34,7 +34,7 @@ class CreditRepairStatus(Enum):
 class CreditRepairApplication:
     listing_id: strawberry.Private[int]
     id: strawberry.ID = strawberry.field(description="The hub's id of the application; decide it with this.")
-    list: ListKind = strawberry.field(description="The list the entry is on.")
+    list_kind: ListKind = strawberry.field(name="list", description="The list the entry is on.")
     subject_name: str = strawberry.field(description="The listed subject's name.")
     applicant: str = strawberry.field(description="Who applied: the subject or its representative, as recorded.")
     grounds: str = strawberry.field(description="Why the subject asks for repair (the dishonest act corrected...).")
@@ -69,7 +69,7 @@ def application_from_row(row: Row) -> CreditRepairApplication:
     return CreditRepairApplication(
         listing_id=row["listing_id"],
         id=strawberry.ID(str(row["id"])),
-        list=ListKind(row["list"]),
+        list_kind=ListKind(row["list"]),
         subject_name=row["subject_name"],
         applicant=row["applicant"],
         grounds=row["grounds"],

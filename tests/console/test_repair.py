@@ -112,7 +112,12 @@ async def test_a_clerk_records_a_supervisor_approves_and_overdue_ones_show_on_th
     assert 'action="/console/repair/decide"' in boss_page.text
     approved = await app_client.post(
         "/console/repair/decide",
-        data={"application": str(application), "approve": "1", "reasons": "义务已履行", "csrf": csrf_of(boss_page.text)},
+        data={
+            "application": str(application),
+            "approve": "1",
+            "reasons": "义务已履行",
+            "csrf": csrf_of(boss_page.text),
+        },
     )
     assert approved.headers["location"] == "/console/repair?done=approved"
     assert await _audited(conn) == {
@@ -128,6 +133,6 @@ async def test_a_clerk_records_a_supervisor_approves_and_overdue_ones_show_on_th
     )
     assert again.headers["location"] == "/console/repair?error=ALREADY_DECIDED"
     shown = await app_client.get(again.headers["location"] + "&lang=zh-CN")
-    assert "该信用修复申请已作出决定" in shown.text
+    assert "该事项已处理过" in shown.text
     dashboard = await app_client.get("/console/dashboard?lang=en")
     assert 'id="repair-overdue-none"' in dashboard.text

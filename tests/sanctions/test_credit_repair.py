@@ -6,8 +6,8 @@ its publisher and the operator only. Deadlines per list kind; overdue applicatio
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -92,9 +92,7 @@ async def test_an_approved_repair_takes_the_entry_down_everywhere_and_keeps_it_f
 
     screened = await post(app_client, land, SCREEN, {"ids": [who]})
     assert "errors" not in screened, screened
-    assert screened["data"]["screen"]["decisions"][0][
-        "decision"
-    ] == "BLOCK"
+    assert screened["data"]["screen"]["decisions"][0]["decision"] == "BLOCK"
     async with public_client(
         db, Settings(env="development", public_disclosure=True, public_rate_per_minute=1000)
     ) as public:
@@ -124,9 +122,7 @@ async def test_an_approved_repair_takes_the_entry_down_everywhere_and_keeps_it_f
 
     # Another court is not the publisher: refused, and nothing is written.
     before_counts = await _counts(db)
-    refused = await post(
-        app_client, xiamen, DECIDE, {"a": application["id"], "approve": True, "reasons": "已履行完毕"}
-    )
+    refused = await post(app_client, xiamen, DECIDE, {"a": application["id"], "approve": True, "reasons": "已履行完毕"})
     assert _code(refused) == "NOT_YOUR_COURT"
     assert await _counts(db) == before_counts
     assert (await post(app_client, xiamen, APPLICATIONS))["data"]["creditRepairApplications"] == []
@@ -159,9 +155,7 @@ async def test_an_approved_repair_takes_the_entry_down_everywhere_and_keeps_it_f
     # No longer used: screening allows, the public search shows nothing.
     screened = await post(app_client, land, SCREEN, {"ids": [who]})
     assert "errors" not in screened, screened
-    assert screened["data"]["screen"]["decisions"][0][
-        "decision"
-    ] == "ALLOW"
+    assert screened["data"]["screen"]["decisions"][0]["decision"] == "ALLOW"
     async with public_client(
         db, Settings(env="development", public_disclosure=True, public_rate_per_minute=1000)
     ) as public:
@@ -209,10 +203,7 @@ async def test_replays_of_list_changes_leave_out_a_repaired_entry_for_other_agen
     applied = await post(app_client, gulou, APPLY, _apply_vars(listing_id))
     application = applied["data"]["applyForCreditRepair"]
     await post(app_client, gulou, DECIDE, {"a": application["id"], "approve": True, "reasons": "准予修复"})
-    ids = {
-        r["code"]: r["id"]
-        for r in await db.fetch("SELECT code, id FROM core.agency WHERE code LIKE 'T-%-COURT'")
-    }
+    ids = {r["code"]: r["id"] for r in await db.fetch("SELECT code, id FROM core.agency WHERE code LIKE 'T-%-COURT'")}
     xiamen = await db.fetchval(
         "INSERT INTO core.agency (code, name, kind, region) VALUES ('T-XM', '厦门', 'court', '350200') RETURNING id"
     )
@@ -289,9 +280,7 @@ async def test_bad_input_is_refused_with_a_clear_error_and_nothing_written(
     assert no_reasons["errors"][0]["extensions"]["argument"] == "reasons"
 
     # An entry already removed has nothing to repair.
-    await post(
-        app_client, gulou, DECIDE, {"a": application["id"], "approve": True, "reasons": "准予修复"}
-    )
+    await post(app_client, gulou, DECIDE, {"a": application["id"], "approve": True, "reasons": "准予修复"})
     before = await _counts(db)
     removed = await post(app_client, gulou, APPLY, _apply_vars(listing_id))
     assert _code(removed) == "BAD_USER_INPUT"
@@ -308,8 +297,9 @@ async def test_an_approval_whose_removal_fails_writes_nothing(
     application = applied["data"]["applyForCreditRepair"]
     # The entry was removed meanwhile (the debtor paid): the approval's removal is refused, and
     # the decision is not kept without it.
-    await db.execute("UPDATE court.listing SET removed_on = published_on, removal_reason = 'paid' WHERE id = $1",
-                     int(listing_id))
+    await db.execute(
+        "UPDATE court.listing SET removed_on = published_on, removal_reason = 'paid' WHERE id = $1", int(listing_id)
+    )
     before = await _counts(db)
     approved = await post(app_client, gulou, DECIDE, {"a": application["id"], "approve": True, "reasons": "准予"})
     assert _code(approved) == "BAD_USER_INPUT"
