@@ -193,7 +193,7 @@ async def test_an_approved_repair_takes_the_entry_down_everywhere_and_keeps_it_f
     assert await _counts(db) == before_counts
 
 
-async def test_replays_of_list_changes_leave_out_a_repaired_entry_for_other_agencies(
+async def test_the_history_rule_keeps_a_repaired_entry_for_its_publisher_courts_above_it_and_the_operator(
     stories: dict[str, int], db: Database, app_client: httpx.AsyncClient
 ) -> None:
     from hub.sanctions.repair import hidden_listings
@@ -213,7 +213,7 @@ async def test_replays_of_list_changes_leave_out_a_repaired_entry_for_other_agen
     high = await db.fetchval(
         "INSERT INTO core.agency (code, name, kind, region) VALUES ('T-HIGH', '高院', 'court', '350000') RETURNING id"
     )
-    # The SQL rule (court.listing_visible_to) used by listChanges' replay and every list read.
+    # The SQL rule (court.listing_visible_to) behind listChanges replays and every list read.
     assert await hidden_listings(db, [int(listing_id)], xiamen) == {int(listing_id)}
     assert await hidden_listings(db, [int(listing_id)], ids["T-GULOU-COURT"]) == set()
     assert await hidden_listings(db, [int(listing_id)], high) == set()  # a court above the executing court
