@@ -74,10 +74,11 @@ CREATE INDEX credit_repair_open_due ON sanctions.credit_repair (due_on) WHERE st
 -- it, hub.sanctions.listings). Every other entry: true (other rules decide).
 CREATE FUNCTION court.listing_visible_to(listing_id bigint, viewer bigint) RETURNS boolean
     LANGUAGE sql STABLE AS $$
-    SELECT l.removal_reason IS DISTINCT FROM 'credit_repair'
+    -- Fails closed: an unknown viewer (or anything unknown) sees no repaired entry.
+    SELECT coalesce(l.removal_reason IS DISTINCT FROM 'credit_repair'
            OR v.kind = 'platform'
            OR (l.case_id IS NOT NULL AND v.kind = 'court' AND core.region_covers(v.region, ct.region))
-           OR (l.case_id IS NULL AND v.kind = p.kind AND core.region_covers(v.region, p.region))
+           OR (l.case_id IS NULL AND v.kind = p.kind AND core.region_covers(v.region, p.region)), false)
       FROM court.listing l
       LEFT JOIN court.enforcement_case c ON c.id = l.case_id
       LEFT JOIN court.court ct ON ct.code = c.court_code
