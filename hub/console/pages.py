@@ -87,10 +87,12 @@ PAGES: dict[str, PageRule] = {
     "listings": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.publishListing", "Mutation.removeListing")),
     "audit": PageRule(frozenset({"operator"}), ("Query.auditEvents", "Query.auditVerification")),
     "users": PageRule(frozenset({"operator"}), ("Query.consoleUsers", "Mutation.createConsoleUser")),
+    # Credit repair: publishers' clerks record, supervisors decide; the operator reads (hub.console.repair).
+    "repair": PageRule(ROLES, ("Query.creditRepairApplications",)),
     # GraphiQL: also open to everyone in development (see ``graphiql_page``).
     "graphiql": PageRule(frozenset({"operator"}), ()),
 }
-NAV = ("check", "dashboard", "subject", "ratings", "listings", "audit", "users", "graphiql")
+NAV = ("check", "dashboard", "subject", "ratings", "listings", "repair", "audit", "users", "graphiql")
 
 
 def may_open(state: HubState, session: ConsoleSession, page: str) -> bool:
@@ -409,7 +411,7 @@ class _Static(StaticFiles):
 
 
 def console_routes() -> list[BaseRoute]:
-    from hub.console import publishing, webhooks
+    from hub.console import publishing, repair, webhooks
     from hub.console.exports import export_endpoint
 
     return [
@@ -428,6 +430,9 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/listings", publishing.listings_page, methods=["GET"]),
         Route("/console/listings/publish", publishing.publish_action, methods=["POST"]),
         Route("/console/listings/remove", publishing.remove_action, methods=["POST"]),
+        Route("/console/repair", repair.repair_page, methods=["GET"]),
+        Route("/console/repair/apply", repair.apply, methods=["POST"]),
+        Route("/console/repair/decide", repair.decide, methods=["POST"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),

@@ -86,9 +86,13 @@ async def dashboard(request: Request) -> Response:
     if isinstance(guarded, Response):
         return guarded
     state, session = guarded
+    from hub.console import repair
+
     card = ""
     if _may_resume(state, session):
         card = await parked_card(request, state, session)
+    if repair.may_read(state, session):
+        card += await repair.overdue_card(request, state, session)
     # The operator sees the province, an agency its own (as sanctionStatistics answers).
     agency = None if state.policy_for(session.principal).operator else session.principal.agency_id
     rewards, punishments = await activity.rewards_and_punishments(state.db, agency, ratings.today())

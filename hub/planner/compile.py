@@ -474,7 +474,7 @@ class Compiler:
         built = self.value(item, t, nodes, inner, None)
         where = spec.where(a, t, binder)
         if spec.hidden is not None:
-            where += f" AND {spec.hidden(t, self.sees_removed)}"
+            where += f" AND {spec.hidden(t, self.sees_removed, binder)}"
         columns = f"coalesce(json_agg({built.json} ORDER BY {spec.order(t)}), '[]'::json) AS j"
         if built.sids:
             columns += f", string_agg({_concat(built.sids)}, ',') AS s"

@@ -221,6 +221,25 @@ async def _locked(conn: asyncpg.Connection, listing_id: int, principal: Principa
     return row, kind
 
 
+async def locked_for_change(
+    conn: asyncpg.Connection, listing_id: int, principal: Principal
+) -> tuple[asyncpg.Record, ListKind]:
+    """The entry (locked, shaped like ``listing_for_change``) and its kind, once ``principal``
+    is found to be an agency that may change it; ``ListingNotFound``, ``NotYourCourt`` or
+    ``NotYourList`` otherwise. For features acting on an entry for its publisher (credit repair)."""
+    return await _locked(conn, listing_id, principal)
+
+
+def may_change(principal: Principal, kind: ListKind, row: asyncpg.Record) -> bool:
+    """Whether ``principal`` is an agency that may change the entry ``row`` (its publisher or an
+    agency of its kind above it), by the lifecycle's own check."""
+    try:
+        _check_change(principal, kind, row)
+    except (NotYourCourt, NotYourList):
+        return False
+    return True
+
+
 async def publish(
     db: Database,
     principal: Principal,
@@ -377,24 +396,36 @@ async def correct(
 async def remove(
     db: Database, principal: Principal, listing_id: int, reason: str, removed_on: dt.date, note: str | None = None
 ) -> Change:
+    async with db.change() as conn:
+        return await remove_in(conn, principal, listing_id, reason, removed_on, note)
+
+
+async def remove_in(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    listing_id: int,
+    reason: str,
+    removed_on: dt.date,
+    note: str | None = None,
+) -> Change:
+    """``remove`` in the caller's transaction (credit repair removes an entry with its decision)."""
     if reason not in REMOVAL_REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(REMOVAL_REASONS)}", argument="reason")
-    async with db.change() as conn:
-        row, kind = await _locked(conn, listing_id, principal)
-        if reason not in kind.removal_reasons:
-            allowed = [r.upper() for r in kind.removal_reasons]
-            raise InvalidInput(
-                f"an entry of the {kind.label} list is not removed for {reason.upper()}; "
-                f"allowed reasons: {', '.join(allowed)}",
-                argument="reason",
-                allowedValues=allowed,
-            )
-        if row["removed_on"] is not None:
-            raise InvalidInput("the listing is removed already", argument="listingId")
-        if removed_on < row["published_on"]:
-            raise InvalidInput("removedOn is before the publication date", argument="removedOn")
-        await conn.execute(Q.remove_listing, listing_id, removed_on, reason)
-        return await _record(conn, listing_id, principal, "removed", note)
+    row, kind = await _locked(conn, listing_id, principal)
+    if reason not in kind.removal_reasons:
+        allowed = [r.upper() for r in kind.removal_reasons]
+        raise InvalidInput(
+            f"an entry of the {kind.label} list is not removed for {reason.upper()}; "
+            f"allowed reasons: {', '.join(allowed)}",
+            argument="reason",
+            allowedValues=allowed,
+        )
+    if row["removed_on"] is not None:
+        raise InvalidInput("the listing is removed already", argument="listingId")
+    if removed_on < row["published_on"]:
+        raise InvalidInput("removedOn is before the publication date", argument="removedOn")
+    await conn.execute(Q.remove_listing, listing_id, removed_on, reason)
+    return await _record(conn, listing_id, principal, "removed", note)
 
 
 async def expire_due(db: Database, today: dt.date, batch: int = 100, pause: float = 0.0) -> int:

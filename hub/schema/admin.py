@@ -19,6 +19,7 @@ from hub.schema.identity import IdentityMutation
 from hub.schema.ingest import IngestMutation
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.ratings import RatingMutation
+from hub.schema.repair import RepairMutation
 from hub.schema.sanctions import SanctionsMutation
 from hub.sources.base import Row
 
@@ -185,6 +186,7 @@ class Mutation(
     IngestMutation,
     DocumentMutation,
     RatingMutation,
+    RepairMutation,
 ):
     @strawberry.mutation(description="Create an agency with a first API key labelled 'default'.")
     async def create_agency(

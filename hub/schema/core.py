@@ -77,7 +77,8 @@ class Subject:
     @strawberry.field(
         description=(
             "Entries of this subject on the dishonest list and the consumption-restriction list, "
-            "oldest first. Removed entries are left out unless `includeRemoved` is true."
+            "oldest first. Removed entries are left out unless `includeRemoved` is true; an entry removed by "
+            "credit repair (CREDIT_REPAIR) is shown only to its publisher and the platform operator."
         )
     )
     async def listings(
@@ -96,7 +97,7 @@ class Subject:
                 "removed entries are kept for courts and the platform operator only", argument="includeRemoved"
             )
         scope = f"Subject.listings:{int(include_removed)}"
-        args = page_args(info.context, scope, first, after, include_removed)
+        args = page_args(info.context, scope, first, after, include_removed, info.context.principal.agency_id)
         page = await info.context.loaders.listings_by_subject.load(PageKey(self.db_id, args))
         return page_connection(info.context, scope, page, listing_from_row)
 

@@ -15,6 +15,7 @@ import strawberry
 from hub.errors import InvalidInput
 from hub.events import outbox, webhooks
 from hub.events.listener import EventListener
+from hub.sanctions.repair import hidden_listings
 from hub.schema.console import ConsoleSubscription
 from hub.schema.context import Info
 from hub.schema.core import Subject, load_subject
@@ -189,9 +190,18 @@ async def _stream(info: Info, after: int | None, kinds: frozenset[str]) -> Async
         while True:
             waiter.clear()
             rows = await outbox.events_after(ctx.db, last, BATCH)
+            # An entry removed by credit repair stays in history for its publisher and the
+            # operator only: others get its removal (to drop their copy), not its past events.
+            hidden = await hidden_listings(
+                ctx.db,
+                [r["listing_id"] for r in rows if r["kind"] in kinds and r["listing_id"] is not None],
+                ctx.principal.agency_id,
+            )
             for row in rows:
                 last = row["seq"]
                 if row["kind"] not in kinds:
+                    continue
+                if row["listing_id"] in hidden and row["kind"] != "listing.removed":
                     continue
                 # Each event is its own answer: no loader cache kept across a long stream.
                 ctx.fresh_loaders()

@@ -605,6 +605,12 @@ class SanctionList:
         description="Reasons its publisher may remove an entry for (removeListing(reason:)), e.g. CREDIT_REPAIR."
     )
     public: bool = strawberry.field(description="Its entries are disclosed to the public (信息公示).")
+    repair_decision_working_days: int | None = strawberry.field(
+        description=(
+            "Credit repair: the working days (Monday to Friday) its publisher has to decide a repair application, "
+            "counted from the application's date (applyForCreditRepair); null when entries are not repaired."
+        )
+    )
     legal_basis: str = strawberry.field(description="The documents the list rests on.")
     measures: list[Measure] = strawberry.field(
         description="The measures that follow an entry (restrictions or incentives), each with its legal basis."
@@ -657,6 +663,7 @@ class SanctionsQuery:
                 extension_max_months=r["extension_max_months"],
                 removal_reasons=[x.upper() for x in r["removal_reasons"]],
                 public=r["public"],
+                repair_decision_working_days=r["repair_decision_working_days"],
                 legal_basis=r["legal_basis"],
                 measures=[measures[c] for c in r["measures"] if c in measures],
             )

@@ -41,8 +41,9 @@ async def listings_by_subjects(
     after: int | None,
     limit: int,
     include_removed: bool,
+    viewer: int,
 ) -> dict[int, list[Row]]:
-    return await fetch_page(db, Q.listings_by_subjects, subject_ids, after, limit, include_removed)
+    return await fetch_page(db, Q.listings_by_subjects, subject_ids, after, limit, include_removed, viewer)
 
 
 async def listings_by_cases(db: Database, case_ids: Sequence[int]) -> dict[int, list[Row]]:

@@ -23,7 +23,7 @@ SELECT m.code, m.name, m.nature, m.legal_basis, m.basis_text, m.description,
 -- name: list_kinds
 SELECT k.code, k.name_zh, k.name_en, k.description, k.nature, k.publisher_kinds, k.subject_kinds, k.case_based,
        k.needs_circumstance, k.default_term_months, k.max_term_months, k.open_ended, k.extension_min_months,
-       k.extension_max_months, k.removal_reasons, k.public, k.legal_basis,
+       k.extension_max_months, k.removal_reasons, k.public, k.legal_basis, k.repair_decision_working_days,
        coalesce((SELECT array_agg(ml.measure_code ORDER BY ml.measure_code)
                    FROM sanctions.measure_list_kind ml WHERE ml.list_kind = k.code), '{}') AS measures
   FROM sanctions.list_kind k

@@ -103,7 +103,7 @@ class Listed:
     where: Where
     order: Expr
     # A condition the agency's policy adds (courts and the operator see removed listings).
-    hidden: Callable[[str, bool], str] | None = None
+    hidden: Callable[[str, bool, Binder], str] | None = None
     check: Check | None = None
 
 

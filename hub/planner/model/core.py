@@ -23,6 +23,7 @@ from hub.planner.model.base import (
     col,
     same,
 )
+from hub.planner.model.court import repaired_visible
 
 if TYPE_CHECKING:
     from hub.planner.compile import Binder
@@ -50,7 +51,7 @@ SUBJECT_FIELDS: dict[str, FieldSpec] = {
         source=by_id("court.listing"),
         where=lambda p, t, b: (
             f"{t}.subject_id = {p}.id AND ({b.value(lambda a, c: bool(a.get('includeRemoved')), 'boolean')} "
-            f"OR {t}.removed_on IS NULL)"
+            f"OR {t}.removed_on IS NULL) AND {repaired_visible(t, b)}"
         ),
         scope=_listings_scope,
         keys=ID_KEY,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hub.planner.model.base import (
     Dated,
     FieldSpec,
@@ -17,6 +19,9 @@ from hub.planner.model.base import (
     subject,
 )
 
+if TYPE_CHECKING:
+    from hub.planner.compile import Binder
+
 
 def _expires(a: str) -> str:
     # Listing.expires_on: Python's _add_months clamps to the month's last day, as date +
@@ -27,8 +32,16 @@ def _expires(a: str) -> str:
     )
 
 
-def _removed_hidden(t: str, sees_removed: bool) -> str:
-    return "true" if sees_removed else f"{t}.removed_on IS NULL"
+def _removed_hidden(t: str, sees_removed: bool, b: Binder) -> str:
+    if not sees_removed:
+        return f"{t}.removed_on IS NULL"
+    return repaired_visible(t, b)
+
+
+def repaired_visible(t: str, b: Binder) -> str:
+    """Entries removed by credit repair stay in history for their publisher and the operator only."""
+    viewer = b.value(lambda a, c: c.principal.agency_id, "bigint")
+    return f"({t}.removal_reason IS DISTINCT FROM 'credit_repair' OR court.listing_visible_to({t}.id, {viewer}))"
 
 
 ROOTS: dict[str, FieldSpec] = {
