@@ -21,6 +21,7 @@ from hub.schema.ingest import IngestQuery
 from hub.schema.pagination import After, Connection, First, build_connection, decode_cursor, page_size
 from hub.schema.ratings import RatingQuery
 from hub.schema.sanctions import SanctionsQuery
+from hub.schema.score import ScoreQuery
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.sources import core, tourism
 
@@ -48,6 +49,7 @@ class Query(
     IngestQuery,
     DocumentQuery,
     RatingQuery,
+    ScoreQuery,
 ):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(
