@@ -28,6 +28,7 @@ from hub.db.queries import QUERIES
 from hub.identity import make_resident_id, make_uscc
 from hub.seed.courts import ensure_courts
 from hub.seed.ratings import load_demo_ratings
+from hub.seed.score import load_demo_score
 
 DATASET = "demo"
 SYNTHETIC_SUBJECTS = 300
@@ -98,6 +99,8 @@ async def load_demo_with_users(url: str, data_dir: Path) -> tuple[list[DemoAgenc
         agencies = await _agencies(db, conn, data_dir / "demo-keys.json")
         # Published by the demo's rating authorities, so after the agencies (hub.seed.ratings).
         await load_demo_ratings(conn)
+        # The integrity score story: rated and red-listed, listed then paid (hub.seed.score).
+        await load_demo_score(conn)
         users = await _console_users(db, conn, data_dir / "demo-users.json")
         return agencies, users
     finally:
