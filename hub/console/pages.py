@@ -82,12 +82,13 @@ PAGES: dict[str, PageRule] = {
     "check": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.screen", "Mutation.reportSanction"), matters=True),
     "dashboard": PageRule(ROLES, ("Query.provinceStatistics", "Query.sanctionStatistics")),
     "subject": PageRule(ROLES, ("Query.subjectByResidentId", "Subject.cases", "EnforcementCase.interceptions")),
+    "score": PageRule(ROLES, ("Query.integrityScore",)),
     "audit": PageRule(frozenset({"operator"}), ("Query.auditEvents", "Query.auditVerification")),
     "users": PageRule(frozenset({"operator"}), ("Query.consoleUsers", "Mutation.createConsoleUser")),
     # GraphiQL: also open to everyone in development (see ``graphiql_page``).
     "graphiql": PageRule(frozenset({"operator"}), ()),
 }
-NAV = ("check", "dashboard", "subject", "audit", "users", "graphiql")
+NAV = ("check", "dashboard", "subject", "score", "audit", "users", "graphiql")
 
 
 def may_open(state: HubState, session: ConsoleSession, page: str) -> bool:
@@ -419,6 +420,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/dashboard", webhooks.dashboard, methods=["GET"]),
         Route("/console/webhooks/resume", webhooks.resume, methods=["POST"]),
         Route("/console/subject", _simple("subject"), methods=["GET"]),
+        Route("/console/score", _simple("score"), methods=["GET"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),

@@ -304,3 +304,44 @@ async def test_who_may_ask(app_client: httpx.AsyncClient, make_agency: MakeAgenc
 
 def test_china_day() -> None:
     assert dt.datetime(2026, 11, 30, 20, tzinfo=dt.UTC).astimezone(CHINA).date() == dt.date(2026, 12, 1)
+
+
+async def test_the_console_page_shows_the_score_with_its_explanation(
+    app_client: httpx.AsyncClient, stories: dict[str, int], db: Database
+) -> None:
+    from hub.agencies import create_agency
+    from hub.console.users import create_user
+    from tests.console.test_sessions import PASSWORD, log_in, page_csrf
+
+    await create_agency(db, code="T-COURT", name="测试法院", kind="court", mode="console")
+    await create_user(db, agency_code="T-COURT", username="court.c", role="clerk", password=PASSWORD)
+    await create_agency(db, code="T-TOUR", name="测试旅游", kind="tourism", mode="console")
+    await create_user(db, agency_code="T-TOUR", username="tour.c", role="clerk", password=PASSWORD)
+
+    # A court clerk opens the page (labels in Chinese, English on request)...
+    await log_in(app_client, "court.c")
+    page = await app_client.get("/console/score")
+    assert page.status_code == 200, page.text
+    assert "诚信分及其说明" in page.text
+    assert "/console/static/score.js" in page.text
+    assert "Integrity score and its explanation" in (await app_client.get("/console/score?lang=en")).text
+    # ...and the page's question, asked as the page asks it, answers the score with its items.
+    token = await page_csrf(app_client, "/console/score")
+    script = (await app_client.get("/console/static/score.js")).text
+    query = script.split("const QUERY = `")[1].split("`;")[0]
+    answer = await app_client.post(
+        "/graphql",
+        json={"query": query, "variables": {"rid": LIN_ID}},
+        headers={"X-CSRF-Token": token, "Hub-Purpose": "(2018)%E9%97%BD0102%E6%89%A71867%E5%8F%B7"},
+    )
+    assert answer.status_code == 200, answer.text
+    score = answer.json()["data"]["s"]
+    assert (score["score"], [i["rule"] for i in score["items"]]) == (400, ["DISHONEST_LISTED"])
+    assert score["explanation"] == "600 (base) - 200 (DISHONEST_LISTED) = 400"
+
+    # A tourism clerk, whose agency may not ask about subjects, may not open it.
+    await app_client.post("/console/logout", data={"csrf": token})
+    app_client.cookies.clear()
+    await log_in(app_client, "tour.c")
+    refused = await app_client.get("/console/score")
+    assert refused.status_code == 403
