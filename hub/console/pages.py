@@ -85,6 +85,7 @@ PAGES: dict[str, PageRule] = {
     # Publishing (hub.console.publishing): which schemes and lists the agency's kind owns is data.
     "ratings": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.rateSubject", "Mutation.withdrawRating")),
     "listings": PageRule(frozenset({"clerk", "supervisor"}), ("Mutation.publishListing", "Mutation.removeListing")),
+    "score": PageRule(ROLES, ("Query.integrityScore",)),
     "audit": PageRule(frozenset({"operator"}), ("Query.auditEvents", "Query.auditVerification")),
     "users": PageRule(frozenset({"operator"}), ("Query.consoleUsers", "Mutation.createConsoleUser")),
     # Credit repair: publishers' clerks record, supervisors decide; the operator reads (hub.console.repair).
@@ -92,7 +93,7 @@ PAGES: dict[str, PageRule] = {
     # GraphiQL: also open to everyone in development (see ``graphiql_page``).
     "graphiql": PageRule(frozenset({"operator"}), ()),
 }
-NAV = ("check", "dashboard", "subject", "ratings", "listings", "repair", "audit", "users", "graphiql")
+NAV = ("check", "dashboard", "subject", "score", "ratings", "listings", "repair", "audit", "users", "graphiql")
 
 
 def may_open(state: HubState, session: ConsoleSession, page: str) -> bool:
@@ -433,6 +434,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/console/repair", repair.repair_page, methods=["GET"]),
         Route("/console/repair/apply", repair.apply, methods=["POST"]),
         Route("/console/repair/decide", repair.decide, methods=["POST"]),
+        Route("/console/score", _simple("score"), methods=["GET"]),
         Route("/console/audit", _simple("audit"), methods=["GET"]),
         Route("/console/users", _simple("users"), methods=["GET"]),
         Route("/console/graphiql", graphiql_page, methods=["GET"]),

@@ -36,6 +36,9 @@ class HubContext:
     # Internal ids of the subjects whose data this operation returned (for the audit trail
     # and the enumeration guard).
     returned_subjects: set[int] = field(default_factory=set)
+    # What the operation's audit record notes next to its fields, e.g. the rules version of each
+    # integrity score it answered ("IntegrityScoreRules:<version>", hub.schema.score).
+    audit_notes: set[str] = field(default_factory=set)
     # Identities this operation screened (agency id, matter, region, count): counted with
     # its audit record.
     comparisons: list[Comparison] = field(default_factory=list)
@@ -61,6 +64,7 @@ class HubContext:
         """Forget what a failed run of the operation gathered: it runs again from scratch."""
         self._loaders = None
         self.returned_subjects.clear()
+        self.audit_notes.clear()
         self.comparisons.clear()
         self.interceptions.clear()
 

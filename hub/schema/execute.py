@@ -319,6 +319,8 @@ class Executor:
             gone.database_unavailable = True
             return gone
         errors = [_field_error(e) for e in raw_errors]
+        if context.audit_notes:
+            fields = tuple(sorted({*fields, *context.audit_notes}))
         body: dict[str, Any] = {"data": data}
         if errors:
             body["errors"] = errors

@@ -22,6 +22,7 @@ from hub.schema.pagination import After, Connection, First, build_connection, de
 from hub.schema.ratings import RatingQuery
 from hub.schema.repair import RepairQuery
 from hub.schema.sanctions import SanctionsQuery
+from hub.schema.score import ScoreQuery
 from hub.schema.tourism import Hotel, hotel_from_row
 from hub.sources import core, tourism
 
@@ -50,6 +51,7 @@ class Query(
     DocumentQuery,
     RatingQuery,
     RepairQuery,
+    ScoreQuery,
 ):
     @strawberry.field(description="A subject by the hub's internal id; null if there is none.")
     async def subject(

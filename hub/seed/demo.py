@@ -29,6 +29,7 @@ from hub.identity import make_resident_id, make_uscc
 from hub.seed.courts import ensure_courts
 from hub.seed.lists import load_demo_lists
 from hub.seed.ratings import load_demo_ratings
+from hub.seed.score import load_demo_score
 
 DATASET = "demo"
 SYNTHETIC_SUBJECTS = 300
@@ -104,6 +105,8 @@ async def load_demo_with_users(url: str, data_dir: Path) -> tuple[list[DemoAgenc
         await load_demo_ratings(conn)
         # Red list and sector blacklist entries follow the ratings (hub.seed.lists).
         await load_demo_lists(conn)
+        # The integrity score story: rated and red-listed, listed then paid (hub.seed.score).
+        await load_demo_score(conn)
         users = await _console_users(db, conn, data_dir / "demo-users.json")
         return agencies, users
     finally:
