@@ -6,13 +6,13 @@
    its measure and basis; the public search shows the red-list entry;
 3. blacklists it (AGRI_PRODUCT_SAFETY): procurement BLOCKs it, the reward is refused and the
    answer says why (punishment prevails); the public search shows both entries;
-4. lifts the blacklist entry (``lift_the_blacklist``): the reward is back, the blacklist entry
-   gone from screening, the subject's listings and the public search at once;
+4. repairs the blacklist entry (``repair_the_blacklist_entry``: the shop's credit repair
+   application, recorded and approved by FJ-AGRICULTURE): the reward is back, the entry gone
+   from screening, other agencies' view of the subject and the public search at once, kept in
+   the history of its publisher and the operator only;
 5. another agency's webhook (FJ-TAX) received every change, in order, signed.
 
 First, the demo itself: the Hangzhou ratings and the demo's red and black list entries.
-
-Step 4 is where credit repair (信用修复, branch ``repair``) goes: see ``lift_the_blacklist``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ PUBLISH = """mutation($s: ID!, $list: ListKind!, $doc: String) {
   publishListing(subjectId: $s, list: $list, basisDocument: $doc) { id list active publisherCode } }"""
 REMOVE = """mutation($id: ID!, $reason: RemovalReasonInput!) {
   removeListing(listingId: $id, reason: $reason) { id active removalReason } }"""
+APPLY = """mutation($id: ID!) { applyForCreditRepair(listingId: $id, applicant: "闽侯县绿丰农资经营部（法定代表人）",
+  grounds: "问题农资已全部召回销毁，整改验收合格，罚款已缴清", evidence: "整改验收报告；罚没款缴纳凭证",
+  evidenceDocuments: ["闽侯农整〔2026〕15号"]) { id status dueOn overdue } }"""
+DECIDE = """mutation($id: ID!) { decideCreditRepair(applicationId: $id, approve: true,
+  reasons: "整改到位，符合信用修复条件") { id status } }"""
+APPLICATIONS = """{ creditRepairApplications(status: APPROVED) { status listing { id list active removalReason } } }"""
+HISTORY = """query($uscc: String!) { subjectByUscc(uscc: $uscc) {
+  listings(includeRemoved: true) { nodes { id list active removalReason } } } }"""
 SCREEN = """mutation($matter: String!, $ids: [IdentityInput!]!) { screen(matter: $matter, identities: $ids) {
   decisions { decision reasons rewardWithheld measures { code legalBasis list basisDocument }
     rewards { code name legalBasis list basisDocument publisherName } } } }"""
@@ -124,22 +132,39 @@ def _active(subject: dict[str, Any]) -> set[str]:
     return {n["list"] for n in subject["listings"]["nodes"] if n["active"]}
 
 
-async def lift_the_blacklist(hub: Hub, entry_id: str) -> None:
-    """Step 4: the blacklist entry stops counting, everywhere at once.
-
-    Today its publisher removes it, for a reason its kind allows (a reason it does not allow is
-    refused). CREDIT REPAIR GOES HERE (issue 14, branch ``repair``): when its mutations are on
-    main, the shop applies (or FJ-AGRICULTURE records its application, with evidence) and
-    FJ-AGRICULTURE approves it; then assert the entry stays in the history for its publisher
-    and the operator only, and that a second decision is ALREADY_DECIDED. Every check after
-    this step stays as it is: that is what "gone everywhere at once" means.
-    """
+async def repair_the_blacklist_entry(hub: Hub, entry_id: str) -> None:
+    """Step 4: credit repair (信用修复). The shop hands its application in to FJ-AGRICULTURE,
+    which records it and approves it; the entry is removed (CREDIT_REPAIR) in the same
+    transaction. A plain removal for a reason the kind does not allow is refused first, and a
+    second decision is ALREADY_DECIDED. The entry stays in the history of its publisher and of
+    the operator, and nobody else's."""
     refused = await hub.gql("FJ-AGRICULTURE", REMOVE, id=entry_id, reason="PAID")
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
-    assert "errors" not in (await hub.gql("FJ-AGRICULTURE", REMOVE, id=entry_id, reason="OTHER"))
+    application = (await hub.ok("FJ-AGRICULTURE", APPLY, id=entry_id))["applyForCreditRepair"]
+    assert (application["status"], application["overdue"]) == ("SUBMITTED", False), application
+    # Nobody but the publisher decides it.
+    assert (await hub.gql("FJ-MARKET", DECIDE, id=application["id"]))["errors"]
+    decided = (await hub.ok("FJ-AGRICULTURE", DECIDE, id=application["id"]))["decideCreditRepair"]
+    assert decided["status"] == "APPROVED", decided
+    again = await hub.gql("FJ-AGRICULTURE", DECIDE, id=application["id"])
+    assert again["errors"][0]["extensions"]["code"] == "ALREADY_DECIDED", again
+
+    def history(answer: dict[str, Any]) -> list[tuple[str, str, bool, str | None]]:
+        nodes = answer["subjectByUscc"]["listings"]["nodes"]
+        return [(n["id"], n["list"], n["active"], n["removalReason"]) for n in nodes]
+
+    repaired = (entry_id, "AGRI_PRODUCT_SAFETY", False, "CREDIT_REPAIR")
+    # The publisher keeps it with its decision; the operator in the subject's history too.
+    kept = (await hub.ok("FJ-AGRICULTURE", APPLICATIONS))["creditRepairApplications"]
+    assert [tuple(a["listing"].values()) for a in kept] == [repaired], kept
+    assert repaired in history(await hub.ok("FJ-PLATFORM", HISTORY, "PLATFORM_OVERSIGHT", uscc=SHOP_USCC))
+    # Nobody else: not another agency's view of the subject, not its applications.
+    others = (await hub.ok("FJ-MARKET", SUBJECT, "GOVERNMENT_PROCUREMENT", uscc=SHOP_USCC))["subjectByUscc"]
+    assert entry_id not in [n["id"] for n in others["listings"]["nodes"]], others
+    assert (await hub.gql("FJ-MARKET", APPLICATIONS)).get("data") in (None, {"creditRepairApplications": []})
 
 
-async def test_rate_reward_blacklist_refuse_lift_and_every_agency_told(hub: Hub) -> None:
+async def test_rate_reward_blacklist_refuse_repair_and_every_agency_told(hub: Hub) -> None:
     # FJ-TAX follows list and rating changes by webhook (plain http to loopback: development).
     receiver = Receiver()
     async with Served(Starlette(routes=[Route("/hook", receiver.endpoint, methods=["POST"])])) as endpoint:
@@ -213,8 +238,8 @@ async def test_rate_reward_blacklist_refuse_lift_and_every_agency_told(hub: Hub)
         )
         assert shown == expected
 
-        # 4. Lifted: the reward is back, and the entry gone from every answer at once.
-        await lift_the_blacklist(hub, black_id)
+        # 4. Repaired: the reward is back, and the entry gone from every answer at once.
+        await repair_the_blacklist_entry(hub, black_id)
         back = await hub.screen("FJ-MARKET", "GOVERNMENT_PROCUREMENT")
         assert (back["decision"], back["reasons"], back["measures"]) == ("ALLOW", ["NOT_LISTED", "REWARDED"], [])
         assert [r["code"] for r in back["rewards"]] == ["REWARD_PROCUREMENT_DEPOSIT"]

@@ -93,7 +93,7 @@ def _notice(request: Request, exc: HubError | None) -> str:
     lang = language(request)
     messages = i18n.catalogue(lang)
     if exc is not None:
-        text = messages.get(f"code.{exc.code}") or messages["code.HUB_ERROR"]
+        text = messages.get(f"code.{exc.code}") or messages[f"code.{HubError.code}"]
         field = FIELDS.get(str(exc.extensions.get("argument", "")))
         if field is not None:
             text = f"{text}（{messages[field]}）" if lang == "zh-CN" else f"{text} ({messages[field]})"

@@ -11,7 +11,7 @@ the red list: no case) the publishing agency and its decision document; and the 
 date. Nothing of assets, other lists or other agencies. A name that is not the subject's exact
 name answers exactly what an unknown identifier does: no public record.
 
-Which list kinds are public is data, ONE flag: ``sanctions.list_kind.public`` (0019, 0026):
+Which list kinds are public is data, ONE flag: ``sanctions.list_kind.public`` (0019):
 the courts' dishonest list, agriculture's sector blacklists and the red list; not the
 consumption-restriction list.
 """

@@ -88,7 +88,9 @@ VALUES
     ('restricted', '限制消费人员名单', 'Consumption-restriction list',
      'Debtors of an enforcement case restricted in high consumption; published by the executing court or a court above it.',
      'punishment', ARRAY['court'], ARRAY['person', 'organisation'], true, false, 24, 120, true, 12, 36,
-     ARRAY['paid', 'settled', 'credit_repair', 'term_expired', 'published_in_error', 'other'], true,
+     -- Not public: the SPC rules on the dishonest list (art. 7) make that list public; the
+     -- consumption-restriction order is served on the debtor and checked by agencies.
+     ARRAY['paid', 'settled', 'credit_repair', 'term_expired', 'published_in_error', 'other'], false,
      '《最高人民法院关于限制被执行人高消费及有关消费的若干规定》'),
     -- Agriculture's sector blacklists (the Hangzhou kinds), one kind per sector: each sector
     -- rests on its own law, and a kind per sector lets terms, removal rules and measures
