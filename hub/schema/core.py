@@ -76,7 +76,7 @@ class Subject:
 
     @strawberry.field(
         description=(
-            "Entries of this subject on the dishonest list and the consumption-restriction list, "
+            "Entries of this subject on the hub's lists (every list kind: listKinds), "
             "oldest first. Removed entries are left out unless `includeRemoved` is true; an entry removed by "
             "credit repair (CREDIT_REPAIR) is shown only to its publisher and the platform operator."
         )
