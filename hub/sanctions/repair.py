@@ -171,3 +171,12 @@ async def hidden_listings(db: Database, listing_ids: list[int], viewer: int) -> 
     if not listing_ids:
         return set()
     return {r["id"] for r in await db.fetch(Q.hidden_listings, listing_ids, viewer)}
+
+
+async def history_hidden_listings(db: Database, listing_ids: list[int], viewer: int) -> set[int]:
+    """Of removed entries ``listing_ids``, those agency ``viewer`` may not see in history
+    (``court.listing_history_visible_to``: the operator, the list kind's publisher kinds, and
+    for a repaired entry its publisher's area only)."""
+    if not listing_ids:
+        return set()
+    return {r["id"] for r in await db.fetch(Q.history_hidden_listings, listing_ids, viewer)}

@@ -17,6 +17,7 @@ from hub.schema.pagination import After, Connection, First, page_args, page_conn
 from hub.sources.base import Row
 
 if TYPE_CHECKING:
+    from hub.policy.rules import EffectivePolicy
     from hub.schema.court import EnforcementCase, Listing
     from hub.schema.land import RealEstateHolding
     from hub.schema.market import CompanyRegistration, Directorship, Shareholding
@@ -77,8 +78,11 @@ class Subject:
     @strawberry.field(
         description=(
             "Entries of this subject on the hub's lists (every list kind: listKinds), "
-            "oldest first. Removed entries are left out unless `includeRemoved` is true; an entry removed by "
-            "credit repair (CREDIT_REPAIR) is shown only to its publisher and the platform operator."
+            "oldest first. Removed entries are left out unless `includeRemoved` is true, and then shown per "
+            "entry: to the platform operator, and to agencies of a kind that publishes the entry's list kind "
+            "(listKinds.publisherKinds: courts the courts' lists, agriculture its blacklists and the red list); "
+            "an entry removed by credit repair (CREDIT_REPAIR) only to its publisher (an agency of its kind "
+            "whose area covers it) and the operator."
         )
     )
     async def listings(
@@ -87,15 +91,19 @@ class Subject:
         first: First = None,
         after: After = None,
         include_removed: Annotated[
-            bool, strawberry.argument(description="Also return entries already removed from the list.")
+            bool,
+            strawberry.argument(
+                description=(
+                    "Also return entries already removed from the list, those you may see in history. Refused "
+                    "(BAD_USER_INPUT) for agencies that publish no list."
+                )
+            ),
         ] = False,
     ) -> Connection[ListingT]:
         from hub.schema.court import listing_from_row
 
         if include_removed and not sees_removed(info):
-            raise InvalidInput(
-                "removed entries are kept for courts and the platform operator only", argument="includeRemoved"
-            )
+            raise InvalidInput(REMOVED_REFUSED, argument="includeRemoved")
         scope = f"Subject.listings:{int(include_removed)}"
         args = page_args(info.context, scope, first, after, include_removed, info.context.principal.agency_id)
         page = await info.context.loaders.listings_by_subject.load(PageKey(self.db_id, args))
@@ -266,12 +274,23 @@ def identifier_of(subject: Subject) -> str:
 
 
 def sees_removed(info: Info) -> bool:
-    """Removed list entries stay in history for courts and the operator, for no one else."""
-    return sees_removed_kind(info.context.principal.kind)
+    """Whether the reading agency may ask for removed list entries at all."""
+    return sees_removed_policy(info.context.policy)
 
 
-def sees_removed_kind(kind: str) -> bool:
-    return kind in ("court", "platform")
+def sees_removed_policy(policy: EffectivePolicy) -> bool:
+    """Removed list entries stay in history for the operator and for the agencies that keep
+    lists: those whose policy lets them change a list (``Mutation.removeListing``, the
+    ``list_publishers`` of rules.toml, kinds named in sanctions.list_kind.publisher_kinds).
+    Which removed entries each sees is decided per entry and list kind in SQL
+    (``court.listing_history_visible_to``, 0026_listing_history.sql)."""
+    return policy.operator or "Mutation.removeListing" in policy.allowed
+
+
+REMOVED_REFUSED = (
+    "removed entries are kept for the platform operator and the agencies that publish a list only "
+    "(each sees its own list kinds' entries)"
+)
 
 
 def to_subject(info: Info, row: Row) -> Subject:

@@ -146,20 +146,21 @@ class EnforcementCase:
 
     @strawberry.field(
         description=(
-            "List entries published for this case; removed ones only for courts and the operator, and "
-            "entries removed by credit repair only for their publisher and the operator."
+            "List entries published for this case; removed ones only for courts and the operator (an entry "
+            "removed by credit repair only for its publisher, a court whose area covers the executing court, "
+            "and the operator)."
         )
     )
     async def listings(self, info: Info) -> list[Listing]:
-        from hub.sanctions.repair import hidden_listings
+        from hub.sanctions.repair import history_hidden_listings
         from hub.schema.core import sees_removed
 
         rows = await info.context.loaders.listings_by_case.load(self.db_id)
         history = sees_removed(info)
         shown = [r for r in rows if history or r["removed_on"] is None]
-        # Repaired entries stay in history for their publisher and the operator only.
-        repaired = [r["id"] for r in shown if r["removal_reason"] == "credit_repair"]
-        hidden = await hidden_listings(info.context.db, repaired, info.context.principal.agency_id)
+        # Removed entries: those the reader may see in history, per entry and list kind.
+        removed = [r["id"] for r in shown if r["removed_on"] is not None]
+        hidden = await history_hidden_listings(info.context.db, removed, info.context.principal.agency_id)
         return [listing_from_row(r) for r in shown if r["id"] not in hidden]
 
     @strawberry.field(description="Every interception this case caused, with what the agencies reported.")

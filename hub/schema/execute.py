@@ -41,7 +41,7 @@ from hub.policy.document import Shape, Size, analyse, cost, measure
 from hub.policy.limits import Limits
 from hub.policy.rules import CASE_NUMBER, EffectivePolicy
 from hub.schema.context import HubContext
-from hub.schema.core import sees_removed_kind
+from hub.schema.core import sees_removed_policy
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ class Executor:
                 prepared.document,
                 plans,
                 context.policy,
-                sees_removed_kind(context.principal.kind),
+                sees_removed_policy(context.policy),
                 context,
                 variables,
             )
@@ -419,7 +419,7 @@ class Executor:
         for definition in prepared.document.definitions:
             if isinstance(definition, OperationDefinitionNode):
                 plans = self.plans(prepared, definition.name.value if definition.name else None)
-                self.planner.warm(prepared.document, plans, policy, sees_removed_kind(kind))
+                self.planner.warm(prepared.document, plans, policy, sees_removed_policy(policy))
 
     def vet(self, query: str, policy: EffectivePolicy, default_page_size: int, max_page_size: int) -> Vetted:
         """The checks a request of this document would pass before it runs (parse, validate,

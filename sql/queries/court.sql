@@ -37,8 +37,8 @@ SELECT * FROM (
 ) t WHERE rn <= $3
  ORDER BY parent_id, id;
 
--- Listings of each subject; $4 true includes removed listings; $5 the reading agency, for
--- entries removed for credit repair (kept for their publisher and the operator only).
+-- Listings of each subject; $4 true includes removed listings, those $5 (the reading agency)
+-- may see in history (court.listing_history_visible_to, 0026_listing_history.sql).
 -- name: listings_by_subjects
 SELECT * FROM (
     SELECT l.subject_id AS parent_id, l.id, l.subject_id, l.case_id, l.list, l.circumstance,
@@ -49,10 +49,12 @@ SELECT * FROM (
       LEFT JOIN core.agency a ON a.id = l.publisher_id
      WHERE l.subject_id = ANY($1::bigint[]) AND l.id > $2
        AND ($4::boolean OR l.removed_on IS NULL)
-       AND (l.removal_reason IS DISTINCT FROM 'credit_repair' OR court.listing_visible_to(l.id, $5::bigint))
+       AND (l.removed_on IS NULL OR court.listing_history_visible_to(l.id, $5::bigint))
 ) t WHERE rn <= $3
  ORDER BY parent_id, id;
 
+-- Every listing of each case, removed ones included: EnforcementCase.listings keeps the removed
+-- ones its reader may see (repair.sql history_hidden_listings).
 -- name: listings_by_cases
 SELECT l.case_id AS parent_id, l.id, l.subject_id, l.case_id, l.list, l.circumstance,
        l.published_on, l.term_months, l.extended_months, l.removed_on, l.removal_reason,

@@ -53,3 +53,7 @@ SELECT r.id, r.listing_id, r.applicant, r.grounds, r.evidence, r.evidence_docume
 -- Listings among $1 that agency $2 may not see (removed for credit repair, not its own).
 -- name: hidden_listings
 SELECT id FROM unnest($1::bigint[]) AS u(id) WHERE NOT court.listing_visible_to(id, $2);
+
+-- Removed listings among $1 that agency $2 may not see in history (0026_listing_history.sql).
+-- name: history_hidden_listings
+SELECT id FROM unnest($1::bigint[]) AS u(id) WHERE NOT court.listing_history_visible_to(id, $2);

@@ -23,7 +23,7 @@ from hub.planner.model.base import (
     col,
     same,
 )
-from hub.planner.model.court import repaired_visible
+from hub.planner.model.court import history_visible
 
 if TYPE_CHECKING:
     from hub.planner.compile import Binder
@@ -34,12 +34,10 @@ def _listings_scope(args: Mapping[str, Any]) -> str:
 
 
 def _check_listings(args: Mapping[str, Any], ctx: Any) -> None:
-    from hub.schema.core import sees_removed_kind
+    from hub.schema.core import REMOVED_REFUSED, sees_removed_policy
 
-    if args.get("includeRemoved") and not sees_removed_kind(ctx.principal.kind):
-        raise InvalidInput(
-            "removed entries are kept for courts and the platform operator only", argument="includeRemoved"
-        )
+    if args.get("includeRemoved") and not sees_removed_policy(ctx.policy):
+        raise InvalidInput(REMOVED_REFUSED, argument="includeRemoved")
 
 
 SUBJECT_FIELDS: dict[str, FieldSpec] = {
@@ -51,7 +49,7 @@ SUBJECT_FIELDS: dict[str, FieldSpec] = {
         source=by_id("court.listing"),
         where=lambda p, t, b: (
             f"{t}.subject_id = {p}.id AND ({b.value(lambda a, c: bool(a.get('includeRemoved')), 'boolean')} "
-            f"OR {t}.removed_on IS NULL) AND {repaired_visible(t, b)}"
+            f"OR {t}.removed_on IS NULL) AND {history_visible(t, b)}"
         ),
         scope=_listings_scope,
         keys=ID_KEY,

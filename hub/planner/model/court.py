@@ -35,13 +35,14 @@ def _expires(a: str) -> str:
 def _removed_hidden(t: str, sees_removed: bool, b: Binder) -> str:
     if not sees_removed:
         return f"{t}.removed_on IS NULL"
-    return repaired_visible(t, b)
+    return history_visible(t, b)
 
 
-def repaired_visible(t: str, b: Binder) -> str:
-    """Entries removed by credit repair stay in history for their publisher and the operator only."""
+def history_visible(t: str, b: Binder) -> str:
+    """Removed entries only where the reading agency may see them in history, per entry and list
+    kind (court.listing_history_visible_to, as the loaders ask)."""
     viewer = b.value(lambda a, c: c.principal.agency_id, "bigint")
-    return f"({t}.removal_reason IS DISTINCT FROM 'credit_repair' OR court.listing_visible_to({t}.id, {viewer}))"
+    return f"({t}.removed_on IS NULL OR court.listing_history_visible_to({t}.id, {viewer}))"
 
 
 ROOTS: dict[str, FieldSpec] = {
