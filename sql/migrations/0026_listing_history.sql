@@ -13,11 +13,12 @@
 -- this function, so the two paths answer the same.
 CREATE FUNCTION court.listing_history_visible_to(listing_id bigint, viewer bigint) RETURNS boolean
     LANGUAGE sql STABLE AS $$
-    SELECT coalesce(l.removed_on IS NULL
-           OR ((v.kind = 'platform' OR v.kind = ANY (k.publisher_kinds))
-               AND court.listing_visible_to(l.id, v.id)), false)
-      FROM court.listing l
-      LEFT JOIN sanctions.list_kind k ON k.code = l.list
-      LEFT JOIN core.agency v ON v.id = viewer
-     WHERE l.id = listing_id
+    SELECT coalesce((
+        SELECT l.removed_on IS NULL
+               OR ((v.kind = 'platform' OR v.kind = ANY (k.publisher_kinds))
+                   AND court.listing_visible_to(l.id, v.id))
+          FROM court.listing l
+          LEFT JOIN sanctions.list_kind k ON k.code = l.list
+          LEFT JOIN core.agency v ON v.id = viewer
+         WHERE l.id = listing_id), false)
 $$;
