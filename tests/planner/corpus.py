@@ -252,6 +252,11 @@ CORPUS: list[Document] = [
         lambda w: {"id": str(w.listed_id)},
     ),
     Document(
+        "removed-history-sector-lists",
+        "query($id: ID!) { subject(id: $id) { listings(includeRemoved: true) { nodes { id list removedOn removalReason publisherCode } } } }",
+        lambda w: {"id": str(w.farm_shop_id)},
+    ),
+    Document(
         "variables-do-not-coerce",
         "query($id: ID!) { subject(id: $id) { name } }",
         lambda w: {"id": {"not": "an id"}},

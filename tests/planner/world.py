@@ -71,6 +71,8 @@ class World:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     lin_id: str = "350102197604122712"
     listed_id: int = 0
+    # A farm shop with two removed entries on agriculture's blacklist (one for credit repair).
+    farm_shop_id: int = 0
     company_id: int = 0
     company_uscc: str = ""
     person_ids: list[int] = field(default_factory=list)
@@ -181,6 +183,17 @@ async def _fill(world: World, stories: dict[str, int]) -> None:
             WHERE id = (SELECT id FROM court.listing WHERE subject_id <> $1 AND list = 'dishonest'
                          ORDER BY id LIMIT 1)""",
         world.listed_id,
+    )
+    # Agriculture's history: entries removed from its blacklist, plainly and by credit repair
+    # (agriculture and the operator see them; courts and tax do not; others are refused).
+    world.farm_shop_id = stories["farm_shop"]
+    await conn.execute(
+        """INSERT INTO court.listing (subject_id, list, basis_document, publisher_id, published_on, term_months,
+                                      removed_on, removal_reason)
+           SELECT $1, 'agri_product_safety', d, $2, current_date - 90, 36, current_date - 10, r
+             FROM (VALUES ('闽农黑〔2026〕21号', 'published_in_error'), ('闽农黑〔2026〕22号', 'credit_repair')) v(d, r)""",
+        world.farm_shop_id,
+        world.agency_ids["W-AGRICULTURE"],
     )
     # An interception of the listed debtor at the land registry, and what the registry did.
     screened = await world.ask(
