@@ -136,8 +136,8 @@ async def repair_the_blacklist_entry(hub: Hub, entry_id: str) -> None:
     """Step 4: credit repair (信用修复). The shop hands its application in to FJ-AGRICULTURE,
     which records it and approves it; the entry is removed (CREDIT_REPAIR) in the same
     transaction. A plain removal for a reason the kind does not allow is refused first, and a
-    second decision is ALREADY_DECIDED. The entry stays in the history of its publisher and of
-    the operator, and nobody else's."""
+    second decision is ALREADY_DECIDED. The entry stays in the history of its publisher (its
+    applications and the subject's listings) and of the operator, and nobody else's."""
     refused = await hub.gql("FJ-AGRICULTURE", REMOVE, id=entry_id, reason="PAID")
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
     application = (await hub.ok("FJ-AGRICULTURE", APPLY, id=entry_id))["applyForCreditRepair"]
@@ -158,10 +158,15 @@ async def repair_the_blacklist_entry(hub: Hub, entry_id: str) -> None:
     kept = (await hub.ok("FJ-AGRICULTURE", APPLICATIONS))["creditRepairApplications"]
     assert [tuple(a["listing"].values()) for a in kept] == [repaired], kept
     assert repaired in history(await hub.ok("FJ-PLATFORM", HISTORY, "PLATFORM_OVERSIGHT", uscc=SHOP_USCC))
+    # The publisher in the subject's history as well (its list kind's removed entries).
+    assert repaired in history(await hub.ok("FJ-AGRICULTURE", HISTORY, "FISCAL_SUPPORT", uscc=SHOP_USCC))
     # Nobody else: not another agency's view of the subject, not its applications.
     others = (await hub.ok("FJ-MARKET", SUBJECT, "GOVERNMENT_PROCUREMENT", uscc=SHOP_USCC))["subjectByUscc"]
     assert entry_id not in [n["id"] for n in others["listings"]["nodes"]], others
     assert (await hub.gql("FJ-MARKET", APPLICATIONS)).get("data") in (None, {"creditRepairApplications": []})
+    # Market publishes no list: no history at all, refused by name.
+    refused = await hub.gql("FJ-MARKET", HISTORY, "GOVERNMENT_PROCUREMENT", uscc=SHOP_USCC)
+    assert refused["errors"][0]["extensions"]["argument"] == "includeRemoved", refused
 
 
 async def test_rate_reward_blacklist_refuse_repair_and_every_agency_told(hub: Hub) -> None:
