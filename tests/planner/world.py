@@ -177,7 +177,7 @@ async def _fill(world: World, stories: dict[str, int]) -> None:
     world.owner_id = await conn.fetchval(
         "SELECT v.owner_id FROM police.vehicle v JOIN police.vehicle_seizure z ON z.vehicle_id = v.id ORDER BY v.id LIMIT 1"
     ) or await conn.fetchval("SELECT owner_id FROM police.vehicle ORDER BY id LIMIT 1")
-    # History: one of the listed's entries removed (courts and the operator still see it).
+    # History: one of the listed's entries removed (courts and the operator still see it: a court list).
     await conn.execute(
         """UPDATE court.listing SET removed_on = published_on + 30, removal_reason = 'paid'
             WHERE id = (SELECT id FROM court.listing WHERE subject_id <> $1 AND list = 'dishonest'

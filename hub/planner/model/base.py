@@ -102,7 +102,7 @@ class Listed:
     source: Source
     where: Where
     order: Expr
-    # A condition the agency's policy adds (courts and the operator see removed listings).
+    # A condition the agency's policy adds (removed listings: court.listing_history_visible_to).
     hidden: Callable[[str, bool, Binder], str] | None = None
     check: Check | None = None
 
