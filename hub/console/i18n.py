@@ -316,6 +316,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only what the law makes public is shown: no assets and no other agency's data; resident IDs hide the "
         "birth month and day.",
     ),
+    "public.repair.link": ("申请信用修复", "Apply for credit repair"),
+    "public.repair.title": ("信用修复申请", "Credit repair application"),
+    "public.repair.intro": (
+        "已纠正失信行为的，可对本人（本单位）正在公示的失信信息申请信用修复。请准确填写公示信息中的姓名或名称、"
+        "证件号码及执行案号或认定决定文书号；申请由发布单位核实后作出决定。",
+        "If you have corrected the conduct, apply to take your own published entry down. Give the exact name, "
+        "identifier and case or decision document number of the entry; its publisher verifies and decides.",
+    ),
+    "public.repair.entry": ("执行案号或认定决定文书号", "Case number or decision document number"),
+    "public.repair.applicant": ("申请人（当事人或其代理人）", "Applicant (the subject or its representative)"),
+    "public.repair.grounds": ("申请理由（失信行为已纠正的情况）", "Grounds (how the conduct was corrected)"),
+    "public.repair.evidence": ("证明材料说明", "Evidence"),
+    "public.repair.documents": ("证明材料文号（每行一个）", "Evidence document numbers (one a line)"),
+    "public.repair.submit": ("提交申请", "Submit the application"),
+    "public.repair.submitted": (
+        "申请已提交，待发布单位核实后决定。",
+        "Application submitted; its publisher will verify and decide.",
+    ),
+    "public.repair.due": ("决定期限：", "Decision due by:"),
     "public.field.name": ("姓名或名称", "Name"),
     "public.field.identifier": ("证件号码", "Identifier"),
     "public.field.list": ("名单", "List"),
@@ -361,6 +380,10 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "TERM_EXPIRED": ("期限届满", "Term expired"),
         "PUBLISHED_IN_ERROR": ("错误纳入", "Published in error"),
         "OTHER": ("其他", "Other"),
+    },
+    "CreditRepairOrigin": {
+        "AGENCY": ("发布单位录入", "Recorded by the agency"),
+        "SUBJECT": ("当事人网上申请", "Filed online by the subject"),
     },
     "CreditRepairStatus": {
         "SUBMITTED": ("待决定", "Awaiting decision"),
@@ -538,6 +561,20 @@ CODE_MESSAGES: dict[str, tuple[str, str]] = {
         "Your address has used up today's searches; try again tomorrow.",
     ),
     "PUBLIC_DISCLOSURE_OFF": ("本平台未开放信息公示查询。", "Public disclosure is turned off on this platform."),
+    "NO_MATCHING_PUBLIC_ENTRY": (
+        "未找到相符的公示信息：请核对姓名或名称、证件号码及案号或决定文书号。",
+        "No matching public entry: check the name, the identifier and the case or decision number.",
+    ),
+    "ENTRY_REFERENCE_REQUIRED": (
+        "请输入执行案号（法院名单）或认定决定文书号（其他名单）。",
+        "Enter the case number (court lists) or the decision document number (other lists).",
+    ),
+    "REPAIR_PENDING": (
+        "该公示信息已有信用修复申请正在审核，请等待发布单位的决定。",
+        "A repair application for this entry awaits its publisher's decision.",
+    ),
+    "CROSS_SITE_FORM": ("申请须通过本平台的公示页面提交。", "Apply through this platform's own public page."),
+    "FORM_REQUIRED": ("请通过申请表单提交。", "Send the application as the page's form."),
 }
 
 MESSAGES.update({f"enum.{kind}.{value}": texts for kind, of in ENUM_LABELS.items() for value, texts in of.items()})

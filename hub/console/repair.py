@@ -127,7 +127,9 @@ async def repair_page(request: Request) -> Response:
         lines.append(
             f'<tr data-application="{r["id"]}"><td>{r["id"]}</td><td>{r["listing_id"]}</td>'
             f"<td>{html.escape(r['subject_name'])}</td><td>{html.escape(_list_label(messages, r['list']))}</td>"
-            f"<td>{html.escape(r['applicant'])}</td><td>{html.escape(r['grounds'])}</td>"
+            f'<td>{html.escape(r["applicant"])}<br><small class="origin" data-origin="{r["origin"]}">'
+            f"{html.escape(messages['enum.CreditRepairOrigin.' + r['origin'].upper()])}</small></td>"
+            f"<td>{html.escape(r['grounds'])}</td>"
             f"<td>{html.escape(r['evidence'])}<br><small>{documents}</small></td>"
             f"<td>{r['applied_on']}</td><td>{r['due_on']}{overdue}</td><td>{html.escape(status)}</td><td>{action}</td></tr>"
         )

@@ -30,6 +30,8 @@ from hub.gateway.ingest import ingest_endpoint
 from hub.gateway.metrics import metrics_endpoint
 from hub.gateway.public import page_endpoint as public_page
 from hub.gateway.public import search_endpoint as public_search
+from hub.gateway.public_repair import page_endpoint as public_repair_page
+from hub.gateway.public_repair import post_endpoint as public_repair_post
 from hub.gateway.ws import graphql_ws
 from hub.policy.public import PublicLimiter
 from hub.policy.rates import RateLimiter
@@ -334,6 +336,8 @@ def create_app(settings: Settings, *, database_url: str | None = None, db: Datab
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/public", public_page, methods=["GET"]),
             Route("/public/search", public_search, methods=["GET"]),
+            Route("/public/repair", public_repair_page, methods=["GET"]),
+            Route("/public/repair", public_repair_post, methods=["POST"]),
             *console_routes(),
         ],
         lifespan=lifespan,

@@ -1,9 +1,11 @@
 """Credit repair (信用修复): an application to take a punishment-list entry down, decided by its
 publisher within the deadline its list kind sets.
 
-Subjects have no accounts on the hub, so an application reaches it through the publishing
-agency: the subject (or its representative) hands it in with the evidence, and a clerk of the
-agency records it, in the console or by ``applyForCreditRepair``. Who may record and decide is
+Subjects have no accounts on the hub. An application reaches it through the publishing agency
+(the subject hands it in with the evidence, and a clerk records it, in the console or by
+``applyForCreditRepair``: origin agency), or from the subject itself on the public page
+(``POST /public/repair``, ``hub.gateway.public_repair``: origin subject, recorded by nobody,
+for the publisher to verify before it decides). Who may record and decide is
 who may change the entry in the lists' lifecycle (``hub.sanctions.listings``): its publisher,
 or an agency of its kind above it. Everyone else is refused as they would be for a removal.
 
@@ -70,14 +72,7 @@ async def apply(
     applied_on: dt.date | None = None,
 ) -> int:
     """Record a repair application for entry ``listing_id`` handed in to ``principal``'s agency."""
-    applicant = _text(applicant, "applicant", 200)
-    grounds = _text(grounds, "grounds")
-    evidence = _text(evidence, "evidence")
-    documents = [d.strip() for d in evidence_documents]
-    if len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput(f"at most {MAX_DOCUMENTS} evidenceDocuments", argument="evidenceDocuments")
-    if any(not d or len(d) > 200 for d in documents):
-        raise InvalidInput("each evidence document reference is 1 to 200 characters", argument="evidenceDocuments")
+    applicant, grounds, evidence, documents = _application_texts(applicant, grounds, evidence, evidence_documents)
     day = applied_on or today()
     if day > today():
         raise InvalidInput("appliedOn is in the future", argument="appliedOn")
@@ -110,6 +105,56 @@ async def apply(
             principal.user_id,
         )
         return application_id
+
+
+class RepairPending(HubError):
+    """An undecided application for the entry exists already (one at a time)."""
+
+    code = "REPAIR_PENDING"
+    http_status = 409
+
+
+def _application_texts(
+    applicant: str, grounds: str, evidence: str, evidence_documents: list[str]
+) -> tuple[str, str, str, list[str]]:
+    applicant = _text(applicant, "applicant", 200)
+    grounds = _text(grounds, "grounds")
+    evidence = _text(evidence, "evidence")
+    documents = [d.strip() for d in evidence_documents]
+    if len(documents) > MAX_DOCUMENTS:
+        raise InvalidInput(f"at most {MAX_DOCUMENTS} evidenceDocuments", argument="evidenceDocuments")
+    if any(not d or len(d) > 200 for d in documents):
+        raise InvalidInput("each evidence document reference is 1 to 200 characters", argument="evidenceDocuments")
+    return applicant, grounds, evidence, documents
+
+
+def check_subject_application(
+    applicant: str, grounds: str, evidence: str, evidence_documents: list[str]
+) -> tuple[str, str, str, list[str]]:
+    """A subject's application texts, validated (``InvalidInput`` names what is wrong)."""
+    return _application_texts(applicant, grounds, evidence, evidence_documents)
+
+
+async def apply_as_subject(
+    db: Database, listing_id: int, applicant: str, grounds: str, evidence: str, documents: list[str]
+) -> tuple[int, dt.date] | None:
+    """Record the subject's own application (origin subject, from the public page) for entry
+    ``listing_id``, which the caller matched by exact name, identifier and entry reference.
+    None when the entry is not (or no longer) in force or its kind takes no repair;
+    ``RepairPending`` when an application for it awaits its decision. Its id and due date;
+    one transaction."""
+    day = today()
+    async with db.change() as conn:
+        row = await conn.fetchrow(Q.repairable_listing, listing_id, day)
+        if row is None:
+            return None
+        if await conn.fetchval(Q.open_application_of, listing_id) is not None:
+            raise RepairPending("an application for this entry awaits its publisher's decision already")
+        filed = await conn.fetchrow(
+            Q.insert_subject_application, listing_id, applicant, grounds, evidence, documents, day, row["days"]
+        )
+        assert filed is not None
+        return filed["id"], filed["due_on"]
 
 
 async def decide(db: Database, principal: Principal, application_id: int, *, approve: bool, reasons: str) -> Decision:

@@ -25,6 +25,20 @@ class CreditRepairStatus(Enum):
     REJECTED = strawberry.enum_value("rejected", description="Rejected, with reasons; the entry stays listed.")
 
 
+@strawberry.enum(description="Who handed a credit repair application in to the hub.")
+class CreditRepairOrigin(Enum):
+    AGENCY = strawberry.enum_value(
+        "agency", description="Recorded by the entry's publisher (or an agency above it), which checked who applied."
+    )
+    SUBJECT = strawberry.enum_value(
+        "subject",
+        description=(
+            "Filed by the subject itself on the public page (POST /public/repair), giving its exact name, full "
+            "identifier and the entry; nobody has checked the applicant or the evidence yet: verify before deciding."
+        ),
+    )
+
+
 @strawberry.type(
     description=(
         "An application to repair credit (信用修复): take one punishment-list entry down. Recorded by the entry's "
@@ -50,7 +64,12 @@ class CreditRepairApplication:
         )
     )
     overdue: bool = strawberry.field(description="True while it is undecided after dueOn (China time).")
-    recorded_by: str = strawberry.field(description="The agency that recorded the application.")
+    origin: CreditRepairOrigin = strawberry.field(
+        description="AGENCY when an agency recorded it, SUBJECT when the subject filed it on the public page."
+    )
+    recorded_by: str = strawberry.field(
+        description="The agency that recorded the application; 'public' when the subject filed it (origin SUBJECT)."
+    )
     recorded_at: datetime.datetime = strawberry.field(description="When it was recorded.")
     status: CreditRepairStatus = strawberry.field(description="Submitted, approved or rejected.")
     decided_at: datetime.datetime | None = strawberry.field(description="When it was decided; null until then.")
@@ -78,6 +97,7 @@ def application_from_row(row: Row) -> CreditRepairApplication:
         applied_on=row["applied_on"],
         due_on=row["due_on"],
         overdue=row["overdue"],
+        origin=CreditRepairOrigin(row["origin"]),
         recorded_by=row["recorded_by_name"],
         recorded_at=row["recorded_at"],
         status=CreditRepairStatus(row["status"]),

@@ -12,6 +12,24 @@ INSERT INTO sanctions.credit_repair (listing_id, applicant, grounds, evidence, e
 VALUES ($1, $2, $3, $4, $5::text[], $6, sanctions.add_working_days($6, $7), $8, $9)
 RETURNING id;
 
+-- A subject's own application, from the public page: origin subject, no recording agency.
+-- $1 listing, $2 applicant, $3 grounds, $4 evidence, $5 documents, $6 applied on, $7 working days.
+-- name: insert_subject_application
+INSERT INTO sanctions.credit_repair (listing_id, applicant, grounds, evidence, evidence_documents, applied_on,
+                                     due_on, recorded_by, recorded_by_user, origin)
+VALUES ($1, $2, $3, $4, $5::text[], $6, sanctions.add_working_days($6, $7), NULL, NULL, 'subject')
+RETURNING id, due_on;
+
+-- The entry a subject applies for, locked, with its kind's deadline; null when it is not in force
+-- on $2 or its kind takes no repair. $1 listing, $2 today.
+-- name: repairable_listing
+SELECT l.id, k.repair_decision_working_days AS days
+  FROM court.listing l
+  JOIN sanctions.list_kind k ON k.code = l.list AND k.public AND k.repair_decision_working_days IS NOT NULL
+ WHERE l.id = $1
+   AND court.listing_active_on(l.published_on, l.term_months, l.extended_months, l.removed_on, $2::date)
+   FOR UPDATE OF l;
+
 -- name: open_application_of
 SELECT id FROM sanctions.credit_repair WHERE listing_id = $1 AND status = 'submitted';
 
@@ -31,7 +49,7 @@ UPDATE sanctions.credit_repair
 -- name: applications
 SELECT r.id, r.listing_id, r.applicant, r.grounds, r.evidence, r.evidence_documents, r.applied_on, r.due_on,
        r.recorded_at, r.status, r.decided_at, r.decision_reasons,
-       ra.name AS recorded_by_name, da.name AS decided_by_name,
+       r.origin, coalesce(ra.name, 'public') AS recorded_by_name, da.name AS decided_by_name,
        r.status = 'submitted' AND r.due_on < $3 AS overdue,
        l.id AS l_id, l.list, l.removed_on, c.case_number, ct.region AS court_region,
        a.code AS publisher_code, a.kind AS publisher_kind, a.region AS publisher_region,
@@ -39,7 +57,7 @@ SELECT r.id, r.listing_id, r.applicant, r.grounds, r.evidence, r.evidence_docume
   FROM sanctions.credit_repair r
   JOIN court.listing l ON l.id = r.listing_id
   JOIN core.subject s ON s.id = l.subject_id
-  JOIN core.agency ra ON ra.id = r.recorded_by
+  LEFT JOIN core.agency ra ON ra.id = r.recorded_by
   LEFT JOIN core.agency da ON da.id = r.decided_by
   LEFT JOIN court.enforcement_case c ON c.id = l.case_id
   LEFT JOIN court.court ct ON ct.code = c.court_code
