@@ -90,7 +90,35 @@ async def search(request: Request) -> Answer:
         if not lost(exc):
             raise
         answer.error = DatabaseUnavailable("the database is unavailable; retry in a moment")
-    error = answer.error
+    record, result, refused = await audit_public(
+        state,
+        OPERATION,
+        client,
+        started,
+        fields=tuple(f"PublicEntry.{name}" for name in disclosure.fields(answer.entries)),
+        subjects=tuple(e.subject_id for e in answer.entries),
+        error=answer.error,
+    )
+    if refused is not None:
+        # Fail closed: without its trace, nothing found leaves the hub.
+        return Answer(error=refused)
+    operation_done(record, None, result, started, answer.status)
+    return answer
+
+
+async def audit_public(
+    state: HubState,
+    operation: str,
+    client: str | None,
+    started: float,
+    *,
+    fields: tuple[str, ...],
+    subjects: tuple[int, ...],
+    error: HubError | None,
+) -> tuple[AuditRecord, str, HubError | None]:
+    """The audit record of a request without a key (operator ``public``, the client's address
+    cut to its network, never an ID number), written before anything is answered. Returns the
+    record, its outcome, and the error to answer instead when it could not be written."""
     result = "ok" if error is None else "limited" if isinstance(error, RateLimited) else "error"
     record = AuditRecord(
         at=datetime.now(UTC),
@@ -99,10 +127,10 @@ async def search(request: Request) -> Answer:
         key_id=None,
         operator=OPERATOR,
         operation_type="public",
-        operation_name=OPERATION,
+        operation_name=operation,
         document_hash=None,
-        fields=tuple(f"PublicEntry.{name}" for name in disclosure.fields(answer.entries)),
-        subjects=tuple(e.subject_id for e in answer.entries),
+        fields=fields,
+        subjects=subjects,
         purpose=PURPOSE,
         outcome=result,
         error_codes=(error.code,) if error is not None else (),
@@ -112,15 +140,13 @@ async def search(request: Request) -> Answer:
     try:
         await state.audit.append(record)
     except AuditUnavailable as exc:
-        log.error("audit trail unavailable; refusing the public search")
-        # Fail closed: without its trace, nothing found leaves the hub.
-        return Answer(error=exc)
+        log.error("audit trail unavailable; refusing the public request %s", operation)
+        return record, result, exc
     except Exception as exc:
         if not lost(exc):
             raise
-        return Answer(error=DatabaseUnavailable("the database is unavailable; retry in a moment"))
-    operation_done(record, None, result, started, answer.status)
-    return answer
+        return record, result, DatabaseUnavailable("the database is unavailable; retry in a moment")
+    return record, result, None
 
 
 async def search_endpoint(request: Request) -> Response:

@@ -34,7 +34,7 @@ import html
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,16 +43,14 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 
-from hub.audit import AuditRecord, AuditUnavailable
 from hub.console import i18n
 from hub.console.pages import CSP, LANG_COOKIE, SECURITY_HEADERS, language, render
 from hub.db.database import lost
 from hub.errors import DatabaseUnavailable, HubError, InvalidInput
 from hub.gateway.graphql import operation_done
-from hub.gateway.public import JSON_HEADERS, OPERATOR, PURPOSE, PublicDisclosureOff
+from hub.gateway.public import JSON_HEADERS, PublicDisclosureOff, audit_public
 from hub.identity.names import normalise_name
 from hub.policy.limits import RateLimited
-from hub.policy.public import audit_network
 from hub.sanctions import disclosure, repair
 from hub.screening.service import CHINA
 from hub.sources import public as source
@@ -217,34 +215,13 @@ async def apply(request: Request) -> Outcome:
         if not lost(exc):
             raise
         outcome.error = DatabaseUnavailable("the database is unavailable; retry in a moment")
-    error = outcome.error
-    result = "ok" if error is None else "limited" if isinstance(error, RateLimited) else "error"
-    record = AuditRecord(
-        at=datetime.now(UTC),
-        agency_id=None,
-        agency_code=None,
-        key_id=None,
-        operator=OPERATOR,
-        operation_type="public",
-        operation_name=OPERATION,
-        document_hash=None,
-        fields=(),
-        subjects=subjects,
-        purpose=PURPOSE,
-        outcome=result,
-        error_codes=(error.code,) if error is not None else (),
-        duration_us=int((time.perf_counter() - started) * 1_000_000),
-        client=audit_network(client),
+    record, result, refused = await audit_public(
+        state, OPERATION, client, started, fields=(), subjects=subjects, error=outcome.error
     )
-    try:
-        await state.audit.append(record)
-    except AuditUnavailable as exc:
-        log.error("audit trail unavailable; refusing the public credit repair application")
-        return Outcome(error=exc)
-    except Exception as exc:
-        if not lost(exc):
-            raise
-        return Outcome(error=DatabaseUnavailable("the database is unavailable; retry in a moment"))
+    if refused is not None:
+        # No trace, no application: nothing is stored.
+        return Outcome(error=refused)
+    error = outcome.error
     if error is None and listing_id is not None and texts is not None:
         try:
             filed = await repair.apply_as_subject(state.db, listing_id, *texts)
