@@ -643,7 +643,13 @@ def _select_operation(document: DocumentNode, name: str | None) -> OperationDefi
     for operation in operations:
         if operation.name and operation.name.value == name:
             return operation
-    return error(f"no operation named {name!r} in the document", "UNKNOWN_OPERATION")
+    # Names the document's operations, never echoes the one asked for: operationName is the
+    # client's free text, and whatever it holds (an ID number, say) must not come back.
+    names = [o.name.value for o in operations if o.name][:10]
+    return error(
+        f"operationName names no operation of the document (its named operations: {', '.join(names) or 'none'})",
+        "UNKNOWN_OPERATION",
+    )
 
 
 def capped(errors: list[dict[str, Any]], *, stopped: bool = False) -> list[dict[str, Any]]:

@@ -189,6 +189,15 @@ async def test_a_document_with_two_operations_needs_a_name(app_client: httpx.Asy
     assert response.json()["errors"][0]["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
     named = await app_client.post("/graphql", json={"query": query, "operationName": "B"}, headers=auth)
     assert named.json() == {"data": {"__typename": "Query"}}
+    # A name the document lacks: the answer names the document's operations, and never echoes
+    # the client's text (here a resident ID, which the fuzz test once put there).
+    unknown = await app_client.post(
+        "/graphql", json={"query": query, "operationName": "350102197604122712"}, headers=auth
+    )
+    [refused] = unknown.json()["errors"]
+    assert refused["extensions"]["code"] == "UNKNOWN_OPERATION"
+    assert "A, B" in refused["message"]
+    assert "350102197604122712" not in unknown.text
 
 
 async def test_an_oversized_body_is_refused(app_client: httpx.AsyncClient, auth: dict[str, str]) -> None:
